@@ -1,0 +1,1 @@
+"""SQLAlchemy 2 (Core, async) on SQLite or PostgreSQL."""

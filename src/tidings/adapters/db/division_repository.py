@@ -1,0 +1,143 @@
+"""Divisions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, false, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import ColumnElement
+
+from tidings.adapters.db.tables import divisions, oauth_client_grants
+from tidings.domain.divisions import Division
+from tidings.domain.paging import PageRequest
+from tidings.domain.permissions import Scope
+
+
+def _entity(row: Any) -> Division:
+    return Division(
+        id=row.id,
+        name=row.name,
+        description=row.description,
+        home_division=row.home_division,
+        version=row.version,
+        date_created=row.date_created,
+        date_modified=row.date_modified,
+    )
+
+
+def name_key(name: str) -> str:
+    """Division names are unique regardless of case, as in Genesys."""
+    return name.strip().casefold()
+
+
+class SqlDivisionRepository:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._db = connection
+
+    async def get(self, division_id: str) -> Division | None:
+        row = (
+            await self._db.execute(select(divisions).where(divisions.c.id == division_id))
+        ).first()
+        return None if row is None else _entity(row)
+
+    async def get_home(self) -> Division:
+        row = (
+            await self._db.execute(select(divisions).where(divisions.c.home_division.is_(True)))
+        ).one()
+        return _entity(row)
+
+    async def find_by_name(self, name: str) -> Division | None:
+        row = (
+            await self._db.execute(select(divisions).where(divisions.c.name_key == name_key(name)))
+        ).first()
+        return None if row is None else _entity(row)
+
+    async def list(
+        self,
+        scope: Scope,
+        page: PageRequest,
+        *,
+        name: str | None = None,
+        ids: Sequence[str] = (),
+    ) -> tuple[list[Division], int]:
+        conditions: list[ColumnElement[bool]] = []
+        if not scope.everywhere:
+            conditions.append(
+                divisions.c.id.in_(sorted(scope.division_ids)) if scope.division_ids else false()
+            )
+        if name:
+            conditions.append(divisions.c.name_key.contains(name_key(name), autoescape=True))
+        if ids:
+            conditions.append(divisions.c.id.in_(list(ids)))
+        # One round trip: the window count rides along with the page.
+        query = (
+            select(divisions, func.count().over().label("total"))
+            .where(*conditions)
+            .order_by(divisions.c.home_division.desc(), divisions.c.name_key)
+            .limit(page.page_size)
+            .offset(page.offset)
+        )
+        rows = (await self._db.execute(query)).all()
+        if rows:
+            return [_entity(row) for row in rows], int(rows[0].total)
+        if page.page_number == 1:
+            return [], 0
+        total = (
+            await self._db.execute(select(func.count()).select_from(divisions).where(*conditions))
+        ).scalar()
+        return [], int(total or 0)
+
+    async def add(self, division: Division) -> None:
+        await self._db.execute(
+            insert(divisions).values(
+                id=division.id,
+                name=division.name,
+                name_key=name_key(division.name),
+                description=division.description,
+                home_division=division.home_division,
+                version=division.version,
+                date_created=division.date_created,
+                date_modified=division.date_modified,
+            )
+        )
+
+    async def update(self, division: Division, expected_version: int) -> bool:
+        result = await self._db.execute(
+            update(divisions)
+            .where(divisions.c.id == division.id, divisions.c.version == expected_version)
+            .values(
+                name=division.name,
+                name_key=name_key(division.name),
+                description=division.description,
+                version=expected_version + 1,
+                date_modified=division.date_modified,
+            )
+        )
+        if result.rowcount != 1:
+            return False
+        division.version = expected_version + 1
+        return True
+
+    async def delete(self, division_id: str) -> bool:
+        result = await self._db.execute(delete(divisions).where(divisions.c.id == division_id))
+        return bool(result.rowcount)
+
+    async def count_grants(self, division_id: str) -> int:
+        total = (
+            await self._db.execute(
+                select(func.count())
+                .select_from(oauth_client_grants)
+                .where(oauth_client_grants.c.division_id == division_id)
+            )
+        ).scalar()
+        return int(total or 0)
+
+    async def existing_ids(self, division_ids: Sequence[str]) -> set[str]:
+        if not division_ids:
+            return set()
+        rows = await self._db.execute(
+            select(divisions.c.id).where(divisions.c.id.in_(list(division_ids)))
+        )
+        return {row.id for row in rows}

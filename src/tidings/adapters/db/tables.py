@@ -1,0 +1,132 @@
+"""Table definitions. The Alembic migrations are the source of truth for the schema; these
+mirror them for queries, and a test checks that the two agree."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores UTC without a zone (SQLite has none), hands back aware UTC datetimes."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; times must be aware")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = String(36)
+
+divisions = Table(
+    "divisions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(256), nullable=False),
+    Column("name_key", String(256), nullable=False, unique=True),
+    Column("description", Text),
+    Column("home_division", Boolean, nullable=False, default=False),
+    Column("version", Integer, nullable=False, default=1),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_modified", UtcDateTime, nullable=False),
+)
+
+oauth_clients = Table(
+    "oauth_clients",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(256), nullable=False),
+    Column("description", Text),
+    Column("secret_digest", String(64), nullable=False),
+    Column("authorized_grant_type", String(32), nullable=False),
+    Column("access_token_validity_seconds", Integer, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("registered_redirect_uris", JSON, nullable=False),
+    Column("scope", JSON, nullable=False),
+    Column("date_to_delete", UtcDateTime),
+    Column("rate_limit_per_minute", Integer),
+    Column("version", Integer, nullable=False, default=1),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_modified", UtcDateTime, nullable=False),
+    Column("created_by", ID),
+    Column("modified_by", ID),
+)
+
+oauth_client_grants = Table(
+    "oauth_client_grants",
+    metadata,
+    Column(
+        "client_id",
+        ID,
+        ForeignKey("oauth_clients.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("role_id", ID, primary_key=True),
+    # A division id, or "*" for every division; so no foreign key. Deleting a division
+    # that a grant names is refused by the service instead.
+    Column("division_id", ID, primary_key=True),
+    Index("ix_oauth_client_grants_division_id", "division_id"),
+)
+
+oauth_tokens = Table(
+    "oauth_tokens",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column(
+        "client_id",
+        ID,
+        ForeignKey("oauth_clients.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("expires_at", UtcDateTime, nullable=False, index=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+dispatchers = Table(
+    "dispatchers",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("hostname", String(256), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("seen_at", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""The Genesys Cloud-compatible REST API."""

@@ -1,0 +1,93 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from tidings import __version__
+from tidings.api.errors import install_error_handlers
+from tidings.api.middleware import Metrics, RequestContext
+from tidings.api.responses import JsonResponse
+from tidings.api.routes import authorization, health, oauth_clients, token
+from tidings.api.schemas.common import ErrorBody
+from tidings.bootstrap import Container
+
+log = logging.getLogger("tidings.api")
+
+ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in {
+        400: "The request is not valid",
+        401: "No valid access token",
+        403: "A permission is missing",
+        404: "Not found (or in a division the caller cannot see)",
+        409: "Version conflict",
+        429: "Rate limited; see Retry-After",
+    }.items()
+}
+
+
+def create_app(container: Container, *, run_dispatcher: bool | None = None) -> FastAPI:
+    start_dispatcher = (
+        container.settings.run_dispatcher if run_dispatcher is None else run_dispatcher
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = None
+        lock = container.dispatcher_lock()
+        if start_dispatcher and lock.try_acquire():
+            task = asyncio.create_task(container.dispatcher().run(stop), name="dispatcher")
+        elif start_dispatcher:
+            log.info("another process of this data directory runs the dispatcher")
+        try:
+            yield
+        finally:
+            stop.set()
+            if task is not None:
+                await task
+            lock.release()
+            await container.close()
+
+    app = FastAPI(
+        title="Tidings",
+        version=__version__,
+        description="SMS and email notifications with a Genesys Cloud-compatible API",
+        default_response_class=JsonResponse,
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
+    app.state.container = container
+    app.state.metrics = Metrics()
+    install_error_handlers(app)
+    for module in (token, oauth_clients, authorization, health):
+        app.include_router(module.router)
+    app.add_middleware(
+        RequestContext, metrics=app.state.metrics, max_body_bytes=container.settings.max_body_bytes
+    )
+    _bearer_security(app)
+    return app
+
+
+def _bearer_security(app: FastAPI) -> None:
+    """Declares the bearer token in the OpenAPI document, so tools send it."""
+
+    def schema() -> dict[str, object]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        document = get_openapi(title=app.title, version=app.version, routes=app.routes)
+        document.setdefault("components", {})["securitySchemes"] = {
+            "bearer": {"type": "http", "scheme": "bearer"}
+        }
+        document["security"] = [{"bearer": []}]
+        app.openapi_schema = document
+        return document
+
+    app.openapi = schema  # type: ignore[method-assign]

@@ -1,0 +1,23 @@
+"""`tidings.api.asgi:create` builds the app from the environment, for ASGI servers that start
+several worker processes (each calls it once)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from tidings import bootstrap
+from tidings.api.app import create_app
+from tidings.config import load_settings
+from tidings.logs import configure_logging
+
+CONFIG_ENV = "TIDINGS_CONFIG_FILE"
+
+
+def create() -> FastAPI:
+    config = os.environ.get(CONFIG_ENV)
+    settings = load_settings(Path(config) if config else None)
+    configure_logging(settings.log_level, settings.log_format)
+    return create_app(bootstrap.build(settings))

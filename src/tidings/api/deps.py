@@ -1,0 +1,47 @@
+"""Request dependencies: the container, the authenticated caller, paging, list parameters."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from tidings.bootstrap import Container
+from tidings.domain.errors import Unauthenticated
+from tidings.domain.paging import DEFAULT_PAGE_SIZE, PageRequest
+from tidings.services.caller import Caller
+
+
+async def container(request: Request) -> Container:
+    found: Container = request.app.state.container
+    return found
+
+
+async def current_caller(request: Request) -> Caller:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("A bearer token is required: Authorization: Bearer <access_token>")
+    app_container: Container = request.app.state.container
+    return await app_container.oauth.authenticate(token.strip())
+
+
+async def page_request(
+    page_size: Annotated[int, Query(alias="pageSize")] = DEFAULT_PAGE_SIZE,
+    page_number: Annotated[int, Query(alias="pageNumber")] = 1,
+) -> PageRequest:
+    return PageRequest(page_size=page_size, page_number=page_number)
+
+
+# Dependencies are `async def` on purpose: FastAPI runs a plain `def` in a thread pool,
+# which costs a thread hop on every request.
+
+
+def split_list(values: list[str] | None) -> list[str]:
+    """The SDK joins list parameters with commas (`id=a,b`); others repeat the key."""
+    return [item.strip() for value in values or [] for item in value.split(",") if item.strip()]
+
+
+CallerDep = Annotated[Caller, Depends(current_caller)]
+ContainerDep = Annotated[Container, Depends(container)]
+PageDep = Annotated[PageRequest, Depends(page_request)]

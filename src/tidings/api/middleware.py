@@ -1,0 +1,139 @@
+"""One pure-ASGI middleware for what every request needs: a correlation id, a body-size
+limit, metrics, and a Genesys error body for anything that escapes the routes.
+(Starlette's BaseHTTPMiddleware would cost a task and a queue per request.)"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+import orjson
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tidings.api.errors import error_body
+from tidings.logs import correlation_id
+
+log = logging.getLogger("tidings.api")
+
+CORRELATION_HEADER = b"inin-correlation-id"
+_SAFE_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "tidings_http_requests",
+            "HTTP requests answered",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "tidings_http_request_duration_seconds",
+            "Time to answer an HTTP request",
+            ["method", "route"],
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class RequestContext:
+    def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.max_body = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        cid = _incoming_id(scope) or str(uuid.uuid4())
+        token = correlation_id.set(cid)
+        status = 500
+        response_started = False
+        cid_header = (CORRELATION_HEADER, cid.encode())
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                response_started = True
+                message["headers"] = [*message.get("headers", []), cid_header]
+            await send(message)
+
+        try:
+            if self._declared_length(scope) > self.max_body:
+                raise _TooLarge
+            await self.app(scope, self._limited(receive), send_with_id)
+        except _TooLarge:
+            if not response_started:
+                await self._error(send_with_id, 413, f"The body is over {self.max_body} bytes")
+        except Exception:
+            log.exception("unhandled error", extra={"path": scope.get("path")})
+            if not response_started:
+                await self._error(
+                    send_with_id,
+                    500,
+                    "An internal error occurred; the context id names it in the log",
+                )
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            method = scope.get("method", "")
+            self.metrics.requests.labels(method, template, str(status)).inc()
+            self.metrics.latency.labels(method, template).observe(time.perf_counter() - started)
+            correlation_id.reset(token)
+
+    @staticmethod
+    def _declared_length(scope: Scope) -> int:
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    return int(value)
+                except ValueError:
+                    return 0
+        return 0
+
+    def _limited(self, receive: Receive) -> Receive:
+        seen = 0
+
+        async def receive_limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_body:
+                    raise _TooLarge
+            return message
+
+        return receive_limited
+
+    @staticmethod
+    async def _error(send: Send, status: int, message: str) -> None:
+        body = orjson.dumps(error_body(status, message))
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def _incoming_id(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", ()):
+        if name == CORRELATION_HEADER and _SAFE_ID.match(value):
+            return str(value.decode())
+    return None

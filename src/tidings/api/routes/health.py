@@ -1,0 +1,35 @@
+"""Liveness/readiness and Prometheus metrics (no token: scraped by infrastructure)."""
+
+from __future__ import annotations
+
+import os
+
+from fastapi import APIRouter, Request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+from starlette.responses import Response
+
+from tidings.api.deps import ContainerDep
+from tidings.api.errors import error_response
+from tidings.api.responses import ok
+
+router = APIRouter(tags=["Operations"])
+
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+@router.get("/healthz")
+async def healthz(app: ContainerDep) -> Response:
+    if await app.database_ready():
+        return ok({"status": "ok", "database": "ok"})
+    return error_response(503, "The database is not reachable", "service.unavailable")
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    registry = request.app.state.metrics.registry
+    if os.environ.get(MULTIPROCESS_ENV):
+        # Several API processes: add up what each wrote to the shared directory.
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,74 @@
+"""Wire conventions shared by every schema: camelCase, UTC datetimes emitted with `Z`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic.alias_generators import to_camel
+
+
+def _as_utc(value: datetime) -> datetime:
+    # The SDK sends naive datetimes from `isoformat()`; Genesys reads them as UTC.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def format_utc(value: datetime) -> str:
+    return (
+        value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    )
+
+
+UtcDatetime = Annotated[
+    datetime,
+    AfterValidator(_as_utc),
+    PlainSerializer(format_utc, return_type=str, when_used="json"),
+]
+
+
+class ApiModel(BaseModel):
+    """camelCase on the wire; unknown fields ignored (clients PUT back what they GET)."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", from_attributes=True
+    )
+
+
+class DomainEntityRef(ApiModel):
+    id: str | None = None
+    name: str | None = None
+    self_uri: str | None = None
+
+
+class ErrorDetail(ApiModel):
+    error_code: str | None = None
+    field_name: str | None = None
+    entity_id: str | None = None
+    entity_name: str | None = None
+
+
+class ErrorBody(ApiModel):
+    message: str
+    code: str
+    status: int
+    context_id: str | None = None
+    message_with_params: str | None = None
+    message_params: dict[str, str] | None = None
+    details: list[ErrorDetail] = Field(default_factory=list)
+    errors: list[ErrorBody] = Field(default_factory=list)
+    limit: dict[str, Any] | None = None
+
+
+class Listing(ApiModel):
+    """The paging envelope; each listing subclasses it with its `entities` type."""
+
+    page_size: int
+    page_number: int
+    total: int
+    page_count: int
+    first_uri: str | None = None
+    previous_uri: str | None = None
+    next_uri: str | None = None
+    last_uri: str | None = None
+    self_uri: str | None = None

@@ -1,0 +1,84 @@
+"""The composition root: reads the settings once and builds the adapters and services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tidings.adapters.db import migrate
+from tidings.adapters.db.engine import is_sqlite, make_async_engine, sqlite_path
+from tidings.adapters.db.uow import SqlUnitOfWork
+from tidings.adapters.process_lock import ProcessLock
+from tidings.config import Settings
+from tidings.dispatch.loop import Dispatcher
+from tidings.ports import UnitOfWork
+from tidings.services.divisions import DivisionService
+from tidings.services.oauth import OAuthService
+
+
+def prepare_storage(settings: Settings) -> None:
+    """Creates the data directory and brings the database schema up to date."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(settings.resolved_database_url)
+
+
+def schema_is_current(settings: Settings) -> bool:
+    return not migrate.pending(settings.resolved_database_url)
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: AsyncEngine
+    oauth: OAuthService
+    divisions: DivisionService
+
+    def unit_of_work(self) -> UnitOfWork:
+        return SqlUnitOfWork(self.engine)
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return is_sqlite(self.settings.resolved_database_url)
+
+    def dispatcher_lock(self) -> ProcessLock:
+        """Held by the one process that runs the dispatcher: per SQLite file (SQLite takes
+        one dispatcher), else per data directory (one per `serve`; workers add more)."""
+        database = sqlite_path(self.settings.resolved_database_url)
+        if database is not None:
+            return ProcessLock(database.with_name(database.name + ".dispatcher.lock"))
+        return ProcessLock(self.settings.data_dir / "dispatcher.lock")
+
+    def dispatcher(self) -> Dispatcher:
+        return Dispatcher(self.unit_of_work, poll_seconds=self.settings.dispatcher_poll_seconds)
+
+    async def database_ready(self) -> bool:
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def build(settings: Settings) -> Container:
+    engine = make_async_engine(settings.resolved_database_url)
+
+    def uow() -> UnitOfWork:
+        return SqlUnitOfWork(engine)
+
+    return Container(
+        settings=settings,
+        engine=engine,
+        oauth=OAuthService(
+            uow,
+            default_rate_limit=settings.rate_limit_per_minute,
+            token_cache_seconds=settings.token_cache_seconds,
+            processes=settings.workers,
+        ),
+        divisions=DivisionService(uow),
+    )

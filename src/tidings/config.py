@@ -1,0 +1,97 @@
+"""Settings, read once at start-up from the environment and an optional TOML file.
+
+Every setting has an environment name `TIDINGS_<NAME>`; the TOML file uses the lower-case
+name as its key (`database_url = "..."`). The environment wins over the file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, get_type_hints
+
+
+class ConfigError(ValueError):
+    """A setting has a value Tidings cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("./tidings-data")
+    database_url: str = ""  # empty: SQLite file inside data_dir
+    sms_url: str = "simulator:"
+    smtp_url: str = "simulator:"
+    inbound_smtp: str = "127.0.0.1:2525"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    # API processes of `tidings serve` (one of them also runs the dispatcher).
+    workers: int = 1
+    log_level: str = "INFO"
+    log_format: str = "json"  # json | text
+    # Requests a minute per OAuth client; our callers are the customer's own systems.
+    rate_limit_per_minute: int = 600_000
+    # How long a verified token is trusted from memory before the database is asked again.
+    # Bounds how long a revoked token keeps working in *other* processes.
+    token_cache_seconds: float = 10.0
+    max_body_bytes: int = 10 * 1024 * 1024
+    dispatcher_poll_seconds: float = 1.0
+    run_dispatcher: bool = True
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'tidings.db').resolve()}"
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update({k: v for k, v in changes.items() if v is not None})
+        return Settings(**values)
+
+
+def _coerce(name: str, raw: Any, kind: Any) -> Any:
+    try:
+        if kind is bool:
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(raw)
+        if kind is Path:
+            return Path(str(raw)).expanduser()
+        return kind(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"setting {name!r} has an invalid value {raw!r}") from exc
+
+
+def load_settings(
+    config_file: Path | None = None, environ: dict[str, str] | None = None
+) -> Settings:
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    if config_file is not None:
+        try:
+            values.update(tomllib.loads(config_file.read_text(encoding="utf-8")))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {config_file}: {exc}") from exc
+    hints = get_type_hints(Settings)
+    known = {f.name for f in fields(Settings)}
+    unknown = set(values) - known
+    if unknown:
+        raise ConfigError(f"unknown settings in {config_file}: {', '.join(sorted(unknown))}")
+    for name in known:
+        env_value = env.get(f"TIDINGS_{name.upper()}")
+        if env_value is not None:
+            values[name] = env_value
+    coerced = {name: _coerce(name, raw, hints[name]) for name, raw in values.items()}
+    settings = Settings(**coerced)
+    if settings.rate_limit_per_minute < 1:
+        raise ConfigError("rate_limit_per_minute must be at least 1")
+    if not 1 <= settings.workers <= 64:
+        raise ConfigError("workers must be from 1 to 64")
+    return settings

@@ -1,0 +1,1 @@
+"""Pure domain: rules and values with no I/O and no framework."""

@@ -1,0 +1,108 @@
+"""The interfaces the core owns. Adapters implement them; only bootstrap picks which."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol
+
+from tidings.domain.divisions import Division
+from tidings.domain.oauth import OAuthClient, TokenRecord
+from tidings.domain.paging import PageRequest
+from tidings.domain.permissions import Scope
+
+
+class OAuthClientRepository(Protocol):
+    async def get(self, client_id: str) -> OAuthClient | None: ...
+
+    async def list(self, page: PageRequest) -> tuple[list[OAuthClient], int]: ...
+
+    async def add(self, client: OAuthClient) -> None: ...
+
+    async def update(self, client: OAuthClient, expected_version: int) -> bool:
+        """Writes `client` with version+1 if the stored version is `expected_version`."""
+        ...
+
+    async def delete(self, client_id: str) -> bool: ...
+
+
+class TokenRepository(Protocol):
+    async def add(self, token_digest: str, client_id: str, expires_at: datetime) -> None: ...
+
+    async def find(self, token_digest: str) -> TokenRecord | None: ...
+
+    async def revoke_client(self, client_id: str) -> None: ...
+
+    async def purge_expired(self, now: datetime) -> int: ...
+
+
+class DivisionRepository(Protocol):
+    async def get(self, division_id: str) -> Division | None: ...
+
+    async def get_home(self) -> Division: ...
+
+    async def find_by_name(self, name: str) -> Division | None: ...
+
+    async def list(
+        self,
+        scope: Scope,
+        page: PageRequest,
+        *,
+        name: str | None = None,
+        ids: Sequence[str] = (),
+    ) -> tuple[list[Division], int]: ...
+
+    async def add(self, division: Division) -> None: ...
+
+    async def update(self, division: Division, expected_version: int) -> bool: ...
+
+    async def delete(self, division_id: str) -> bool: ...
+
+    async def count_grants(self, division_id: str) -> int: ...
+
+    async def existing_ids(self, division_ids: Sequence[str]) -> set[str]: ...
+
+
+class DispatcherRegistry(Protocol):
+    async def heartbeat(
+        self, dispatcher_id: str, hostname: str, pid: int, now: datetime
+    ) -> None: ...
+
+    async def forget(self, dispatcher_id: str) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    @property
+    def oauth_clients(self) -> OAuthClientRepository: ...
+
+    @property
+    def tokens(self) -> TokenRepository: ...
+
+    @property
+    def divisions(self) -> DivisionRepository: ...
+
+    @property
+    def dispatchers(self) -> DispatcherRegistry: ...
+
+    async def __aenter__(self) -> UnitOfWork: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+    def monotonic(self) -> float: ...
