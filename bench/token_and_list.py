@@ -18,8 +18,8 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 
-sys.path.insert(0, os.path.dirname(__file__))
-from _server import running_server  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests.support.server import running_server  # noqa: E402
 
 PATH = os.environ.get("BENCH_PATH", "/api/v2/authorization/divisions")
 
@@ -56,8 +56,8 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
-    with running_server(args.database_url, workers=str(args.workers)) as server:
-        token = server.token()
+    with running_server(args.database_url, workers=str(args.workers), log_level="WARNING") as server:
+        token = server.token(server.create_client("bench", "admin"))
         url = server.base_url + PATH
         run_wrk(url, token, 3, args.connections)  # warm-up
         result = run_wrk(url, token, args.seconds, args.connections)

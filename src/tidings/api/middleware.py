@@ -11,6 +11,7 @@ import uuid
 
 import orjson
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tidings.api.errors import error_body
@@ -40,10 +41,6 @@ class Metrics:
         )
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class RequestContext:
     def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int) -> None:
         self.app = app
@@ -71,11 +68,9 @@ class RequestContext:
 
         try:
             if self._declared_length(scope) > self.max_body:
-                raise _TooLarge
-            await self.app(scope, self._limited(receive), send_with_id)
-        except _TooLarge:
-            if not response_started:
-                await self._error(send_with_id, 413, f"The body is over {self.max_body} bytes")
+                await self._error(send_with_id, 413, self._too_large)
+            else:
+                await self.app(scope, self._limited(receive), send_with_id)
         except Exception:
             log.exception("unhandled error", extra={"path": scope.get("path")})
             if not response_started:
@@ -91,6 +86,10 @@ class RequestContext:
             self.metrics.requests.labels(method, template, str(status)).inc()
             self.metrics.latency.labels(method, template).observe(time.perf_counter() - started)
             correlation_id.reset(token)
+
+    @property
+    def _too_large(self) -> str:
+        return f"The body is over the limit of {self.max_body} bytes"
 
     @staticmethod
     def _declared_length(scope: Scope) -> int:
@@ -111,7 +110,8 @@ class RequestContext:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_body:
-                    raise _TooLarge
+                    # An HTTPException passes through FastAPI's body parsing to the handlers.
+                    raise HTTPException(413, self._too_large)
             return message
 
         return receive_limited

@@ -1,0 +1,163 @@
+"""A real `tidings serve` in a child process, for tests and benchmarks."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def tidings_env(data_dir: Path, database_url: str | None, **settings: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TIDINGS_")}
+    env.update({f"TIDINGS_{k.upper()}": v for k, v in settings.items()})
+    env["TIDINGS_DATA_DIR"] = str(data_dir)
+    if database_url:
+        env["TIDINGS_DATABASE_URL"] = database_url
+    return env
+
+
+def run_cli(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tidings", *args],
+        env=env,
+        check=check,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@dataclass
+class Client:
+    id: str
+    secret: str
+    name: str
+
+
+@dataclass
+class Server:
+    base_url: str
+    env: dict[str, str]
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    _tokens: dict[str, str] = field(default_factory=dict)
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return run_cli(self.env, *args, check=check)
+
+    def create_client(self, name: str, *roles: str) -> Client:
+        args = ["oauth-client", "create", "--name", name, "--json"]
+        for role in roles:
+            args += ["--role", role]
+        created = json.loads(self.cli(*args).stdout)
+        return Client(created["id"], created["secret"], created["name"])
+
+    def token(self, client: Client) -> str:
+        basic = base64.b64encode(f"{client.id}:{client.secret}".encode()).decode()
+        status, body, _ = self.request(
+            "POST",
+            "/oauth/token",
+            body=b"grant_type=client_credentials",
+            headers={
+                "Authorization": f"Basic {basic}",
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        )
+        if status != 200:
+            raise AssertionError(f"token refused: {status} {body}")
+        return str(body["access_token"])
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        json_body: Any = None,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any, dict[str, str]]:
+        """One HTTP call; returns status, parsed JSON (or text) and headers."""
+        sent = dict(headers or {})
+        if token:
+            sent["Authorization"] = f"Bearer {token}"
+        if json_body is not None:
+            body = json.dumps(json_body).encode()
+            sent.setdefault("Content-Type", "application/json")
+        request = urllib.request.Request(
+            self.base_url + path, data=body, method=method, headers=sent
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                status, raw, got = answer.status, answer.read(), dict(answer.headers)
+        except urllib.error.HTTPError as error:
+            status, raw, got = error.code, error.read(), dict(error.headers)
+        try:
+            parsed: Any = json.loads(raw) if raw else None
+        except ValueError:
+            parsed = raw.decode("utf-8", "replace")
+        return status, parsed, {k.lower(): v for k, v in got.items()}
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def wait_healthy(base_url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=1):
+                return
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(f"tidings serve exited with {process.returncode}") from None
+            if time.monotonic() > deadline:
+                raise RuntimeError("tidings serve did not become healthy") from None
+            time.sleep(0.05)
+
+
+@contextlib.contextmanager
+def running_server(
+    database_url: str | None = None, data_dir: Path | None = None, **settings: str
+) -> Iterator[Server]:
+    with contextlib.ExitStack() as stack:
+        if data_dir is None:
+            data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tidings-")))
+        port = free_port()
+        settings.setdefault("log_level", "INFO")
+        env = tidings_env(data_dir / "data", database_url, port=str(port), **settings)
+        log_path = data_dir / "serve.log"
+        log = stack.enter_context(open(log_path, "wb"))  # noqa: SIM115
+        process = subprocess.Popen(
+            [sys.executable, "-m", "tidings", "serve"], env=env, stdout=log, stderr=log
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            wait_healthy(base_url, process)
+            yield Server(base_url, env, data_dir / "data", process, log_path)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
