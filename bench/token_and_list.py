@@ -19,7 +19,7 @@ import sys
 from datetime import UTC, datetime
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from tests.support.server import running_server  # noqa: E402
+from tests.support.server import running_server
 
 PATH = os.environ.get("BENCH_PATH", "/api/v2/authorization/divisions")
 
@@ -32,10 +32,18 @@ def _ms(text: str) -> float:
 def run_wrk(url: str, token: str, seconds: int, connections: int) -> dict[str, float]:
     out = subprocess.run(
         [
-            "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency",
-            "-H", f"Authorization: Bearer {token}", url,
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-H",
+            f"Authorization: Bearer {token}",
+            url,
         ],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     if "Non-2xx" in out:
         raise RuntimeError(f"wrk saw errors:\n{out}")
@@ -56,7 +64,9 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed: apt-get install wrk")
-    with running_server(args.database_url, workers=str(args.workers), log_level="WARNING") as server:
+    with running_server(
+        args.database_url, workers=str(args.workers), log_level="WARNING"
+    ) as server:
         token = server.token(server.create_client("bench", "admin"))
         url = server.base_url + PATH
         run_wrk(url, token, 3, args.connections)  # warm-up

@@ -56,9 +56,12 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def server() -> Iterator[Server]:
     """One `tidings serve` shared by the API tests of this session."""
-    with tempfile.TemporaryDirectory(prefix="tidings-session-") as directory:
-        with fresh_database(Path(directory)) as url, running_server(url) as running:
-            yield running
+    with (
+        tempfile.TemporaryDirectory(prefix="tidings-session-") as directory,
+        fresh_database(Path(directory)) as url,
+        running_server(url) as running,
+    ):
+        yield running
 
 
 @pytest.fixture(scope="session")

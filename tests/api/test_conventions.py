@@ -17,7 +17,7 @@ ERROR_KEYS = {"message", "code", "status", "contextId", "details", "errors"}
 
 
 def _assert_error(body: Any, status: int) -> None:
-    assert ERROR_KEYS <= set(body), body
+    assert set(body) >= ERROR_KEYS, body
     assert body["status"] == status and body["message"] and body["contextId"]
 
 
@@ -53,8 +53,11 @@ def test_missing_token_gets_401_with_the_error_body(server: Server) -> None:
         (b'{"name": "x", "authorizedGrantType": "outdated_sdk_version"}', "authorizedGrantType"),
         (b'{"name": "x", "authorizedGrantType": "CLIENT-CREDENTIALS", "state": null}', "state"),
         (b'{"authorizedGrantType": "CLIENT-CREDENTIALS"}', "name"),
-        (b'{"name": "x", "authorizedGrantType": "CLIENT-CREDENTIALS", "accessTokenValiditySeconds": "abc"}',
-         "accessTokenValiditySeconds"),
+        (
+            b'{"name": "x", "authorizedGrantType": "CLIENT-CREDENTIALS", '
+            b'"accessTokenValiditySeconds": "abc"}',
+            "accessTokenValiditySeconds",
+        ),
         (b"null", "body"),
         (b"[]", "body"),
     ],
@@ -62,9 +65,14 @@ def test_missing_token_gets_401_with_the_error_body(server: Server) -> None:
 def test_bad_bodies_get_400_naming_the_field_and_create_nothing(
     server: Server, admin_token: str, payload: bytes, field: str
 ) -> None:
-    before = server.request("GET", "/api/v2/oauth/clients?pageSize=1", token=admin_token)[1]["total"]
+    before = server.request("GET", "/api/v2/oauth/clients?pageSize=1", token=admin_token)[1][
+        "total"
+    ]
     status, body, _ = server.request(
-        "POST", "/api/v2/oauth/clients", token=admin_token, body=payload,
+        "POST",
+        "/api/v2/oauth/clients",
+        token=admin_token,
+        body=payload,
         headers={"Content-Type": "application/json"},
     )
     assert status == 400
@@ -79,7 +87,10 @@ def test_the_sdk_null_body_is_accepted_where_no_body_is_needed(
 ) -> None:
     client = server.create_client("rotate me", "sender")
     status, body, _ = server.request(
-        "POST", f"/api/v2/oauth/clients/{client.id}/secret", token=admin_token, body=b"null",
+        "POST",
+        f"/api/v2/oauth/clients/{client.id}/secret",
+        token=admin_token,
+        body=b"null",
         headers={"Content-Type": "application/json"},
     )
     assert status == 200 and body["secret"]
@@ -87,8 +98,16 @@ def test_the_sdk_null_body_is_accepted_where_no_body_is_needed(
 
 
 @pytest.mark.parametrize(
-    "page", ["pageSize=101", "pageSize=0", "pageSize=99999999999999999999999", "pageNumber=0",
-             "pageSize=abc", "pageNumber=-5", "pageNumber=99999999999999"],
+    "page",
+    [
+        "pageSize=101",
+        "pageSize=0",
+        "pageSize=99999999999999999999999",
+        "pageNumber=0",
+        "pageSize=abc",
+        "pageNumber=-5",
+        "pageNumber=99999999999999",
+    ],
 )
 def test_bad_paging_gets_400(server: Server, admin_token: str, page: str) -> None:
     status, body, _ = server.request("GET", f"/api/v2/oauth/clients?{page}", token=admin_token)
@@ -116,8 +135,14 @@ def test_datetimes_in_any_iso_form_come_back_in_utc_with_z(
     server: Server, admin_token: str, unique: Any, sent: str, emitted: str
 ) -> None:
     status, body, _ = server.request(
-        "POST", "/api/v2/oauth/clients", token=admin_token,
-        json_body={"name": unique("dt"), "authorizedGrantType": "CLIENT-CREDENTIALS", "dateToDelete": sent},
+        "POST",
+        "/api/v2/oauth/clients",
+        token=admin_token,
+        json_body={
+            "name": unique("dt"),
+            "authorizedGrantType": "CLIENT-CREDENTIALS",
+            "dateToDelete": sent,
+        },
     )
     assert status == 200, body
     assert body["dateToDelete"] == emitted
@@ -126,7 +151,9 @@ def test_datetimes_in_any_iso_form_come_back_in_utc_with_z(
 
 def test_null_fields_are_omitted(server: Server, admin_token: str, unique: Any) -> None:
     body = server.request(
-        "POST", "/api/v2/oauth/clients", token=admin_token,
+        "POST",
+        "/api/v2/oauth/clients",
+        token=admin_token,
         json_body={"name": unique("sparse"), "authorizedGrantType": "CLIENT-CREDENTIALS"},
     )[1]
     assert "description" not in body and "dateToDelete" not in body
@@ -179,7 +206,7 @@ def test_a_streamed_oversized_body_gets_413(server: Server, admin_token: str) ->
 def test_correlation_id_is_returned_and_an_incoming_one_is_kept(
     server: Server, admin_token: str
 ) -> None:
-    status, body, headers = server.request("GET", "/api/v2/no-route", token=admin_token)
+    _status, body, headers = server.request("GET", "/api/v2/no-route", token=admin_token)
     assert headers["inin-correlation-id"] == body["contextId"]
     mine = "order-4711-retry-2"
     _, body, headers = server.request(
@@ -192,17 +219,24 @@ def test_rate_limit_answers_429_with_retry_after(
     server: Server, admin_token: str, unique: Any
 ) -> None:
     created = server.request(
-        "POST", "/api/v2/oauth/clients", token=admin_token,
-        json_body={"name": unique("slow"), "authorizedGrantType": "CLIENT-CREDENTIALS",
-                   "roleDivisions": [{"roleId": "reporting", "divisionId": "*"}],
-                   "rateLimitPerMinute": 3},
+        "POST",
+        "/api/v2/oauth/clients",
+        token=admin_token,
+        json_body={
+            "name": unique("slow"),
+            "authorizedGrantType": "CLIENT-CREDENTIALS",
+            "roleDivisions": [{"roleId": "reporting", "divisionId": "*"}],
+            "rateLimitPerMinute": 3,
+        },
     )[1]
     from tests.support.server import Client
 
     token = server.token(Client(created["id"], created["secret"], created["name"]))
-    answers = [server.request("GET", "/api/v2/authorization/divisions", token=token) for _ in range(4)]
+    answers = [
+        server.request("GET", "/api/v2/authorization/divisions", token=token) for _ in range(4)
+    ]
     assert [a[0] for a in answers] == [200, 200, 200, 429]
-    status, body, headers = answers[-1]
+    _status, body, headers = answers[-1]
     _assert_error(body, 429)
     assert body["code"] == "too.many.requests.retry.after"
     assert int(headers["retry-after"]) >= 1

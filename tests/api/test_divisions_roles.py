@@ -55,10 +55,17 @@ def test_division_names_are_unique_regardless_of_case(
     server: Server, admin_token: str, unique: Any
 ) -> None:
     name = unique("Retail")
-    assert server.request("POST", "/api/v2/authorization/divisions", token=admin_token,
-                          json_body={"name": name})[0] == 200
+    assert (
+        server.request(
+            "POST", "/api/v2/authorization/divisions", token=admin_token, json_body={"name": name}
+        )[0]
+        == 200
+    )
     status, body, _ = server.request(
-        "POST", "/api/v2/authorization/divisions", token=admin_token, json_body={"name": name.upper()}
+        "POST",
+        "/api/v2/authorization/divisions",
+        token=admin_token,
+        json_body={"name": name.upper()},
     )
     assert status == 409 and "already exists" in body["message"]
 
@@ -74,15 +81,23 @@ def test_the_home_division_cannot_be_deleted(server: Server, admin_token: str) -
 def test_a_division_that_grants_name_cannot_be_deleted(
     server: Server, admin_token: str, unique: Any
 ) -> None:
-    division = server.request("POST", "/api/v2/authorization/divisions", token=admin_token,
-                              json_body={"name": unique("Busy")})[1]
+    division = server.request(
+        "POST",
+        "/api/v2/authorization/divisions",
+        token=admin_token,
+        json_body={"name": unique("Busy")},
+    )[1]
     server.create_client("busy client", f"sender@{division['id']}")
     status, body, _ = server.request(
         "DELETE", f"/api/v2/authorization/divisions/{division['id']}", token=admin_token
     )
     assert status == 400 and "not empty" in body["message"]
-    assert server.request("GET", f"/api/v2/authorization/divisions/{division['id']}",
-                          token=admin_token)[0] == 200
+    assert (
+        server.request(
+            "GET", f"/api/v2/authorization/divisions/{division['id']}", token=admin_token
+        )[0]
+        == 200
+    )
 
 
 def test_a_stale_version_gets_409_and_changes_nothing(
@@ -91,11 +106,19 @@ def test_a_stale_version_gets_409_and_changes_nothing(
     path = "/api/v2/authorization/divisions"
     created = server.request("POST", path, token=admin_token, json_body={"name": unique("V")})[1]
     assert created["version"] == 1
-    first = server.request("PUT", f"{path}/{created['id']}", token=admin_token,
-                           json_body={"name": created["name"] + "2", "version": 1})
+    first = server.request(
+        "PUT",
+        f"{path}/{created['id']}",
+        token=admin_token,
+        json_body={"name": created["name"] + "2", "version": 1},
+    )
     assert first[0] == 200 and first[1]["version"] == 2
-    stale = server.request("PUT", f"{path}/{created['id']}", token=admin_token,
-                           json_body={"name": created["name"] + "3", "version": 1})
+    stale = server.request(
+        "PUT",
+        f"{path}/{created['id']}",
+        token=admin_token,
+        json_body={"name": created["name"] + "3", "version": 1},
+    )
     assert stale[0] == 409 and stale[1]["code"] == "version.mismatch"
     now = server.request("GET", f"{path}/{created['id']}", token=admin_token)[1]
     assert now["name"] == created["name"] + "2" and now["version"] == 2
@@ -114,8 +137,12 @@ def test_roles_are_listed_with_their_permissions(admin_sdk: Any) -> None:
 
 def test_paging_envelope_links(server: Server, admin_token: str, unique: Any) -> None:
     for _ in range(3):
-        server.request("POST", "/api/v2/authorization/divisions", token=admin_token,
-                       json_body={"name": unique("Page")})
+        server.request(
+            "POST",
+            "/api/v2/authorization/divisions",
+            token=admin_token,
+            json_body={"name": unique("Page")},
+        )
     status, page, _ = server.request(
         "GET", "/api/v2/authorization/divisions?pageSize=2&pageNumber=2", token=admin_token
     )

@@ -31,9 +31,9 @@ def _role_division(role_id: str, division_id: str) -> Any:
 
 
 def _sql(server: Server, statement: str, **params: Any) -> list[Any]:
-    engine = create_engine(server.env["TIDINGS_DATABASE_URL"].replace(
-        "postgresql://", "postgresql+psycopg://"
-    ))
+    engine = create_engine(
+        server.env["TIDINGS_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://")
+    )
     try:
         with engine.begin() as connection:
             result = connection.execute(text(statement), params)
@@ -93,7 +93,9 @@ def test_a_wrong_secret_gets_401(server: Server, admin: Client) -> None:
 def test_client_crud_and_secret_rotation(admin_sdk: Any, server: Server, unique: Any) -> None:
     api = gc.OAuthApi(admin_sdk)
     home = gc.AuthorizationApi(admin_sdk).get_authorization_divisions_home()
-    roles = {r.name: r.id for r in gc.AuthorizationApi(admin_sdk).get_authorization_roles().entities}
+    roles = {
+        r.name: r.id for r in gc.AuthorizationApi(admin_sdk).get_authorization_roles().entities
+    }
     created = api.post_oauth_clients(
         _request(
             unique("crm"),
@@ -111,7 +113,8 @@ def test_client_crud_and_secret_rotation(admin_sdk: Any, server: Server, unique:
     assert fetched.access_token_validity_seconds == 600
 
     updated = api.put_oauth_client(
-        created.id, _request(created.name, description="from the CRM", access_token_validity_seconds=900)
+        created.id,
+        _request(created.name, description="from the CRM", access_token_validity_seconds=900),
     )
     assert updated.description == "from the CRM"
     assert updated.role_divisions == [] or updated.role_divisions is None
@@ -129,7 +132,9 @@ def test_client_crud_and_secret_rotation(admin_sdk: Any, server: Server, unique:
     assert gone.value.status == 404
 
 
-def test_token_lifetime_is_the_clients_validity(server: Server, admin_token: str, unique: Any) -> None:
+def test_token_lifetime_is_the_clients_validity(
+    server: Server, admin_token: str, unique: Any
+) -> None:
     status, created, _ = server.request(
         "POST",
         "/api/v2/oauth/clients",
@@ -143,7 +148,9 @@ def test_token_lifetime_is_the_clients_validity(server: Server, admin_token: str
     assert status == 200
     basic = base64.b64encode(f"{created['id']}:{created['secret']}".encode()).decode()
     _, token, _ = server.request(
-        "POST", "/oauth/token", body=b"grant_type=client_credentials",
+        "POST",
+        "/oauth/token",
+        body=b"grant_type=client_credentials",
         headers={"Authorization": f"Basic {basic}"},
     )
     assert token["expires_in"] == 300
@@ -180,7 +187,12 @@ def test_an_expired_token_gets_401(server: Server) -> None:
     client = server.create_client("expiring", "admin")
     token = server.token(client)
     past = datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=1)
-    _sql(server, "UPDATE oauth_tokens SET expires_at = :t WHERE client_id = :id", t=past, id=client.id)
+    _sql(
+        server,
+        "UPDATE oauth_tokens SET expires_at = :t WHERE client_id = :id",
+        t=past,
+        id=client.id,
+    )
     status, body, headers = server.request("GET", "/api/v2/authorization/divisions", token=token)
     assert status == 401
     assert body["code"] == "authentication.required"
@@ -202,7 +214,11 @@ def test_disabling_a_client_revokes_its_tokens_and_refuses_new_ones(
         "PUT",
         f"/api/v2/oauth/clients/{client.id}",
         token=admin_token,
-        json_body={"name": client.name, "authorizedGrantType": "CLIENT-CREDENTIALS", "state": "disabled"},
+        json_body={
+            "name": client.name,
+            "authorizedGrantType": "CLIENT-CREDENTIALS",
+            "state": "disabled",
+        },
     )
     assert status == 200
     assert server.request("GET", "/api/v2/oauth/clients", token=token)[0] == 401
@@ -213,14 +229,18 @@ def test_disabling_a_client_revokes_its_tokens_and_refuses_new_ones(
 def test_deleting_a_client_revokes_its_tokens(server: Server, admin_token: str) -> None:
     client = server.create_client("to delete", "admin")
     token = server.token(client)
-    assert server.request("DELETE", f"/api/v2/oauth/clients/{client.id}", token=admin_token)[0] == 204
+    assert (
+        server.request("DELETE", f"/api/v2/oauth/clients/{client.id}", token=admin_token)[0] == 204
+    )
     assert server.request("GET", "/api/v2/oauth/clients", token=token)[0] == 401
 
 
 def test_a_client_cannot_grant_more_than_it_holds(server: Server, unique: Any) -> None:
     """An OAuth-client editor confined to one division must not mint an admin client."""
     status, home, _ = server.request(
-        "GET", "/api/v2/authorization/divisions/home", token=server.token(server.create_client("a", "admin"))
+        "GET",
+        "/api/v2/authorization/divisions/home",
+        token=server.token(server.create_client("a", "admin")),
     )
     limited = server.create_client("limited", f"admin@{home['id']}")
     status, body, _ = server.request(
@@ -291,7 +311,11 @@ def test_role_ids_grant_in_the_home_division(server: Server, admin_token: str, u
         "POST",
         "/api/v2/oauth/clients",
         token=admin_token,
-        json_body={"name": unique("legacy"), "authorizedGrantType": "CLIENT-CREDENTIALS", "roleIds": ["reporting"]},
+        json_body={
+            "name": unique("legacy"),
+            "authorizedGrantType": "CLIENT-CREDENTIALS",
+            "roleIds": ["reporting"],
+        },
     )
     assert status == 200
     assert created["roleDivisions"][0]["divisionId"] == home["id"]

@@ -34,7 +34,9 @@ def tidings_env(data_dir: Path, database_url: str | None, **settings: str) -> di
     return env
 
 
-def run_cli(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    env: dict[str, str], *args: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "tidings", *args],
         env=env,
@@ -146,7 +148,7 @@ def running_server(
         settings.setdefault("log_level", "INFO")
         env = tidings_env(data_dir / "data", database_url, port=str(port), **settings)
         log_path = data_dir / "serve.log"
-        log = stack.enter_context(open(log_path, "wb"))  # noqa: SIM115
+        log = stack.enter_context(open(log_path, "wb"))
         process = subprocess.Popen(
             [sys.executable, "-m", "tidings", "serve"], env=env, stdout=log, stderr=log
         )

@@ -12,13 +12,19 @@ from starlette.responses import Response
 from tidings.api.deps import ContainerDep
 from tidings.api.errors import error_response
 from tidings.api.responses import ok
+from tidings.api.schemas.common import ApiModel, ErrorBody
 
 router = APIRouter(tags=["Operations"])
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
-@router.get("/healthz")
+class Health(ApiModel):
+    status: str
+    database: str
+
+
+@router.get("/healthz", response_model=Health, responses={503: {"model": ErrorBody}})
 async def healthz(app: ContainerDep) -> Response:
     if await app.database_ready():
         return ok({"status": "ok", "database": "ok"})

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from tidings.api.deps import ContainerDep
 from tidings.api.responses import ok
-from tidings.api.schemas.oauth import TokenResponse
+from tidings.api.schemas.oauth import OAuthError, TokenResponse
 from tidings.services.oauth import TokenRefused
 
 router = APIRouter(tags=["OAuth"])
@@ -41,6 +41,11 @@ def _basic_credentials(header: str) -> tuple[str, str] | None:
     "/oauth/token",
     response_model=TokenResponse,
     summary="Get an access token with the client-credentials grant",
+    responses={
+        400: {"model": OAuthError, "description": "Bad grant or client type"},
+        401: {"model": OAuthError, "description": "Unknown client, wrong secret or disabled"},
+        413: {"description": "The body is too large"},
+    },
     openapi_extra={
         "requestBody": {
             "content": {

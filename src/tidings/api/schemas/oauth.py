@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from tidings.api.schemas.common import ApiModel, DomainEntityRef, Listing, UtcDatetime
 from tidings.domain.oauth import DEFAULT_TOKEN_SECONDS, ClientDraft, OAuthClient
@@ -110,6 +110,17 @@ class OAuthClientListing(Listing):
 
 
 class TokenResponse(ApiModel):
+    # OAuth names its fields in snake_case, so no camelCase aliases here.
+    model_config = ConfigDict(alias_generator=None)
+
     access_token: str
     token_type: str
     expires_in: int
+
+
+class OAuthError(ApiModel):
+    model_config = ConfigDict(alias_generator=None)
+
+    error: str
+    description: str
+    error_description: str

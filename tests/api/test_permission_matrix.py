@@ -1,0 +1,214 @@
+"""For every route: a caller without the permission gets 403 naming it, a caller whose grants
+are in another division gets 404 for objects outside it, and the admin succeeds.
+
+Every later feature adds its routes to MATRIX; `test_every_route_is_in_the_matrix` fails
+until it does."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.support.server import Server
+from tidings.domain.permissions import BUILTIN_ROLES, covers
+
+Prepare = Callable[[Server, str], dict[str, str]]
+
+
+def _new_client(server: Server, token: str) -> dict[str, str]:
+    body = server.request(
+        "POST",
+        "/api/v2/oauth/clients",
+        token=token,
+        json_body={
+            "name": f"matrix-{uuid.uuid4().hex[:6]}",
+            "authorizedGrantType": "CLIENT-CREDENTIALS",
+        },
+    )[1]
+    return {"client_id": body["id"]}
+
+
+def _new_division(server: Server, token: str) -> dict[str, str]:
+    body = server.request(
+        "POST",
+        "/api/v2/authorization/divisions",
+        token=token,
+        json_body={"name": f"matrix-{uuid.uuid4().hex[:6]}"},
+    )[1]
+    return {"division_id": body["id"]}
+
+
+def _home(server: Server, token: str) -> dict[str, str]:
+    body = server.request("GET", "/api/v2/authorization/divisions/home", token=token)[1]
+    return {"division_id": body["id"]}
+
+
+def _sender_role(server: Server, token: str) -> dict[str, str]:
+    return {"role_id": next(r.id for r in BUILTIN_ROLES if r.name == "sender")}
+
+
+@dataclass(frozen=True)
+class Rule:
+    permission: str
+    prepare: Prepare | None = None
+    body: Any = None
+    # True: the route acts on one object in a division (another division's caller gets 404).
+    in_division: bool = False
+    ok: tuple[int, ...] = (200,)
+
+
+CLIENT_BODY = {"name": "matrix", "authorizedGrantType": "CLIENT-CREDENTIALS"}
+DIVISION_BODY_FN = "fresh-name"
+
+MATRIX: dict[tuple[str, str], Rule] = {
+    ("GET", "/api/v2/oauth/clients"): Rule("oauth:client:view"),
+    ("POST", "/api/v2/oauth/clients"): Rule("oauth:client:add", body=CLIENT_BODY),
+    ("GET", "/api/v2/oauth/clients/{client_id}"): Rule("oauth:client:view", _new_client),
+    ("PUT", "/api/v2/oauth/clients/{client_id}"): Rule(
+        "oauth:client:edit", _new_client, body=CLIENT_BODY
+    ),
+    ("DELETE", "/api/v2/oauth/clients/{client_id}"): Rule(
+        "oauth:client:delete", _new_client, ok=(204,)
+    ),
+    ("POST", "/api/v2/oauth/clients/{client_id}/secret"): Rule("oauth:client:edit", _new_client),
+    ("GET", "/api/v2/authorization/divisions"): Rule("authorization:division:view"),
+    ("POST", "/api/v2/authorization/divisions"): Rule(
+        "authorization:division:add", body=DIVISION_BODY_FN
+    ),
+    ("GET", "/api/v2/authorization/divisions/home"): Rule(
+        "authorization:division:view", _home, in_division=True
+    ),
+    ("GET", "/api/v2/authorization/divisions/{division_id}"): Rule(
+        "authorization:division:view", _home, in_division=True
+    ),
+    ("PUT", "/api/v2/authorization/divisions/{division_id}"): Rule(
+        "authorization:division:edit", _new_division, body=DIVISION_BODY_FN, in_division=True
+    ),
+    ("DELETE", "/api/v2/authorization/divisions/{division_id}"): Rule(
+        "authorization:division:delete", _new_division, in_division=True, ok=(204,)
+    ),
+    ("GET", "/api/v2/authorization/roles"): Rule("authorization:role:view"),
+    ("GET", "/api/v2/authorization/roles/{role_id}"): Rule("authorization:role:view", _sender_role),
+}
+
+# Routes anyone may call: the token endpoint authenticates by itself; the rest are for
+# infrastructure (health checks, scraping) and API tooling.
+PUBLIC = {
+    ("POST", "/oauth/token"),
+    ("GET", "/healthz"),
+}
+
+
+def _call(server: Server, method: str, template: str, rule: Rule, token: str, admin: str) -> Any:
+    params = rule.prepare(server, admin) if rule.prepare else {}
+    body = rule.body
+    if body == DIVISION_BODY_FN:
+        body = {"name": f"matrix-{uuid.uuid4().hex[:6]}"}
+    elif isinstance(body, dict):
+        body = {**body, "name": f"{body['name']}-{uuid.uuid4().hex[:6]}"}
+    return server.request(method, template.format(**params), token=token, json_body=body)
+
+
+def _role_without(permission: str) -> str:
+    """A built-in role that lacks `permission` but has others (so the 403 is not trivial)."""
+    for role in BUILTIN_ROLES:
+        if role.name != "admin" and not any(covers(p, permission) for p in role.permissions):
+            return role.name
+    raise AssertionError(f"every role holds {permission}")
+
+
+@pytest.fixture(scope="module")
+def other_division_admin(server: Server, admin_token: str) -> str:
+    """An admin of a division that holds none of the objects these tests touch."""
+    division = _new_division(server, admin_token)["division_id"]
+    return server.token(server.create_client("other-division admin", f"admin@{division}"))
+
+
+@pytest.fixture(scope="module")
+def nobody_token(server: Server) -> str:
+    return server.token(server.create_client("no grants at all"))
+
+
+@pytest.fixture(scope="module")
+def tokens_without(server: Server) -> Callable[[str], str]:
+    cache: dict[str, str] = {}
+
+    def token(permission: str) -> str:
+        role = _role_without(permission)
+        if role not in cache:
+            cache[role] = server.token(server.create_client(f"no {permission}", role))
+        return cache[role]
+
+    return token
+
+
+def test_every_route_is_in_the_matrix(server: Server) -> None:
+    document = server.request("GET", "/openapi.json")[1]
+    routes = {
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method in operations
+    }
+    missing = routes - set(MATRIX) - PUBLIC
+    assert not missing, f"add these routes to the permission matrix: {sorted(missing)}"
+    stale = set(MATRIX) - routes
+    assert not stale, f"the matrix names routes that do not exist: {sorted(stale)}"
+
+
+@pytest.mark.parametrize(("method", "template"), sorted(MATRIX))
+def test_a_caller_without_the_permission_gets_403(
+    server: Server,
+    admin_token: str,
+    tokens_without: Callable[[str], str],
+    method: str,
+    template: str,
+) -> None:
+    rule = MATRIX[(method, template)]
+    status, body, _ = _call(
+        server, method, template, rule, tokens_without(rule.permission), admin_token
+    )
+    assert status == 403, body
+    assert body["code"] == "missing.permissions"
+    assert rule.permission in body["message"]
+
+
+@pytest.mark.parametrize(("method", "template"), sorted(MATRIX))
+def test_a_caller_with_no_grants_gets_403(
+    server: Server, admin_token: str, nobody_token: str, method: str, template: str
+) -> None:
+    rule = MATRIX[(method, template)]
+    assert _call(server, method, template, rule, nobody_token, admin_token)[0] == 403
+
+
+@pytest.mark.parametrize(
+    ("method", "template"), sorted(k for k, r in MATRIX.items() if r.in_division)
+)
+def test_another_divisions_caller_gets_404(
+    server: Server, admin_token: str, other_division_admin: str, method: str, template: str
+) -> None:
+    rule = MATRIX[(method, template)]
+    status, body, _ = _call(server, method, template, rule, other_division_admin, admin_token)
+    assert status == 404, body
+    assert body["code"] == "not.found"
+
+
+@pytest.mark.parametrize(("method", "template"), sorted(MATRIX))
+def test_the_admin_succeeds(server: Server, admin_token: str, method: str, template: str) -> None:
+    rule = MATRIX[(method, template)]
+    status, body, _ = _call(server, method, template, rule, admin_token, admin_token)
+    assert status in rule.ok, body
+
+
+def test_lists_show_another_divisions_caller_only_its_own(
+    server: Server, admin_token: str, other_division_admin: str
+) -> None:
+    home = _home(server, admin_token)["division_id"]
+    listing = server.request(
+        "GET", "/api/v2/authorization/divisions?pageSize=100", token=other_division_admin
+    )[1]
+    assert home not in {d["id"] for d in listing["entities"]}
+    assert listing["total"] == 1
