@@ -1,0 +1,97 @@
+"""The data layer against real SQLite and PostgreSQL: migrations, types, concurrency."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, select
+
+from tidings.adapters.db import migrate
+from tidings.adapters.db.engine import make_async_engine, make_sync_engine
+from tidings.adapters.db.tables import divisions, metadata
+from tidings.adapters.db.uow import SqlUnitOfWork
+from tidings.domain.divisions import Division
+from tidings.domain.oauth import OAuthClient
+
+
+def test_the_migrations_build_exactly_the_schema_the_code_queries(database_url: str) -> None:
+    migrate.upgrade(database_url)
+    engine = make_sync_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), metadata)
+            homes = connection.execute(
+                select(func.count()).select_from(divisions).where(divisions.c.home_division)
+            ).scalar()
+    finally:
+        engine.dispose()
+    assert differences == []
+    assert homes == 1
+
+
+def test_upgrading_twice_changes_nothing(database_url: str) -> None:
+    migrate.upgrade(database_url)
+    migrate.upgrade(database_url)
+    assert not migrate.pending(database_url)
+
+
+@pytest.fixture
+async def uow_factory(database_url: str):  # type: ignore[no-untyped-def]
+    migrate.upgrade(database_url)
+    engine = make_async_engine(database_url)
+    yield lambda: SqlUnitOfWork(engine)
+    await engine.dispose()
+
+
+async def test_times_come_back_as_the_same_utc_instant(uow_factory) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timezone
+
+    tokyo = timezone(timedelta(hours=9))
+    when = datetime(2030, 5, 1, 19, 0, 0, 123000, tzinfo=tokyo)
+    now = datetime.now(UTC)
+    client = OAuthClient(
+        id="c1",
+        name="tz",
+        secret_digest="0" * 64,
+        authorized_grant_type="CLIENT-CREDENTIALS",
+        date_to_delete=when,
+        date_created=now,
+        date_modified=now,
+    )
+    async with uow_factory() as uow:
+        await uow.oauth_clients.add(client)
+        await uow.commit()
+    async with uow_factory() as uow:
+        stored = await uow.oauth_clients.get("c1")
+    assert stored is not None and stored.date_to_delete == when
+    assert stored.date_to_delete.tzinfo == UTC
+
+
+async def test_a_concurrent_update_loses_with_a_version_conflict(uow_factory) -> None:  # type: ignore[no-untyped-def]
+    now = datetime.now(UTC)
+    async with uow_factory() as uow:
+        await uow.divisions.add(Division(id="d1", name="Race", date_created=now, date_modified=now))
+        await uow.commit()
+    async with uow_factory() as first, uow_factory() as second:
+        mine = await first.divisions.get("d1")
+        theirs = await second.divisions.get("d1")
+        assert mine and theirs
+        mine.name = "Mine"
+        assert await first.divisions.update(mine, expected_version=1)
+        await first.commit()
+        theirs.name = "Theirs"
+        assert not await second.divisions.update(theirs, expected_version=1)
+    async with uow_factory() as uow:
+        final = await uow.divisions.get("d1")
+    assert final and final.name == "Mine" and final.version == 2
+
+
+async def test_an_uncommitted_unit_of_work_leaves_nothing(uow_factory) -> None:  # type: ignore[no-untyped-def]
+    now = datetime.now(UTC)
+    async with uow_factory() as uow:
+        await uow.divisions.add(Division(id="d2", name="Gone", date_created=now, date_modified=now))
+    async with uow_factory() as uow:
+        assert await uow.divisions.get("d2") is None
