@@ -1,0 +1,40 @@
+# One entry point for people and CI. `make test` is what .ci/run runs.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?= -q -p no:cacheprovider
+CODE := src tests bench
+
+.PHONY: install serve lint test test-sqlite test-postgresql bench clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+serve: $(STAMP)
+	$(VENV)/bin/tidings serve
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check $(CODE)
+	$(VENV)/bin/ruff format --check $(CODE)
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+# The whole suite, once on SQLite and once on PostgreSQL (127.0.0.1:5432, database `test`).
+test: lint test-sqlite test-postgresql
+
+test-sqlite: $(STAMP)
+	TIDINGS_TEST_DATABASE=sqlite $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgresql: $(STAMP)
+	TIDINGS_TEST_DATABASE=postgresql $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) bench/token_and_list.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info
