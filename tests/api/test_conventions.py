@@ -262,3 +262,25 @@ def test_metrics_count_requests_by_route(server: Server, admin_token: str) -> No
     assert status == 200 and headers["content-type"].startswith("text/plain")
     assert 'route="/api/v2/authorization/divisions"' in text
     assert "tidings_http_request_duration_seconds_bucket" in text
+
+
+def test_the_sdk_waits_out_a_429_and_succeeds(
+    server: Server, admin_token: str, sdk: Any, unique: Any
+) -> None:
+    """Retry-After makes the official SDK retry transparently instead of failing."""
+    from tests.support.server import Client
+
+    created = server.request(
+        "POST",
+        "/api/v2/oauth/clients",
+        token=admin_token,
+        json_body={
+            "name": unique("paced"),
+            "authorizedGrantType": "CLIENT-CREDENTIALS",
+            "roleDivisions": [{"roleId": "reporting", "divisionId": "*"}],
+            "rateLimitPerMinute": 60,
+        },
+    )[1]
+    api = gc.AuthorizationApi(sdk(Client(created["id"], created["secret"], created["name"])))
+    for _ in range(61):  # one over the burst: the last call meets a 429 and is retried
+        assert api.get_authorization_divisions().total >= 1

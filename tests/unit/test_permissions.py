@@ -50,7 +50,7 @@ def test_role_ids_are_stable_and_roles_are_found_by_name_or_id() -> None:
 def test_every_role_pattern_names_something_in_the_catalog() -> None:
     for role in BUILTIN_ROLES:
         for pattern in role.permissions:
-            assert expand([pattern]), f"{role.name}: {pattern} matches no permission"
+            assert expand((pattern,)), f"{role.name}: {pattern} matches no permission"
 
 
 def test_reporting_reads_but_never_changes() -> None:

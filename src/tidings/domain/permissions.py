@@ -9,6 +9,7 @@ not hold it anywhere gets "missing permission".
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -171,7 +172,8 @@ def covers(pattern: str, permission: str) -> bool:
     return all(h == "*" or h == w for h, w in zip(have, want, strict=True))
 
 
-def expand(patterns: Iterable[str]) -> frozenset[str]:
+@functools.cache
+def expand(patterns: tuple[str, ...]) -> frozenset[str]:
     """The concrete permissions of the catalog that some pattern includes."""
     return frozenset(p for p in PERMISSIONS if any(covers(q, p) for q in patterns))
 
