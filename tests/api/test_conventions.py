@@ -284,3 +284,28 @@ def test_the_sdk_waits_out_a_429_and_succeeds(
     api = gc.AuthorizationApi(sdk(Client(created["id"], created["secret"], created["name"])))
     for _ in range(61):  # one over the burst: the last call meets a 429 and is retried
         assert api.get_authorization_divisions().total >= 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "payload"),
+    [
+        ("POST", "/api/v2/authorization/divisions", b'{"name": "a\\u0000b"}'),
+        ("GET", "/api/v2/authorization/divisions/a%00b", None),
+        ("GET", "/api/v2/authorization/divisions?name=a%00b", None),
+    ],
+)
+def test_nul_characters_are_refused_with_400(
+    server: Server, admin_token: str, method: str, path: str, payload: bytes | None
+) -> None:
+    """PostgreSQL cannot store U+0000: it must be a clear 400, never a 500."""
+    status, body, _ = server.request(
+        method, path, token=admin_token, body=payload, headers={"Content-Type": "application/json"}
+    )
+    assert status == 400
+    _assert_error(body, 400)
+
+
+def test_a_nul_in_token_credentials_is_refused(server: Server) -> None:
+    form = b"grant_type=client_credentials&client_id=a%00&client_secret=b"
+    status, body, _ = server.request("POST", "/oauth/token", body=form)
+    assert status == 400 and body["error"] == "invalid_request"

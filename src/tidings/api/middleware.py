@@ -69,6 +69,10 @@ class RequestContext:
         try:
             if self._declared_length(scope) > self.max_body:
                 await self._error(send_with_id, 413, self._too_large)
+            elif _has_nul(scope):
+                await self._error(
+                    send_with_id, 400, "The path or query contains a NUL character (%00)"
+                )
             else:
                 await self.app(scope, self._limited(receive), send_with_id)
         except Exception:
@@ -130,6 +134,12 @@ class RequestContext:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def _has_nul(scope: Scope) -> bool:
+    """PostgreSQL cannot store U+0000; a path or query carrying it is refused up front."""
+    query: bytes = scope.get("query_string", b"")
+    return "\x00" in scope.get("path", "") or b"%00" in query or b"\x00" in query
 
 
 def _incoming_id(scope: Scope) -> str | None:

@@ -68,6 +68,8 @@ def _basic_credentials(header: str) -> tuple[str, str] | None:
 async def issue_token(request: Request, app: ContainerDep) -> Response:
     raw = (await request.body()).decode("utf-8", errors="replace")
     form = dict(parse_qsl(raw, keep_blank_values=True))
+    if "\x00" in raw or any("\x00" in value for value in form.values()):
+        return _refuse("invalid_request", "the form contains a NUL character", 400)
     grant_type = form.get("grant_type", "")
     if not grant_type:
         return _refuse("invalid_request", "grant_type is required", 400)
@@ -76,6 +78,8 @@ async def issue_token(request: Request, app: ContainerDep) -> Response:
     credentials = _basic_credentials(request.headers.get("authorization", ""))
     if credentials is None:
         credentials = (form.get("client_id", ""), form.get("client_secret", ""))
+    if any("\x00" in part for part in credentials):
+        return _refuse("invalid_client", "Invalid client credentials", 401)
     try:
         issued = await app.oauth.issue_token(*credentials)
     except TokenRefused as refused:
