@@ -155,3 +155,20 @@ def test_paging_envelope_links(server: Server, admin_token: str, unique: Any) ->
         assert page["nextUri"].endswith("pageNumber=3")
     last = server.request("GET", page["lastUri"], token=admin_token)[1]
     assert "nextUri" not in last
+
+
+def test_a_name_filter_matches_percent_and_underscore_literally(
+    server: Server, admin_token: str, unique: Any
+) -> None:
+    literal = unique("50%_off")
+    decoy = unique("50xxoff")
+    for name in (literal, decoy):
+        server.request(
+            "POST", "/api/v2/authorization/divisions", token=admin_token, json_body={"name": name}
+        )
+    status, found, _ = server.request(
+        "GET", "/api/v2/authorization/divisions?name=50%25_off", token=admin_token
+    )
+    assert status == 200
+    names = {d["name"] for d in found["entities"]}
+    assert literal in names and decoy not in names

@@ -142,12 +142,6 @@ class OAuthService:
         for key in [k for k, v in self._cache.items() if v.caller.client_id == client_id]:
             del self._cache[key]
 
-    async def purge_expired_tokens(self) -> int:
-        async with self._uow() as uow:
-            purged = await uow.tokens.purge_expired(utcnow())
-            await uow.commit()
-        return purged
-
     # --- clients ------------------------------------------------------------------------
 
     async def _check_draft(

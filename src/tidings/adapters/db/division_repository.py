@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, false, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.sql import ColumnElement
 
+from tidings.adapters.db.database import Database
 from tidings.adapters.db.tables import divisions, oauth_client_grants
 from tidings.domain.divisions import Division
 from tidings.domain.paging import PageRequest
@@ -32,8 +33,42 @@ def name_key(name: str) -> str:
     return name.strip().casefold()
 
 
+def _escape_like(text: str) -> str:
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def _conditions(scoped: bool, named: bool, by_ids: bool) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if scoped:
+        conditions.append(divisions.c.id.in_(bindparam("scope", expanding=True)))
+    if named:
+        conditions.append(divisions.c.name_key.like(bindparam("pattern"), escape="/"))
+    if by_ids:
+        conditions.append(divisions.c.id.in_(bindparam("ids", expanding=True)))
+    return conditions
+
+
+# Built once per shape: constructing a statement and its cache key costs more than running
+# it on a small table. The values travel as bound parameters.
+@functools.cache
+def _list_query(scoped: bool, named: bool, by_ids: bool) -> Select[Any]:
+    # One round trip: the window count rides along with the page.
+    return (
+        select(divisions, func.count().over().label("total"))
+        .where(*_conditions(scoped, named, by_ids))
+        .order_by(divisions.c.home_division.desc(), divisions.c.name_key)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+
+
+@functools.cache
+def _count_query(scoped: bool, named: bool, by_ids: bool) -> Select[Any]:
+    return select(func.count()).select_from(divisions).where(*_conditions(scoped, named, by_ids))
+
+
 class SqlDivisionRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: Database) -> None:
         self._db = connection
 
     async def get(self, division_id: str) -> Division | None:
@@ -62,32 +97,23 @@ class SqlDivisionRepository:
         name: str | None = None,
         ids: Sequence[str] = (),
     ) -> tuple[list[Division], int]:
-        conditions: list[ColumnElement[bool]] = []
+        if not scope.everywhere and not scope.division_ids:
+            return [], 0
+        params: dict[str, Any] = {"limit": page.page_size, "offset": page.offset}
         if not scope.everywhere:
-            conditions.append(
-                divisions.c.id.in_(sorted(scope.division_ids)) if scope.division_ids else false()
-            )
+            params["scope"] = sorted(scope.division_ids)
         if name:
-            conditions.append(divisions.c.name_key.contains(name_key(name), autoescape=True))
+            params["pattern"] = f"%{_escape_like(name_key(name))}%"
         if ids:
-            conditions.append(divisions.c.id.in_(list(ids)))
-        # One round trip: the window count rides along with the page.
-        query = (
-            select(divisions, func.count().over().label("total"))
-            .where(*conditions)
-            .order_by(divisions.c.home_division.desc(), divisions.c.name_key)
-            .limit(page.page_size)
-            .offset(page.offset)
-        )
-        rows = (await self._db.execute(query)).all()
+            params["ids"] = list(ids)
+        query = _list_query(not scope.everywhere, bool(name), bool(ids))
+        rows = (await self._db.execute(query, params)).all()
         if rows:
             return [_entity(row) for row in rows], int(rows[0].total)
         if page.page_number == 1:
             return [], 0
-        total = (
-            await self._db.execute(select(func.count()).select_from(divisions).where(*conditions))
-        ).scalar()
-        return [], int(total or 0)
+        count = _count_query(not scope.everywhere, bool(name), bool(ids))
+        return [], int((await self._db.execute(count, params)).scalar() or 0)
 
     async def add(self, division: Division) -> None:
         await self._db.execute(
