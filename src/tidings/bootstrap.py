@@ -8,6 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tidings.adapters.db import migrate
+from tidings.adapters.db.database import WriterGate
 from tidings.adapters.db.engine import is_sqlite, make_async_engine, sqlite_path
 from tidings.adapters.db.uow import SqlUnitOfWork
 from tidings.adapters.process_lock import ProcessLock
@@ -34,9 +35,10 @@ class Container:
     engine: AsyncEngine
     oauth: OAuthService
     divisions: DivisionService
+    writer_gate: WriterGate | None = None
 
     def unit_of_work(self) -> UnitOfWork:
-        return SqlUnitOfWork(self.engine)
+        return SqlUnitOfWork(self.engine, self.writer_gate)
 
     @property
     def uses_sqlite(self) -> bool:
@@ -67,9 +69,10 @@ class Container:
 
 def build(settings: Settings) -> Container:
     engine = make_async_engine(settings.resolved_database_url)
+    writer_gate = _writer_gate(settings)
 
     def uow() -> UnitOfWork:
-        return SqlUnitOfWork(engine)
+        return SqlUnitOfWork(engine, writer_gate)
 
     return Container(
         settings=settings,
@@ -81,4 +84,16 @@ def build(settings: Settings) -> Container:
             processes=settings.workers,
         ),
         divisions=DivisionService(uow),
+        writer_gate=writer_gate,
+    )
+
+
+def _writer_gate(settings: Settings) -> WriterGate | None:
+    """SQLite takes one writer at a time; its writers queue at this gate (see database.py)."""
+    url = settings.resolved_database_url
+    if not is_sqlite(url):
+        return None
+    database = sqlite_path(url)
+    return WriterGate(
+        None if database is None else database.with_name(database.name + ".write.lock")
     )

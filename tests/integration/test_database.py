@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 
 from tidings.adapters.db import migrate
+from tidings.adapters.db.database import WriterGate
 from tidings.adapters.db.engine import make_async_engine, make_sync_engine
 from tidings.adapters.db.tables import divisions, metadata
 from tidings.adapters.db.uow import SqlUnitOfWork
@@ -42,7 +44,8 @@ def test_upgrading_twice_changes_nothing(database_url: str) -> None:
 async def uow_factory(database_url: str):  # type: ignore[no-untyped-def]
     migrate.upgrade(database_url)
     engine = make_async_engine(database_url)
-    yield lambda: SqlUnitOfWork(engine)
+    gate = WriterGate(None)
+    yield lambda: SqlUnitOfWork(engine, gate)
     await engine.dispose()
 
 
@@ -95,3 +98,21 @@ async def test_an_uncommitted_unit_of_work_leaves_nothing(uow_factory) -> None: 
         await uow.divisions.add(Division(id="d2", name="Gone", date_created=now, date_modified=now))
     async with uow_factory() as uow:
         assert await uow.divisions.get("d2") is None
+
+
+async def test_concurrent_writers_all_land(uow_factory) -> None:  # type: ignore[no-untyped-def]
+    """Fifty units of work writing at once: none fails with "database is locked"."""
+    now = datetime.now(UTC)
+
+    async def write(index: int) -> None:
+        async with uow_factory() as uow:
+            await uow.divisions.get("none")  # a read first, as services do
+            await uow.divisions.add(
+                Division(id=f"c{index}", name=f"C{index}", date_created=now, date_modified=now)
+            )
+            await uow.commit()
+
+    await asyncio.gather(*(write(i) for i in range(50)))
+    async with uow_factory() as uow:
+        found = [await uow.divisions.get(f"c{i}") for i in range(50)]
+    assert all(found)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, insert, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from tidings.adapters.db.database import Database
 from tidings.adapters.db.tables import dispatchers
 
 
 class SqlDispatcherRegistry:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: Database) -> None:
         self._db = connection
 
     async def heartbeat(self, dispatcher_id: str, hostname: str, pid: int, now: datetime) -> None:

@@ -44,6 +44,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _driver_autocommit(dbapi_connection: Any, _record: Any) -> None:
+    # No implicit BEGIN from the driver: the unit of work opens write transactions itself
+    # (BEGIN IMMEDIATE, see database.py) and reads run in autocommit.
+    dbapi_connection.isolation_level = None
+
+
 def make_async_engine(url: str) -> AsyncEngine:
     if is_sqlite(url):
         # No rollback when a connection returns to the pool: every unit of work already
@@ -52,9 +58,10 @@ def make_async_engine(url: str) -> AsyncEngine:
             driver_url(url, asynchronous=True), pool_size=5, pool_reset_on_return=None
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _driver_autocommit)
         return engine
     return create_async_engine(
-        driver_url(url, asynchronous=True), pool_size=10, max_overflow=10, pool_pre_ping=True
+        driver_url(url, asynchronous=True), pool_size=10, max_overflow=10, pool_recycle=1800
     )
 
 

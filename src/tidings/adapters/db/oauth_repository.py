@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from tidings.adapters.db.database import Database
 from tidings.adapters.db.tables import oauth_client_grants, oauth_clients, oauth_tokens
 from tidings.domain.ids import utcnow
 from tidings.domain.oauth import OAuthClient, TokenRecord
@@ -33,7 +33,7 @@ def _client_values(client: OAuthClient) -> dict[str, Any]:
 
 
 class SqlOAuthClientRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: Database) -> None:
         self._db = connection
 
     async def _grants(self, client_ids: list[str]) -> dict[str, list[Grant]]:
@@ -135,7 +135,7 @@ class SqlOAuthClientRepository:
 
 
 class SqlTokenRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: Database) -> None:
         self._db = connection
 
     async def add(self, token_digest: str, client_id: str, expires_at: datetime) -> None:
