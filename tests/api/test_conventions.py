@@ -11,7 +11,7 @@ from typing import Any
 import PureCloudPlatformClientV2 as gc
 import pytest
 
-from tests.support.server import Server
+from tests.support.server import Client, Server
 
 ERROR_KEYS = {"message", "code", "status", "contextId", "details", "errors"}
 
@@ -132,30 +132,16 @@ def test_past_the_last_page_is_an_empty_page(server: Server, admin_token: str) -
     ],
 )
 def test_datetimes_in_any_iso_form_come_back_in_utc_with_z(
-    server: Server, admin_token: str, unique: Any, sent: str, emitted: str
+    server: Server, admin_token: str, sent: str, emitted: str
 ) -> None:
-    status, body, _ = server.request(
-        "POST",
-        "/api/v2/oauth/clients",
-        token=admin_token,
-        json_body={
-            "name": unique("dt"),
-            "authorizedGrantType": "CLIENT-CREDENTIALS",
-            "dateToDelete": sent,
-        },
-    )
+    status, body = server.post_client(admin_token, dateToDelete=sent)
     assert status == 200, body
     assert body["dateToDelete"] == emitted
     assert body["dateCreated"].endswith("Z")
 
 
-def test_null_fields_are_omitted(server: Server, admin_token: str, unique: Any) -> None:
-    body = server.request(
-        "POST",
-        "/api/v2/oauth/clients",
-        token=admin_token,
-        json_body={"name": unique("sparse"), "authorizedGrantType": "CLIENT-CREDENTIALS"},
-    )[1]
+def test_null_fields_are_omitted(server: Server, admin_token: str) -> None:
+    body = server.post_client(admin_token)[1]
     assert "description" not in body and "dateToDelete" not in body
     assert None not in body.values()
 
@@ -215,23 +201,13 @@ def test_correlation_id_is_returned_and_an_incoming_one_is_kept(
     assert headers["inin-correlation-id"] == mine == body["contextId"]
 
 
-def test_rate_limit_answers_429_with_retry_after(
-    server: Server, admin_token: str, unique: Any
-) -> None:
-    created = server.request(
-        "POST",
-        "/api/v2/oauth/clients",
-        token=admin_token,
-        json_body={
-            "name": unique("slow"),
-            "authorizedGrantType": "CLIENT-CREDENTIALS",
-            "roleDivisions": [{"roleId": "reporting", "divisionId": "*"}],
-            "rateLimitPerMinute": 3,
-        },
+def test_rate_limit_answers_429_with_retry_after(server: Server, admin_token: str) -> None:
+    created = server.post_client(
+        admin_token,
+        roleDivisions=[{"roleId": "reporting", "divisionId": "*"}],
+        rateLimitPerMinute=3,
     )[1]
-    from tests.support.server import Client
-
-    token = server.token(Client(created["id"], created["secret"], created["name"]))
+    token = server.token(Client.of(created))
     answers = [
         server.request("GET", "/api/v2/authorization/divisions", token=token) for _ in range(4)
     ]
@@ -264,24 +240,14 @@ def test_metrics_count_requests_by_route(server: Server, admin_token: str) -> No
     assert "tidings_http_request_duration_seconds_bucket" in text
 
 
-def test_the_sdk_waits_out_a_429_and_succeeds(
-    server: Server, admin_token: str, sdk: Any, unique: Any
-) -> None:
+def test_the_sdk_waits_out_a_429_and_succeeds(server: Server, admin_token: str, sdk: Any) -> None:
     """Retry-After makes the official SDK retry transparently instead of failing."""
-    from tests.support.server import Client
-
-    created = server.request(
-        "POST",
-        "/api/v2/oauth/clients",
-        token=admin_token,
-        json_body={
-            "name": unique("paced"),
-            "authorizedGrantType": "CLIENT-CREDENTIALS",
-            "roleDivisions": [{"roleId": "reporting", "divisionId": "*"}],
-            "rateLimitPerMinute": 60,
-        },
+    created = server.post_client(
+        admin_token,
+        roleDivisions=[{"roleId": "reporting", "divisionId": "*"}],
+        rateLimitPerMinute=60,
     )[1]
-    api = gc.AuthorizationApi(sdk(Client(created["id"], created["secret"], created["name"])))
+    api = gc.AuthorizationApi(sdk(Client.of(created)))
     for _ in range(61):  # one over the burst: the last call meets a 429 and is retried
         assert api.get_authorization_divisions().total >= 1
 

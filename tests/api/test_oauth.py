@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -49,13 +48,7 @@ def test_the_sdk_gets_a_token_and_lists_oauth_clients(admin_sdk: Any, admin: Cli
 
 
 def test_token_response_has_the_oauth_fields(server: Server, admin: Client) -> None:
-    basic = base64.b64encode(f"{admin.id}:{admin.secret}".encode()).decode()
-    status, body, headers = server.request(
-        "POST",
-        "/oauth/token",
-        body=b"grant_type=client_credentials",
-        headers={"Authorization": f"Basic {basic}"},
-    )
+    status, body, headers = server.token_response(admin)
     assert status == 200
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == 86400
@@ -132,44 +125,18 @@ def test_client_crud_and_secret_rotation(admin_sdk: Any, server: Server, unique:
     assert gone.value.status == 404
 
 
-def test_token_lifetime_is_the_clients_validity(
-    server: Server, admin_token: str, unique: Any
-) -> None:
-    status, created, _ = server.request(
-        "POST",
-        "/api/v2/oauth/clients",
-        token=admin_token,
-        json_body={
-            "name": unique("short"),
-            "authorizedGrantType": "CLIENT-CREDENTIALS",
-            "accessTokenValiditySeconds": 300,
-        },
-    )
+def test_token_lifetime_is_the_clients_validity(server: Server, admin_token: str) -> None:
+    status, created = server.post_client(admin_token, accessTokenValiditySeconds=300)
     assert status == 200
-    basic = base64.b64encode(f"{created['id']}:{created['secret']}".encode()).decode()
-    _, token, _ = server.request(
-        "POST",
-        "/oauth/token",
-        body=b"grant_type=client_credentials",
-        headers={"Authorization": f"Basic {basic}"},
-    )
+    _, token, _ = server.token_response(Client.of(created))
     assert token["expires_in"] == 300
 
 
 @pytest.mark.parametrize("seconds", [299, 172801, -1])
 def test_validity_outside_300_to_172800_is_refused(
-    server: Server, admin_token: str, unique: Any, seconds: int
+    server: Server, admin_token: str, seconds: int
 ) -> None:
-    status, body, _ = server.request(
-        "POST",
-        "/api/v2/oauth/clients",
-        token=admin_token,
-        json_body={
-            "name": unique("bad"),
-            "authorizedGrantType": "CLIENT-CREDENTIALS",
-            "accessTokenValiditySeconds": seconds,
-        },
-    )
+    status, body = server.post_client(admin_token, accessTokenValiditySeconds=seconds)
     assert status == 400
     assert body["details"][0]["fieldName"] == "accessTokenValiditySeconds"
 
@@ -269,20 +236,14 @@ def test_a_client_cannot_grant_more_than_it_holds(server: Server, unique: Any) -
 
 
 def test_unknown_roles_and_divisions_are_named_in_the_error(
-    server: Server, admin_token: str, unique: Any
+    server: Server, admin_token: str
 ) -> None:
-    status, body, _ = server.request(
-        "POST",
-        "/api/v2/oauth/clients",
-        token=admin_token,
-        json_body={
-            "name": unique("bad grants"),
-            "authorizedGrantType": "CLIENT-CREDENTIALS",
-            "roleDivisions": [
-                {"roleId": "no-such-role", "divisionId": "*"},
-                {"roleId": "sender", "divisionId": "no-such-division"},
-            ],
-        },
+    status, body = server.post_client(
+        admin_token,
+        roleDivisions=[
+            {"roleId": "no-such-role", "divisionId": "*"},
+            {"roleId": "sender", "divisionId": "no-such-division"},
+        ],
     )
     assert status == 400
     fields = {d["fieldName"] for d in body["details"]}
@@ -292,30 +253,16 @@ def test_unknown_roles_and_divisions_are_named_in_the_error(
 
 
 def test_a_client_that_cannot_use_client_credentials_gets_no_token(
-    server: Server, admin_token: str, unique: Any
+    server: Server, admin_token: str
 ) -> None:
-    status, created, _ = server.request(
-        "POST",
-        "/api/v2/oauth/clients",
-        token=admin_token,
-        json_body={"name": unique("code"), "authorizedGrantType": "CODE"},
-    )
+    status, created = server.post_client(admin_token, authorizedGrantType="CODE")
     assert status == 200
     with pytest.raises(AssertionError, match="400"):
-        server.token(Client(created["id"], created["secret"], created["name"]))
+        server.token(Client.of(created))
 
 
-def test_role_ids_grant_in_the_home_division(server: Server, admin_token: str, unique: Any) -> None:
+def test_role_ids_grant_in_the_home_division(server: Server, admin_token: str) -> None:
     home = server.request("GET", "/api/v2/authorization/divisions/home", token=admin_token)[1]
-    status, created, _ = server.request(
-        "POST",
-        "/api/v2/oauth/clients",
-        token=admin_token,
-        json_body={
-            "name": unique("legacy"),
-            "authorizedGrantType": "CLIENT-CREDENTIALS",
-            "roleIds": ["reporting"],
-        },
-    )
+    status, created = server.post_client(admin_token, roleIds=["reporting"])
     assert status == 200
     assert created["roleDivisions"][0]["divisionId"] == home["id"]

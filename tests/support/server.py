@@ -13,6 +13,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,10 @@ class Client:
     secret: str
     name: str
 
+    @classmethod
+    def of(cls, created: dict[str, Any]) -> Client:
+        return cls(created["id"], created["secret"], created["name"])
+
 
 @dataclass
 class Server:
@@ -73,9 +78,22 @@ class Server:
         created = json.loads(self.cli(*args).stdout)
         return Client(created["id"], created["secret"], created["name"])
 
-    def token(self, client: Client) -> str:
+    def post_client(self, token: str, **fields: Any) -> tuple[int, Any]:
+        """POST /api/v2/oauth/clients: a unique name, the client-credentials grant, `fields`."""
+        body = {
+            "name": f"client-{uuid.uuid4().hex[:8]}",
+            "authorizedGrantType": "CLIENT-CREDENTIALS",
+            **fields,
+        }
+        status, answer, _ = self.request(
+            "POST", "/api/v2/oauth/clients", token=token, json_body=body
+        )
+        return status, answer
+
+    def token_response(self, client: Client) -> tuple[int, Any, dict[str, str]]:
+        """The client-credentials grant as the SDK sends it (HTTP Basic, form body)."""
         basic = base64.b64encode(f"{client.id}:{client.secret}".encode()).decode()
-        status, body, _ = self.request(
+        return self.request(
             "POST",
             "/oauth/token",
             body=b"grant_type=client_credentials",
@@ -84,6 +102,9 @@ class Server:
                 "Content-Type": "application/x-www-form-urlencoded",
             },
         )
+
+    def token(self, client: Client) -> str:
+        status, body, _ = self.token_response(client)
         if status != 200:
             raise AssertionError(f"token refused: {status} {body}")
         return str(body["access_token"])
