@@ -266,3 +266,56 @@ def test_role_ids_grant_in_the_home_division(server: Server, admin_token: str) -
     status, created = server.post_client(admin_token, roleIds=["reporting"])
     assert status == 200
     assert created["roleDivisions"][0]["divisionId"] == home["id"]
+
+
+def test_putting_back_what_get_returned_changes_no_grants(
+    server: Server, admin_token: str, admin_sdk: Any
+) -> None:
+    division = server.request(
+        "POST",
+        "/api/v2/authorization/divisions",
+        token=admin_token,
+        json_body={"name": f"roundtrip-{server.create_client('x').id[:8]}"},
+    )[1]
+    status, created = server.post_client(
+        admin_token, roleDivisions=[{"roleId": "sender", "divisionId": division["id"]}]
+    )
+    read = server.request("GET", f"/api/v2/oauth/clients/{created['id']}", token=admin_token)[1]
+    status, written, _ = server.request(
+        "PUT", f"/api/v2/oauth/clients/{created['id']}", token=admin_token, json_body=read
+    )
+    assert status == 200
+    assert written["roleDivisions"] == read["roleDivisions"]
+
+
+@pytest.mark.parametrize(
+    ("method", "suffix", "body"),
+    [
+        ("POST", "/secret", None),
+        ("PUT", "", {"name": "taken", "authorizedGrantType": "CLIENT-CREDENTIALS"}),
+        ("DELETE", "", None),
+    ],
+)
+def test_a_division_admin_cannot_touch_a_client_that_reaches_further(
+    server: Server, admin: Client, admin_token: str, method: str, suffix: str, body: Any
+) -> None:
+    home = server.request("GET", "/api/v2/authorization/divisions/home", token=admin_token)[1]
+    confined = server.token(server.create_client("confined", f"admin@{home['id']}"))
+    status, answer, _ = server.request(
+        method, f"/api/v2/oauth/clients/{admin.id}{suffix}", token=confined, json_body=body
+    )
+    assert status == 403 and answer["code"] == "not.authorized"
+    assert server.token(admin)  # the global admin is untouched
+
+
+def test_changing_the_grant_type_ends_the_clients_tokens(server: Server, admin_token: str) -> None:
+    client = server.create_client("grant type", "reporting")
+    token = server.token(client)
+    status, _, _ = server.request(
+        "PUT",
+        f"/api/v2/oauth/clients/{client.id}",
+        token=admin_token,
+        json_body={"name": client.name, "authorizedGrantType": "CODE"},
+    )
+    assert status == 200
+    assert server.request("GET", "/api/v2/authorization/divisions", token=token)[0] == 401

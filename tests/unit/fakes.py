@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -50,14 +51,15 @@ class FakeOAuthClients:
 
 
 class FakeTokens:
-    def __init__(self, store: FakeStore) -> None:
+    def __init__(self, store: FakeStore, tally: FakeStore) -> None:
         self.store = store
+        self.tally = tally  # the committed store, where lookups are counted
 
     async def add(self, token_digest: str, client_id: str, expires_at: datetime) -> None:
         self.store.tokens[token_digest] = (client_id, expires_at)
 
     async def find(self, token_digest: str) -> TokenRecord | None:
-        self.store.token_lookups += 1
+        self.tally.token_lookups += 1
         found = self.store.tokens.get(token_digest)
         if found is None:
             return None
@@ -99,6 +101,8 @@ class FakeDivisions:
         self.store.divisions[division.id] = division
 
     async def update(self, division: Division, expected_version: int) -> bool:
+        if self.store.divisions[division.id].version != expected_version:
+            return False
         division.version = expected_version + 1
         self.store.divisions[division.id] = division
         return True
@@ -127,14 +131,17 @@ class FakeDispatchers:
 
 
 class FakeUnitOfWork:
+    """Works on a copy of the store; only `commit` writes it back, like a transaction."""
+
     def __init__(self, store: FakeStore) -> None:
         self.store = store
-        self.oauth_clients = FakeOAuthClients(store)
-        self.tokens = FakeTokens(store)
-        self.divisions = FakeDivisions(store)
-        self.dispatchers = FakeDispatchers()
 
     async def __aenter__(self) -> FakeUnitOfWork:
+        self.work = copy.deepcopy(self.store)
+        self.oauth_clients = FakeOAuthClients(self.work)
+        self.tokens = FakeTokens(self.work, self.store)
+        self.divisions = FakeDivisions(self.work)
+        self.dispatchers = FakeDispatchers()
         return self
 
     async def __aexit__(
@@ -146,7 +153,7 @@ class FakeUnitOfWork:
         return None
 
     async def commit(self) -> None:
+        self.store.clients = copy.deepcopy(self.work.clients)
+        self.store.tokens = copy.deepcopy(self.work.tokens)
+        self.store.divisions = copy.deepcopy(self.work.divisions)
         self.store.commits += 1
-
-    async def rollback(self) -> None:
-        return None

@@ -87,15 +87,34 @@ async def test_each_process_enforces_its_share_of_the_limit() -> None:
         await service.authenticate(token)
 
 
-async def test_role_names_and_legacy_role_ids_resolve_to_grants() -> None:
+async def test_role_names_resolve_and_legacy_role_ids_grant_in_home() -> None:
+    store = _store()
+    service = _service(store)
+    draft = _draft()
+    draft.home_role_ids = ["reporting"]
+    client, _ = await service.create_client(draft)
+    reporting = find_role("reporting")
+    assert reporting and client.grants == [Grant(reporting.id, "home")]
+
+
+async def test_legacy_role_ids_are_ignored_beside_role_divisions() -> None:
+    """GET lists every granted role in roleIds; PUTting that back must not widen access."""
     store = _store()
     service = _service(store)
     draft = _draft("sender")
-    draft.home_role_ids = ["reporting"]
+    draft.home_role_ids = ["sender"]
     client, _ = await service.create_client(draft)
-    sender, reporting = find_role("sender"), find_role("reporting")
-    assert sender and reporting
-    assert set(client.grants) == {Grant(sender.id, ALL_DIVISIONS), Grant(reporting.id, "home")}
+    sender = find_role("sender")
+    assert sender and client.grants == [Grant(sender.id, ALL_DIVISIONS)]
+
+
+async def test_an_unknown_token_is_refused_from_memory_the_second_time() -> None:
+    store = _store()
+    service = _service(store)
+    for _ in range(3):
+        with pytest.raises(Unauthenticated):
+            await service.authenticate("no-such-token")
+    assert store.token_lookups == 1
 
 
 async def test_a_bad_draft_changes_nothing() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from http import HTTPStatus
 from typing import Any
 
@@ -18,6 +17,7 @@ from tidings.domain.errors import (
     FieldProblem,
     InvalidInput,
     MissingPermission,
+    NotAllowed,
     NotFound,
     RateLimited,
     Unauthenticated,
@@ -25,12 +25,11 @@ from tidings.domain.errors import (
 )
 from tidings.logs import correlation_id
 
-log = logging.getLogger("tidings.api")
-
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
     InvalidInput: 400,
     Unauthenticated: 401,
     MissingPermission: 403,
+    NotAllowed: 403,
     NotFound: 404,
     VersionConflict: 409,
     Conflict: 409,
@@ -137,15 +136,7 @@ def _http_error(_: Request, exc: Exception) -> Response:
     return error_response(status, message, headers=dict(exc.headers or {}))
 
 
-def _unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error", extra={"path": request.url.path})
-    return error_response(
-        500, "An internal error occurred; the context id identifies it in the log"
-    )
-
-
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected)

@@ -50,6 +50,12 @@ class MissingPermission(DomainError):
         self.permissions = permissions
 
 
+class NotAllowed(DomainError):
+    """The caller holds the permission but may not use it on this object."""
+
+    code = "not.authorized"
+
+
 class VersionConflict(DomainError):
     code = "version.mismatch"
 

@@ -14,11 +14,9 @@ MIN_TOKEN_SECONDS = 300
 MAX_TOKEN_SECONDS = 172_800
 DEFAULT_TOKEN_SECONDS = 86_400
 
-GRANT_TYPES = ("CODE", "TOKEN", "SAML2-BEARER", "PASSWORD", "CLIENT-CREDENTIALS")
 # Tidings issues tokens only with the client-credentials grant; the other types can be
 # stored (for compatibility with exported configurations) but cannot get a token.
 SUPPORTED_GRANT_TYPE = "CLIENT-CREDENTIALS"
-CLIENT_STATES = ("active", "disabled", "inactive")
 
 
 def new_secret() -> str:
@@ -98,7 +96,9 @@ class ClientDraft:
     registered_redirect_uris: list[str] = field(default_factory=list)
     scope: list[str] = field(default_factory=list)
     grants: list[Grant] = field(default_factory=list)
-    # The deprecated `roleIds`: roles granted in the home division, as in Genesys.
+    # The deprecated `roleIds`: roles granted in the home division, as in Genesys. Ignored
+    # when `grants` are given: GET shows every granted role in `roleIds`, and a client that
+    # PUTs back what it read must not gain those roles in the home division.
     home_role_ids: list[str] = field(default_factory=list)
     date_to_delete: datetime | None = None
     rate_limit_per_minute: int | None = None

@@ -9,8 +9,10 @@ from datetime import timedelta
 from typing import Any
 
 from tidings.domain.errors import (
+    Conflict,
     FieldProblem,
     InvalidInput,
+    NotAllowed,
     NotFound,
     Unauthenticated,
     VersionConflict,
@@ -71,6 +73,9 @@ class OAuthService:
         self._cache_seconds = token_cache_seconds
         self._max_cached = max_cached_tokens
         self._cache: dict[str, _Cached] = {}
+        # Tokens just refused: a client retrying a dead token must not cost a database
+        # round trip per request either.
+        self._refused: dict[str, float] = {}
         self._limiter = RateLimiter()
         # Each API process keeps its own bucket and the kernel spreads connections over the
         # processes, so each enforces its share of a client's limit.
@@ -93,7 +98,12 @@ class OAuthService:
                 )
             token = new_access_token()
             lifetime = client.access_token_validity_seconds
-            await uow.tokens.add(digest(token), client.id, utcnow() + timedelta(seconds=lifetime))
+            try:
+                await uow.tokens.add(
+                    digest(token), client.id, utcnow() + timedelta(seconds=lifetime)
+                )
+            except Conflict as gone:  # the client was deleted at this very moment
+                raise TokenRefused("invalid_client", "Invalid client credentials", 401) from gone
             await uow.commit()
         return IssuedToken(token, lifetime)
 
@@ -104,8 +114,16 @@ class OAuthService:
         cached = self._cache.get(key)
         if cached is not None and cached.valid_until > now:
             caller = cached.caller
+        elif self._refused.get(key, 0.0) > now:
+            raise Unauthenticated("The access token is invalid or has expired")
         else:
-            caller = await self._load_caller(key, now)
+            try:
+                caller = await self._load_caller(key, now)
+            except Unauthenticated:
+                if len(self._refused) >= self._max_cached:
+                    self._refused.clear()
+                self._refused[key] = now + self._cache_seconds
+                raise
         share = math.ceil(caller.rate_limit_per_minute / self._processes)
         self._limiter.take(caller.client_id, share, now)
         return caller
@@ -219,6 +237,7 @@ class OAuthService:
         caller.access.require("oauth:client:edit")
         async with self._uow() as uow:
             client = await _existing(uow, client_id)
+            _check_may_act_on(caller, client)
             draft = await _resolve_roles(uow, draft)
             await self._check_draft(uow, draft, caller)
             if version is not None and version != client.version:
@@ -230,7 +249,8 @@ class OAuthService:
             client.modified_by = caller.client_id
             if not await uow.oauth_clients.update(client, expected):
                 raise VersionConflict(CLIENT, client_id, expected, expected + 1)
-            if client.state != "active":
+            if not client.can_get_token():
+                # Disabled, or no longer a client-credentials client: its tokens end now.
                 await uow.tokens.revoke_client(client_id)
             await uow.commit()
         self.forget_client(client_id)
@@ -239,6 +259,7 @@ class OAuthService:
     async def delete_client(self, caller: Caller, client_id: str) -> None:
         caller.access.require("oauth:client:delete")
         async with self._uow() as uow:
+            _check_may_act_on(caller, await _existing(uow, client_id))
             if not await uow.oauth_clients.delete(client_id):
                 raise NotFound(CLIENT, client_id)
             await uow.commit()
@@ -249,6 +270,7 @@ class OAuthService:
         caller.access.require("oauth:client:edit")
         async with self._uow() as uow:
             client = await _existing(uow, client_id)
+            _check_may_act_on(caller, client)
             secret = new_secret()
             expected = client.version
             client.secret_digest = digest(secret)
@@ -258,6 +280,18 @@ class OAuthService:
                 raise VersionConflict(CLIENT, client_id, expected, expected + 1)
             await uow.commit()
         return client, secret
+
+
+def _check_may_act_on(caller: Caller, client: OAuthClient) -> None:
+    """Changing, rotating or deleting a client is as strong as granting what it holds: a
+    caller confined to one division must not take over a client that reaches further."""
+    for grant in client.grants:
+        role = find_role(grant.role_id)
+        if role is not None and not caller.access.can_grant(role, grant.division_id):
+            raise NotAllowed(
+                f"You may not change OAuth client {client.id}: it holds role {role.name} in "
+                f"division {grant.division_id}, which you could not grant"
+            )
 
 
 async def _existing(uow: UnitOfWork, client_id: str) -> OAuthClient:
@@ -276,7 +310,7 @@ async def _resolve_roles(uow: UnitOfWork, draft: ClientDraft) -> ClientDraft:
         return grant if role is None else Grant(role.id, grant.division_id)
 
     grants = list(draft.grants)
-    if draft.home_role_ids:
+    if draft.home_role_ids and not grants:
         home = await uow.divisions.get_home()
         grants += [Grant(role_id, home.id) for role_id in draft.home_role_ids]
     draft.grants = list(dict.fromkeys(resolve(g) for g in grants))
