@@ -14,7 +14,7 @@ from tidings.adapters.db.uow import SqlUnitOfWork
 from tidings.adapters.process_lock import ProcessLock
 from tidings.config import Settings
 from tidings.dispatch.loop import Dispatcher
-from tidings.ports import UnitOfWork
+from tidings.ports import UnitOfWork, UnitOfWorkFactory
 from tidings.services.divisions import DivisionService
 from tidings.services.oauth import OAuthService
 
@@ -33,12 +33,9 @@ def schema_is_current(settings: Settings) -> bool:
 class Container:
     settings: Settings
     engine: AsyncEngine
+    unit_of_work: UnitOfWorkFactory
     oauth: OAuthService
     divisions: DivisionService
-    writer_gate: WriterGate | None = None
-
-    def unit_of_work(self) -> UnitOfWork:
-        return SqlUnitOfWork(self.engine, self.writer_gate)
 
     @property
     def uses_sqlite(self) -> bool:
@@ -77,6 +74,7 @@ def build(settings: Settings) -> Container:
     return Container(
         settings=settings,
         engine=engine,
+        unit_of_work=uow,
         oauth=OAuthService(
             uow,
             default_rate_limit=settings.rate_limit_per_minute,
@@ -84,7 +82,6 @@ def build(settings: Settings) -> Container:
             processes=settings.workers,
         ),
         divisions=DivisionService(uow),
-        writer_gate=writer_gate,
     )
 
 

@@ -275,3 +275,14 @@ def test_a_nul_in_token_credentials_is_refused(server: Server) -> None:
     form = b"grant_type=client_credentials&client_id=a%00&client_secret=b"
     status, body, _ = server.request("POST", "/oauth/token", body=form)
     assert status == 400 and body["error"] == "invalid_request"
+
+
+def test_a_datetime_out_of_range_in_utc_is_a_400(server: Server, admin_token: str) -> None:
+    status, body = server.post_client(admin_token, dateToDelete="0001-01-01T00:00:00+01:00")
+    assert status == 400
+    assert "dateToDelete" in {d["fieldName"] for d in body["details"]}
+
+
+def test_early_years_are_emitted_in_iso_form(server: Server, admin_token: str) -> None:
+    status, body = server.post_client(admin_token, dateToDelete="0099-01-01T00:00:00Z")
+    assert status == 200 and body["dateToDelete"] == "0099-01-01T00:00:00.000Z"

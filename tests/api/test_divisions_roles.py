@@ -172,3 +172,30 @@ def test_a_name_filter_matches_percent_and_underscore_literally(
     assert status == 200
     names = {d["name"] for d in found["entities"]}
     assert literal in names and decoy not in names
+
+
+def test_concurrent_creates_of_one_name_give_one_division_and_409s(
+    server: Server, admin_token: str, unique: Any
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    name = unique("Race")
+
+    def create(_: int) -> int:
+        return server.request(
+            "POST", "/api/v2/authorization/divisions", token=admin_token, json_body={"name": name}
+        )[0]
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(create, range(8)))
+    assert statuses.count(200) == 1 and set(statuses) == {200, 409}
+
+
+def test_a_name_that_grows_when_case_folded_is_stored(
+    server: Server, admin_token: str, unique: Any
+) -> None:
+    name = "ß" * 200 + unique("")  # "ß" folds to "ss": the key is longer than the name
+    status, body, _ = server.request(
+        "POST", "/api/v2/authorization/divisions", token=admin_token, json_body={"name": name}
+    )
+    assert status == 200, body

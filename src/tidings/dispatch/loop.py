@@ -27,7 +27,6 @@ class Dispatcher:
         self._uow = uow
         self._poll = poll_seconds
         self._last_housekeeping = float("-inf")
-        self.passes = 0
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("dispatcher started", extra={"dispatcher_id": self.id, "pid": os.getpid()})
@@ -59,4 +58,3 @@ class Dispatcher:
                 if purged:
                     log.info("purged expired tokens", extra={"count": purged})
             await uow.commit()
-        self.passes += 1

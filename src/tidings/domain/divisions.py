@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-HOME_DIVISION_NAME = "Home"
 MAX_NAME_LENGTH = 256
 
 

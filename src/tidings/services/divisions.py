@@ -99,13 +99,15 @@ class DivisionService:
             )
             if division.home_division:
                 raise InvalidInput("The home division cannot be deleted")
+            # Delete first, then count inside the same transaction: a grant being written
+            # at this moment either waits for us or is counted (and the delete rolls back).
+            await uow.divisions.delete(division_id)
             grants = await uow.divisions.count_grants(division_id)
             if grants:
                 raise InvalidInput(
                     f"The division is not empty: {grants} OAuth client grant(s) name it; "
                     "move or remove them first"
                 )
-            await uow.divisions.delete(division_id)
             await uow.commit()
 
     @staticmethod

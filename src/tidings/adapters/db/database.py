@@ -20,7 +20,10 @@ from typing import Any
 
 from sqlalchemy import Executable
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tidings.domain.errors import Conflict
 
 
 class WriterGate:
@@ -73,17 +76,31 @@ class Database:
         self.writing = False
 
     async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
-        if self._explicit_begin and not self.writing and _writes(statement):
-            if self._writer_gate is not None:
-                await self._writer_gate.acquire()
-                self._locked = True
-            self.writing = True
-            try:
-                await self.connection.exec_driver_sql("BEGIN IMMEDIATE")
-            except BaseException:
-                self.end_write()
-                raise
-        return await self.connection.execute(statement, parameters)
+        if _writes(statement):
+            await self.begin_write()
+        try:
+            return await self.connection.execute(statement, parameters)
+        except IntegrityError as exc:
+            # A unique key or a reference that another writer changed since we checked it.
+            raise Conflict(
+                "The change conflicts with one made at the same moment (a duplicate, or a "
+                "reference that was just removed); read the data again and retry"
+            ) from exc
+
+    async def begin_write(self) -> None:
+        """Enters the write transaction now: reads that a write depends on come after this,
+        so on SQLite no other writer can change what they saw."""
+        if not self._explicit_begin or self.writing:
+            return
+        if self._writer_gate is not None:
+            await self._writer_gate.acquire()
+            self._locked = True
+        self.writing = True
+        try:
+            await self.connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self.end_write()
+            raise
 
     def end_write(self) -> None:
         self.writing = False

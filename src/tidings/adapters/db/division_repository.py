@@ -161,9 +161,15 @@ class SqlDivisionRepository:
         return int(total or 0)
 
     async def existing_ids(self, division_ids: Sequence[str]) -> set[str]:
+        """The ids that exist, held until the unit of work ends (a grant is about to name
+        them): inside the write transaction on SQLite, FOR SHARE on PostgreSQL, so a
+        concurrent delete of the division waits for us and then sees the grant."""
         if not division_ids:
             return set()
+        await self._db.begin_write()
         rows = await self._db.execute(
-            select(divisions.c.id).where(divisions.c.id.in_(list(division_ids)))
+            select(divisions.c.id)
+            .where(divisions.c.id.in_(list(division_ids)))
+            .with_for_update(read=True)
         )
         return {row.id for row in rows}

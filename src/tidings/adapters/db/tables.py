@@ -61,7 +61,7 @@ divisions = Table(
     metadata,
     Column("id", ID, primary_key=True),
     Column("name", String(256), nullable=False),
-    Column("name_key", String(256), nullable=False, unique=True),
+    Column("name_key", Text, nullable=False, unique=True),
     Column("description", Text),
     Column("home_division", Boolean, nullable=False, default=False),
     Column("version", Integer, nullable=False, default=1),

@@ -51,20 +51,16 @@ class SqlUnitOfWork:
             self._transaction = None
 
     async def commit(self) -> None:
-        await self._finish(commit=True)
-
-    async def rollback(self) -> None:
-        await self._finish(commit=False)
-
-    async def _finish(self, *, commit: bool) -> None:
         if self._transaction is None or self._db is None:
             raise RuntimeError("the unit of work is not open")
         try:
-            if commit:
-                await self._transaction.commit()
-            else:
-                await self._transaction.rollback()
+            await self._transaction.commit()
+        except BaseException:
+            # A failed COMMIT may leave the driver inside its transaction (SQLite keeps it
+            # on a full disk or I/O error); such a connection must not go back to the pool,
+            # where it would hold the write lock.
+            await self._db.connection.invalidate()
+            raise
         finally:
             self._db.end_write()
-        # A finished unit of work may go on; it starts a new transaction.
-        self._transaction = await self._db.connection.begin()
+            self._transaction = None

@@ -18,13 +18,16 @@ from pydantic.alias_generators import to_camel
 
 def _as_utc(value: datetime) -> datetime:
     # The SDK sends naive datetimes from `isoformat()`; Genesys reads them as UTC.
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:  # e.g. 0001-01-01T00:00:00+01:00
+        raise ValueError("the datetime is out of range once converted to UTC") from exc
 
 
 def format_utc(value: datetime) -> str:
-    return (
-        value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-    )
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 UtcDatetime = Annotated[

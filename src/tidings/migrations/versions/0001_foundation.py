@@ -28,7 +28,7 @@ def upgrade() -> None:
         "divisions",
         sa.Column("id", ID, primary_key=True),
         sa.Column("name", sa.String(256), nullable=False),
-        sa.Column("name_key", sa.String(256), nullable=False),
+        sa.Column("name_key", sa.Text, nullable=False),
         sa.Column("description", sa.Text),
         sa.Column("home_division", sa.Boolean, nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
