@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tidings.adapters.addresses import AddressNormalizer
 from tidings.adapters.db import migrate
 from tidings.adapters.db.database import WriterGate
 from tidings.adapters.db.engine import is_sqlite, make_async_engine, sqlite_path
@@ -15,6 +16,7 @@ from tidings.adapters.process_lock import ProcessLock
 from tidings.config import Settings
 from tidings.dispatch.loop import Dispatcher
 from tidings.ports import UnitOfWork, UnitOfWorkFactory
+from tidings.services.contact_lists import ContactListService
 from tidings.services.divisions import DivisionService
 from tidings.services.oauth import OAuthService
 
@@ -36,6 +38,7 @@ class Container:
     unit_of_work: UnitOfWorkFactory
     oauth: OAuthService
     divisions: DivisionService
+    contact_lists: ContactListService
 
     @property
     def uses_sqlite(self) -> bool:
@@ -82,6 +85,7 @@ def build(settings: Settings) -> Container:
             processes=settings.workers,
         ),
         divisions=DivisionService(uow),
+        contact_lists=ContactListService(uow, AddressNormalizer(settings.phone_region)),
     )
 
 

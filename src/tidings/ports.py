@@ -7,6 +7,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol
 
+from tidings.domain.contact_lists import AddressCheck, Contact, ContactList
 from tidings.domain.divisions import Division
 from tidings.domain.oauth import OAuthClient, TokenRecord
 from tidings.domain.paging import PageRequest
@@ -59,9 +60,59 @@ class DivisionRepository(Protocol):
 
     async def delete(self, division_id: str) -> bool: ...
 
-    async def count_grants(self, division_id: str) -> int: ...
+    async def usage(self, division_id: str) -> dict[str, int]:
+        """What still names the division, counted by kind; empty when nothing does."""
+        ...
 
     async def existing_ids(self, division_ids: Sequence[str]) -> set[str]: ...
+
+
+class ContactListRepository(Protocol):
+    async def get(self, list_id: str) -> ContactList | None: ...
+
+    async def find_by_name(self, name: str) -> ContactList | None: ...
+
+    async def list(
+        self,
+        scope: Scope,
+        page: PageRequest,
+        *,
+        name: str | None = None,
+        name_match: str = "Prefix",
+        ids: Sequence[str] = (),
+        division_ids: Sequence[str] = (),
+    ) -> tuple[list[ContactList], int]: ...
+
+    async def add(self, contact_list: ContactList) -> None: ...
+
+    async def update(self, contact_list: ContactList, expected_version: int) -> bool: ...
+
+    async def delete(self, list_id: str) -> bool: ...
+
+    async def sizes(self, list_ids: Sequence[str]) -> dict[str, int]: ...
+
+
+class ContactRepository(Protocol):
+    async def get_many(self, list_id: str, contact_ids: Sequence[str]) -> list[Contact]: ...
+
+    async def upsert(
+        self, batch: Sequence[Contact], *, keep_system_data: bool, keep_queue_position: bool
+    ) -> None:
+        """Adds new contacts and replaces the data of existing ones (same list and id);
+        their system data and their queue position are kept if asked."""
+        ...
+
+    async def replace(self, contact: Contact) -> bool: ...
+
+    async def delete(self, list_id: str, contact_ids: Sequence[str]) -> int: ...
+
+    async def clear(self, list_id: str) -> int: ...
+
+
+class AddressNormalizer(Protocol):
+    def phone(self, raw: str) -> AddressCheck: ...
+
+    def email(self, raw: str) -> AddressCheck: ...
 
 
 class DispatcherRegistry(Protocol):
@@ -84,6 +135,12 @@ class UnitOfWork(Protocol):
 
     @property
     def dispatchers(self) -> DispatcherRegistry: ...
+
+    @property
+    def contact_lists(self) -> ContactListRepository: ...
+
+    @property
+    def contacts(self) -> ContactRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

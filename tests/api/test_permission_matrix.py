@@ -51,6 +51,31 @@ def _sender_role(server: Server, token: str) -> dict[str, str]:
     return {"role_id": next(r.id for r in BUILTIN_ROLES if r.name == "sender")}
 
 
+def _new_list(server: Server, token: str) -> dict[str, str]:
+    body = server.request(
+        "POST",
+        "/api/v2/outbound/contactlists",
+        token=token,
+        json_body={
+            "name": f"matrix-{uuid.uuid4().hex[:6]}",
+            "columnNames": ["phone", "first"],
+            "phoneColumns": [{"columnName": "phone", "type": "cell"}],
+        },
+    )[1]
+    return {"list_id": body["id"]}
+
+
+def _list_with_contact(server: Server, token: str) -> dict[str, str]:
+    params = _new_list(server, token)
+    contact = server.request(
+        "POST",
+        f"/api/v2/outbound/contactlists/{params['list_id']}/contacts",
+        token=token,
+        json_body=[{"id": "c1", "data": {"phone": "+13175550100", "first": "Ann"}}],
+    )[1][0]
+    return {**params, "contact_id": contact["id"]}
+
+
 @dataclass(frozen=True)
 class Rule:
     permission: str
@@ -59,9 +84,15 @@ class Rule:
     # True: the route acts on one object in a division (another division's caller gets 404).
     in_division: bool = False
     ok: tuple[int, ...] = (200,)
+    query: str = ""  # appended to the path, formatted like it
 
 
 CLIENT_BODY = {"name": "matrix", "authorizedGrantType": "CLIENT-CREDENTIALS"}
+LIST_BODY = {"name": "matrix", "columnNames": ["phone", "first"], "version": 1}
+CONTACT = {"data": {"phone": "+13175550101", "first": "Bo"}}
+LISTS = "/api/v2/outbound/contactlists"
+ONE_LIST = LISTS + "/{list_id}"
+ONE_CONTACT = ONE_LIST + "/contacts/{contact_id}"
 DIVISION_BODY_FN = "fresh-name"
 
 MATRIX: dict[tuple[str, str], Rule] = {
@@ -93,6 +124,41 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/v2/authorization/roles"): Rule("authorization:role:view"),
     ("GET", "/api/v2/authorization/roles/{role_id}"): Rule("authorization:role:view", _sender_role),
+    ("GET", LISTS): Rule("outbound:contactList:view"),
+    ("POST", LISTS): Rule("outbound:contactList:add", body=LIST_BODY),
+    ("DELETE", LISTS): Rule(
+        "outbound:contactList:delete", _new_list, in_division=True, ok=(204,), query="?id={list_id}"
+    ),
+    ("GET", ONE_LIST): Rule("outbound:contactList:view", _new_list, in_division=True),
+    ("PUT", ONE_LIST): Rule(
+        "outbound:contactList:edit", _new_list, body=LIST_BODY, in_division=True
+    ),
+    ("DELETE", ONE_LIST): Rule(
+        "outbound:contactList:delete", _new_list, in_division=True, ok=(204,)
+    ),
+    ("POST", ONE_LIST + "/contacts"): Rule(
+        "outbound:contact:add", _new_list, body=[CONTACT], in_division=True
+    ),
+    ("DELETE", ONE_LIST + "/contacts"): Rule(
+        "outbound:contact:delete",
+        _list_with_contact,
+        in_division=True,
+        ok=(204,),
+        query="?contactIds={contact_id}",
+    ),
+    ("POST", ONE_LIST + "/contacts/bulk"): Rule(
+        "outbound:contact:view", _list_with_contact, body=["c1"], in_division=True
+    ),
+    ("GET", ONE_CONTACT): Rule("outbound:contact:view", _list_with_contact, in_division=True),
+    ("PUT", ONE_CONTACT): Rule(
+        "outbound:contact:edit", _list_with_contact, body=CONTACT, in_division=True
+    ),
+    ("DELETE", ONE_CONTACT): Rule(
+        "outbound:contact:delete", _list_with_contact, in_division=True, ok=(204,)
+    ),
+    ("POST", ONE_LIST + "/clear"): Rule(
+        "outbound:contact:delete", _list_with_contact, in_division=True, ok=(204,)
+    ),
 }
 
 # Routes anyone may call: the token endpoint authenticates by itself; the rest are for
@@ -108,9 +174,10 @@ def _call(server: Server, method: str, template: str, rule: Rule, token: str, ad
     body = rule.body
     if body == DIVISION_BODY_FN:
         body = {"name": f"matrix-{uuid.uuid4().hex[:6]}"}
-    elif isinstance(body, dict):
+    elif isinstance(body, dict) and "name" in body:
         body = {**body, "name": f"{body['name']}-{uuid.uuid4().hex[:6]}"}
-    return server.request(method, template.format(**params), token=token, json_body=body)
+    path = (template + rule.query).format(**params)
+    return server.request(method, path, token=token, json_body=body)
 
 
 def _role_without(permission: str) -> str:

@@ -110,10 +110,11 @@ class FakeDivisions:
     async def delete(self, division_id: str) -> bool:
         return self.store.divisions.pop(division_id, None) is not None
 
-    async def count_grants(self, division_id: str) -> int:
-        return sum(
+    async def usage(self, division_id: str) -> dict[str, int]:
+        grants = sum(
             1 for c in self.store.clients.values() for g in c.grants if g.division_id == division_id
         )
+        return {"OAuth client grant": grants} if grants else {}
 
     async def existing_ids(self, division_ids: Sequence[str]) -> set[str]:
         return {d for d in division_ids if d in self.store.divisions}

@@ -99,15 +99,11 @@ class DivisionService:
             )
             if division.home_division:
                 raise InvalidInput("The home division cannot be deleted")
-            # Delete first, then count inside the same transaction: a grant being written
-            # at this moment either waits for us or is counted (and the delete rolls back).
+            _check_empty(await uow.divisions.usage(division_id))
             await uow.divisions.delete(division_id)
-            grants = await uow.divisions.count_grants(division_id)
-            if grants:
-                raise InvalidInput(
-                    f"The division is not empty: {grants} OAuth client grant(s) name it; "
-                    "move or remove them first"
-                )
+            # Counted again inside the delete's transaction: a grant written at this moment
+            # (grants have no foreign key, since `*` names every division) is caught here.
+            _check_empty(await uow.divisions.usage(division_id))
             await uow.commit()
 
     @staticmethod
@@ -126,3 +122,9 @@ class DivisionService:
         same = await uow.divisions.find_by_name(name)
         if same is not None and same.id != own_id:
             raise Conflict(f"A division named {same.name!r} already exists")
+
+
+def _check_empty(usage: dict[str, int]) -> None:
+    if usage:
+        named = ", ".join(f"{count} {kind}(s)" for kind, count in usage.items())
+        raise InvalidInput(f"The division is not empty: {named} name it; move or remove them first")

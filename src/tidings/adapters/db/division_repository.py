@@ -10,7 +10,7 @@ from sqlalchemy import Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.sql import ColumnElement
 
 from tidings.adapters.db.database import Database
-from tidings.adapters.db.tables import divisions, oauth_client_grants
+from tidings.adapters.db.tables import contact_lists, divisions, oauth_client_grants
 from tidings.domain.divisions import Division
 from tidings.domain.paging import PageRequest
 from tidings.domain.permissions import Scope
@@ -33,7 +33,7 @@ def name_key(name: str) -> str:
     return name.strip().casefold()
 
 
-def _escape_like(text: str) -> str:
+def escape_like(text: str) -> str:
     return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
 
 
@@ -103,7 +103,7 @@ class SqlDivisionRepository:
         if not scope.everywhere:
             params["scope"] = sorted(scope.division_ids)
         if name:
-            params["pattern"] = f"%{_escape_like(name_key(name))}%"
+            params["pattern"] = f"%{escape_like(name_key(name))}%"
         if ids:
             params["ids"] = list(ids)
         query = _list_query(not scope.everywhere, bool(name), bool(ids))
@@ -150,15 +150,21 @@ class SqlDivisionRepository:
         result = await self._db.execute(delete(divisions).where(divisions.c.id == division_id))
         return bool(result.rowcount)
 
-    async def count_grants(self, division_id: str) -> int:
-        total = (
-            await self._db.execute(
-                select(func.count())
-                .select_from(oauth_client_grants)
-                .where(oauth_client_grants.c.division_id == division_id)
-            )
-        ).scalar()
-        return int(total or 0)
+    async def usage(self, division_id: str) -> dict[str, int]:
+        """What still names the division, by kind (only kinds with something in them)."""
+        counts = {}
+        for kind, table, column in (
+            ("OAuth client grant", oauth_client_grants, oauth_client_grants.c.division_id),
+            ("contact list", contact_lists, contact_lists.c.division_id),
+        ):
+            found = (
+                await self._db.execute(
+                    select(func.count()).select_from(table).where(column == division_id)
+                )
+            ).scalar()
+            if found:
+                counts[kind] = int(found)
+        return counts
 
     async def existing_ids(self, division_ids: Sequence[str]) -> set[str]:
         """The ids that exist, held until the unit of work ends (a grant is about to name

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -129,4 +131,52 @@ dispatchers = Table(
     Column("pid", Integer, nullable=False),
     Column("started_at", UtcDateTime, nullable=False),
     Column("seen_at", UtcDateTime, nullable=False),
+)
+
+# The autoincrementing key: SQLite wants INTEGER PRIMARY KEY, PostgreSQL a 64-bit one.
+SEQ = Integer().with_variant(BigInteger(), "postgresql")
+
+contact_lists = Table(
+    "contact_lists",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(256), nullable=False),
+    Column("name_key", Text, nullable=False, unique=True),
+    Column(
+        "division_id",
+        ID,
+        ForeignKey("divisions.id", ondelete="RESTRICT"),
+        nullable=False,
+        index=True,
+    ),
+    # Columns, address columns, data types and time-zone settings, as one document.
+    Column("definition", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_modified", UtcDateTime, nullable=False),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    Column("seq", SEQ, primary_key=True, autoincrement=True),
+    Column(
+        "contact_list_id",
+        ID,
+        ForeignKey("contact_lists.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("id", String(256), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("callable", Boolean, nullable=False),
+    Column("phone_number_status", JSON, nullable=False),
+    Column("contactable_status", JSON, nullable=False),
+    # Each address column normalised: {column: {raw, address, reason, timeZones}}.
+    Column("addresses", JSON, nullable=False),
+    Column("priority", Boolean, nullable=False),
+    # Queue order: priority first, then this (microseconds at queueing, then position).
+    Column("queued_at", BigInteger, nullable=False),
+    Column("date_created", UtcDateTime, nullable=False),
+    UniqueConstraint("contact_list_id", "id", name="uq_contacts_contact_list_id_id"),
+    Index("ix_contacts_queue", "contact_list_id", "priority", "queued_at"),
 )

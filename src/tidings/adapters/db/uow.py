@@ -6,6 +6,8 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncTransaction
 
+from tidings.adapters.db.contact_list_repository import SqlContactListRepository
+from tidings.adapters.db.contact_repository import SqlContactRepository
 from tidings.adapters.db.database import Database, WriterGate
 from tidings.adapters.db.dispatcher_registry import SqlDispatcherRegistry
 from tidings.adapters.db.division_repository import SqlDivisionRepository
@@ -17,6 +19,8 @@ class SqlUnitOfWork:
     tokens: SqlTokenRepository
     divisions: SqlDivisionRepository
     dispatchers: SqlDispatcherRegistry
+    contact_lists: SqlContactListRepository
+    contacts: SqlContactRepository
 
     def __init__(self, engine: AsyncEngine, writer_gate: WriterGate | None = None) -> None:
         self._engine = engine
@@ -32,6 +36,8 @@ class SqlUnitOfWork:
         self.tokens = SqlTokenRepository(db)
         self.divisions = SqlDivisionRepository(db)
         self.dispatchers = SqlDispatcherRegistry(db)
+        self.contact_lists = SqlContactListRepository(db)
+        self.contacts = SqlContactRepository(db)
         return self
 
     async def __aexit__(

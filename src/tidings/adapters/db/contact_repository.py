@@ -1,0 +1,122 @@
+"""Contacts of a contact list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from tidings.adapters.db.database import Database
+from tidings.adapters.db.tables import contacts
+from tidings.domain.contact_lists import AddressCheck, Contact
+
+
+def _addresses(contact: Contact) -> dict[str, Any]:
+    return {
+        column: {
+            "raw": check.raw,
+            "address": check.address,
+            "reason": check.reason,
+            "timeZones": list(check.time_zones),
+        }
+        for column, check in contact.addresses.items()
+    }
+
+
+def _entity(row: Any) -> Contact:
+    return Contact(
+        id=row.id,
+        contact_list_id=row.contact_list_id,
+        data=dict(row.data),
+        callable=row.callable,
+        phone_number_status=dict(row.phone_number_status),
+        contactable_status=dict(row.contactable_status),
+        addresses={
+            column: AddressCheck(v["raw"], v["address"], v["reason"], tuple(v["timeZones"]))
+            for column, v in row.addresses.items()
+        },
+        priority=row.priority,
+        queued_at=row.queued_at,
+        date_created=row.date_created,
+    )
+
+
+def _values(contact: Contact) -> dict[str, Any]:
+    return {
+        "contact_list_id": contact.contact_list_id,
+        "id": contact.id,
+        "data": contact.data,
+        "callable": contact.callable,
+        "phone_number_status": contact.phone_number_status,
+        "contactable_status": contact.contactable_status,
+        "addresses": _addresses(contact),
+        "priority": contact.priority,
+        "queued_at": contact.queued_at,
+        "date_created": contact.date_created,
+    }
+
+
+class SqlContactRepository:
+    def __init__(self, connection: Database) -> None:
+        self._db = connection
+
+    async def get_many(self, list_id: str, contact_ids: Sequence[str]) -> list[Contact]:
+        if not contact_ids:
+            return []
+        rows = await self._db.execute(
+            select(contacts)
+            .where(contacts.c.contact_list_id == list_id, contacts.c.id.in_(list(contact_ids)))
+            .order_by(contacts.c.seq)
+        )
+        return [_entity(row) for row in rows]
+
+    async def upsert(
+        self, batch: Sequence[Contact], *, keep_system_data: bool, keep_queue_position: bool
+    ) -> None:
+        if not batch:
+            return
+        dialect = self._db.connection.dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(contacts)
+        replaced = ["data", "addresses"]
+        if not keep_system_data:
+            replaced += ["callable", "phone_number_status", "contactable_status"]
+        if not keep_queue_position:
+            replaced += ["priority", "queued_at"]
+        statement = statement.on_conflict_do_update(
+            index_elements=[contacts.c.contact_list_id, contacts.c.id],
+            set_={name: statement.excluded[name] for name in replaced},
+        )
+        await self._db.execute(statement, [_values(c) for c in batch])
+
+    async def replace(self, contact: Contact) -> bool:
+        values = _values(contact)
+        for key in ("contact_list_id", "id", "date_created", "queued_at"):
+            del values[key]
+        result = await self._db.execute(
+            update(contacts)
+            .where(
+                contacts.c.contact_list_id == contact.contact_list_id,
+                contacts.c.id == contact.id,
+            )
+            .values(**values)
+        )
+        return bool(result.rowcount)
+
+    async def delete(self, list_id: str, contact_ids: Sequence[str]) -> int:
+        if not contact_ids:
+            return 0
+        result = await self._db.execute(
+            delete(contacts).where(
+                contacts.c.contact_list_id == list_id, contacts.c.id.in_(list(contact_ids))
+            )
+        )
+        return int(result.rowcount or 0)
+
+    async def clear(self, list_id: str) -> int:
+        result = await self._db.execute(
+            delete(contacts).where(contacts.c.contact_list_id == list_id)
+        )
+        return int(result.rowcount or 0)

@@ -1,0 +1,292 @@
+"""Contact lists and their contacts."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from tidings.domain.contact_lists import (
+    MAX_CONTACTS_PER_CALL,
+    Contact,
+    ContactList,
+    clean_data,
+)
+from tidings.domain.errors import (
+    Conflict,
+    FieldProblem,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    VersionConflict,
+)
+from tidings.domain.ids import new_id, utcnow
+from tidings.domain.paging import PageRequest
+from tidings.ports import AddressNormalizer, UnitOfWork, UnitOfWorkFactory
+from tidings.services.caller import Caller
+
+LIST = "Contact list"
+CONTACT = "Contact"
+
+
+@dataclass(frozen=True)
+class ContactDraft:
+    """One contact as a caller sends it (POST body item or PUT body)."""
+
+    data: dict[str, str]
+    id: str | None = None
+    contact_list_id: str | None = None
+    callable: bool = True
+    phone_number_status: dict[str, bool] | None = None
+    contactable_status: dict[str, dict[str, object]] | None = None
+
+
+@dataclass(frozen=True)
+class AddOptions:
+    priority: bool = False
+    clear_system_data: bool = False
+    do_not_queue: bool = False
+
+
+class ContactListService:
+    def __init__(self, uow: UnitOfWorkFactory, addresses: AddressNormalizer) -> None:
+        self._uow = uow
+        self._addresses = addresses
+
+    # --- lists --------------------------------------------------------------------------
+
+    async def find(
+        self,
+        caller: Caller,
+        page: PageRequest,
+        *,
+        name: str | None = None,
+        name_match: str = "Prefix",
+        ids: Sequence[str] = (),
+        division_ids: Sequence[str] = (),
+        include_size: bool = False,
+    ) -> tuple[list[ContactList], int, dict[str, int]]:
+        scope = caller.access.require("outbound:contactList:view")
+        async with self._uow() as uow:
+            found, total = await uow.contact_lists.list(
+                scope, page, name=name, name_match=name_match, ids=ids, division_ids=division_ids
+            )
+            sizes = await uow.contact_lists.sizes([c.id for c in found]) if include_size else {}
+        return found, total, sizes
+
+    async def get(
+        self, caller: Caller, list_id: str, *, include_size: bool = False
+    ) -> tuple[ContactList, int | None]:
+        async with self._uow() as uow:
+            found = await _visible(uow, caller, "outbound:contactList:view", list_id)
+            size = (await uow.contact_lists.sizes([list_id]))[list_id] if include_size else None
+        return found, size
+
+    async def create(self, caller: Caller, draft: ContactList) -> ContactList:
+        caller.access.require("outbound:contactList:add")
+        async with self._uow() as uow:
+            division_id = draft.division_id or (await uow.divisions.get_home()).id
+            await _check_division(uow, caller, "outbound:contactList:add", division_id)
+            now = utcnow()
+            created = replace(
+                draft,
+                id=new_id(),
+                division_id=division_id,
+                version=1,
+                date_created=now,
+                date_modified=now,
+            )
+            _check(created)
+            await _check_unique(uow, created.name, None)
+            await uow.contact_lists.add(created)
+            await uow.commit()
+        return created
+
+    async def update(
+        self, caller: Caller, list_id: str, draft: ContactList, version: int | None
+    ) -> ContactList:
+        if version is None:
+            raise InvalidInput(
+                "The contact list's version is required",
+                details=[FieldProblem("version", "required", "send the version you read")],
+            )
+        async with self._uow() as uow:
+            current = await _visible(uow, caller, "outbound:contactList:edit", list_id)
+            if version != current.version:
+                raise VersionConflict(LIST, list_id, version, current.version)
+            division_id = draft.division_id or current.division_id
+            if division_id != current.division_id:
+                await _check_division(uow, caller, "outbound:contactList:edit", division_id)
+            updated = replace(
+                draft,
+                id=list_id,
+                division_id=division_id,
+                version=current.version,
+                date_created=current.date_created,
+                date_modified=utcnow(),
+            )
+            _check(updated)
+            await _check_unique(uow, updated.name, list_id)
+            if not await uow.contact_lists.update(updated, current.version):
+                raise VersionConflict(LIST, list_id, current.version, current.version + 1)
+            await uow.commit()
+        return updated
+
+    async def delete(self, caller: Caller, list_ids: Sequence[str]) -> None:
+        """Deletes one or several lists with their contacts; all or nothing."""
+        async with self._uow() as uow:
+            for list_id in list_ids:
+                await _visible(uow, caller, "outbound:contactList:delete", list_id)
+                await uow.contact_lists.delete(list_id)
+            await uow.commit()
+
+    # --- contacts -----------------------------------------------------------------------
+
+    async def add_contacts(
+        self, caller: Caller, list_id: str, drafts: Sequence[ContactDraft], options: AddOptions
+    ) -> list[Contact]:
+        if len(drafts) > MAX_CONTACTS_PER_CALL:
+            raise InvalidInput(
+                f"At most {MAX_CONTACTS_PER_CALL} contacts may be sent in one call",
+                details=[FieldProblem("body", "limit.exceeded", f"{len(drafts)} contacts")],
+            )
+        async with self._uow() as uow:
+            contact_list = await _visible(uow, caller, "outbound:contact:add", list_id)
+            now = utcnow()
+            base = time.time_ns() // 1000 * 1000
+            batch: dict[str, Contact] = {}
+            problems: list[FieldProblem] = []
+            for index, draft in enumerate(drafts):
+                where = f"[{index}]"
+                contact = self._contact(contact_list, draft, where, problems)
+                contact.priority = options.priority
+                contact.queued_at = base + index
+                contact.date_created = now
+                batch[contact.id] = contact  # the same id twice in one call: the last wins
+            if problems:
+                raise InvalidInput("Some contacts are not valid; none was added", details=problems)
+            await uow.contacts.upsert(
+                list(batch.values()),
+                keep_system_data=not options.clear_system_data,
+                keep_queue_position=options.do_not_queue,
+            )
+            stored = await uow.contacts.get_many(list_id, list(batch))
+            await uow.commit()
+        return stored
+
+    async def get_contacts(
+        self, caller: Caller, list_id: str, contact_ids: Sequence[str]
+    ) -> list[Contact]:
+        async with self._uow() as uow:
+            await _visible(uow, caller, "outbound:contact:view", list_id)
+            return await uow.contacts.get_many(list_id, contact_ids)
+
+    async def get_contact(self, caller: Caller, list_id: str, contact_id: str) -> Contact:
+        found = await self.get_contacts(caller, list_id, [contact_id])
+        if not found:
+            raise NotFound(CONTACT, contact_id)
+        return found[0]
+
+    async def replace_contact(
+        self, caller: Caller, list_id: str, contact_id: str, draft: ContactDraft
+    ) -> Contact:
+        async with self._uow() as uow:
+            contact_list = await _visible(uow, caller, "outbound:contact:edit", list_id)
+            problems: list[FieldProblem] = []
+            contact = self._contact(contact_list, replace(draft, id=contact_id), "body", problems)
+            if problems:
+                raise InvalidInput("The contact is not valid", details=problems)
+            if not await uow.contacts.replace(contact):
+                raise NotFound(CONTACT, contact_id)
+            stored = await uow.contacts.get_many(list_id, [contact_id])
+            await uow.commit()
+        return stored[0]
+
+    async def delete_contacts(
+        self, caller: Caller, list_id: str, contact_ids: Sequence[str]
+    ) -> int:
+        async with self._uow() as uow:
+            await _visible(uow, caller, "outbound:contact:delete", list_id)
+            deleted = await uow.contacts.delete(list_id, contact_ids)
+            await uow.commit()
+        return deleted
+
+    async def delete_contact(self, caller: Caller, list_id: str, contact_id: str) -> None:
+        if not await self.delete_contacts(caller, list_id, [contact_id]):
+            raise NotFound(CONTACT, contact_id)
+
+    async def clear(self, caller: Caller, list_id: str) -> int:
+        async with self._uow() as uow:
+            await _visible(uow, caller, "outbound:contact:delete", list_id)
+            deleted = await uow.contacts.clear(list_id)
+            await uow.commit()
+        return deleted
+
+    def _contact(
+        self,
+        contact_list: ContactList,
+        draft: ContactDraft,
+        where: str,
+        problems: list[FieldProblem],
+    ) -> Contact:
+        if draft.contact_list_id not in (None, contact_list.id):
+            problems.append(
+                FieldProblem(
+                    f"{where}.contactListId", "invalid.value", "must be the list of the path"
+                )
+            )
+        data, found = clean_data(contact_list, draft.data, where)
+        problems.extend(found)
+        # An invalid address does not reject the contact: that column becomes uncontactable,
+        # with the reason kept for the export.
+        checks = {
+            column.column_name: self._addresses.phone(data[column.column_name])
+            for column in contact_list.phone_columns
+            if column.column_name in data
+        } | {
+            column.column_name: self._addresses.email(data[column.column_name])
+            for column in contact_list.email_columns
+            if column.column_name in data
+        }
+        return Contact(
+            id=draft.id or new_id(),
+            contact_list_id=contact_list.id,
+            data=data,
+            callable=draft.callable,
+            phone_number_status=dict(draft.phone_number_status or {}),
+            contactable_status=dict(draft.contactable_status or {}),
+            addresses=checks,
+        )
+
+
+def _check(contact_list: ContactList) -> None:
+    problems = contact_list.problems()
+    if problems:
+        raise InvalidInput("The contact list is not valid", details=problems)
+
+
+async def _visible(uow: UnitOfWork, caller: Caller, permission: str, list_id: str) -> ContactList:
+    caller.access.require(permission)
+    found = await uow.contact_lists.get(list_id)
+    if found is None:
+        raise NotFound(LIST, list_id)
+    caller.access.require_in(permission, found.division_id, LIST, list_id)
+    return found
+
+
+async def _check_division(
+    uow: UnitOfWork, caller: Caller, permission: str, division_id: str
+) -> None:
+    if not await uow.divisions.existing_ids([division_id]):
+        raise InvalidInput(
+            "No such division",
+            details=[FieldProblem("division.id", "not.found", f"no division {division_id}")],
+        )
+    if not caller.access.require(permission).includes(division_id):
+        raise NotAllowed(f"You do not hold {permission} in division {division_id}")
+
+
+async def _check_unique(uow: UnitOfWork, name: str, own_id: str | None) -> None:
+    same = await uow.contact_lists.find_by_name(name)
+    if same is not None and same.id != own_id:
+        raise Conflict(f"A contact list named {same.name!r} already exists")

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tidings.adapters.addresses import AddressNormalizer
+from tidings.domain.contact_lists import AddressColumn, ContactList, clean_data
+
+
+def _list(**changes: object) -> ContactList:
+    fields: dict[str, object] = {
+        "id": "l1",
+        "name": "Reminders",
+        "division_id": "d",
+        "column_names": ["phone", "email", "first"],
+        "phone_columns": [AddressColumn("phone", "cell")],
+    }
+    fields.update(changes)
+    return ContactList(**fields)  # type: ignore[arg-type]
+
+
+def test_a_sound_list_has_no_problems() -> None:
+    assert _list().problems() == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"name": " "}, "name"),
+        ({"column_names": [f"c{i}" for i in range(51)], "phone_columns": []}, "columnNames"),
+        ({"column_names": ["a", "A"], "phone_columns": []}, "columnNames"),
+        ({"phone_columns": [AddressColumn("cell", "cell")]}, "phoneColumns[0].columnName"),
+        ({"phone_columns": [AddressColumn("phone", "cell", "tz")]}, "phoneColumns[0].timeColumn"),
+        ({"zip_code_column_name": "first"}, "zipCodeColumnName"),
+        (
+            {
+                "automatic_time_zone_mapping": True,
+                "column_names": ["phone", "tz"],
+                "phone_columns": [AddressColumn("phone", "cell", "tz")],
+            },
+            "phoneColumns[0]",
+        ),
+    ],
+)
+def test_broken_rules_name_their_field(changes: dict[str, object], field: str) -> None:
+    assert field in {p.field_name for p in _list(**changes).problems()}
+
+
+def test_data_is_trimmed_and_checked_against_the_columns() -> None:
+    data, problems = clean_data(
+        _list(), {"first": "  Ann ", "nope": "x", "phone": "1" * 513}, "[0]"
+    )
+    assert data["first"] == "Ann"
+    assert {p.field_name for p in problems} == {"[0].data.nope", "[0].data.phone"}
+
+
+def test_whitespace_is_kept_when_the_list_says_so() -> None:
+    data, _ = clean_data(_list(trim_whitespace=False), {"first": " Ann "}, "[0]")
+    assert data["first"] == " Ann "
+
+
+NORMALIZER = AddressNormalizer("US")
+# Area codes and exchanges that phonenumbers considers valid US numbers.
+us_numbers = st.builds(
+    lambda area, exchange, line: (area, exchange, line),
+    st.sampled_from(["317", "212", "415", "617", "702"]),
+    st.integers(200, 999).map(str),
+    st.integers(0, 9999).map(lambda n: f"{n:04d}"),
+)
+
+
+@given(us_numbers)
+def test_normalising_twice_gives_the_same_number(parts: tuple[str, str, str]) -> None:
+    first = NORMALIZER.phone("".join(parts))
+    if first.address is not None:
+        assert NORMALIZER.phone(first.address).address == first.address
+
+
+@given(
+    us_numbers, st.sampled_from(["({}) {}-{}", "{}.{}.{}", "+1 {} {} {}", "1-{}-{}-{}", "{}{}{}"])
+)
+def test_formatting_does_not_change_the_number(parts: tuple[str, str, str], shape: str) -> None:
+    plain = NORMALIZER.phone("".join(parts)).address
+    assert NORMALIZER.phone(shape.format(*parts)).address == plain
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [("", "empty"), ("12", "not a valid"), ("hello", "not a phone number")],
+)
+def test_unusable_numbers_say_why(raw: str, reason: str) -> None:
+    check = NORMALIZER.phone(raw)
+    assert check.address is None and check.reason and reason in check.reason
+
+
+def test_numbers_abroad_keep_their_country_and_zone() -> None:
+    check = NORMALIZER.phone("+81 3-1234-5678")
+    assert check.address == "+81312345678" and check.time_zones == ("Asia/Tokyo",)
+
+
+def test_email_is_syntax_checked_and_its_domain_lowercased() -> None:
+    assert NORMALIZER.email(" Ann@Example.COM ").address == "Ann@example.com"
+    bad = NORMALIZER.email("ann@")
+    assert bad.address is None and bad.reason
