@@ -16,6 +16,7 @@ from tidings.adapters.process_lock import ProcessLock
 from tidings.config import Settings
 from tidings.dispatch.loop import Dispatcher
 from tidings.ports import UnitOfWork, UnitOfWorkFactory
+from tidings.services.callable_time_sets import CallableTimeSetService
 from tidings.services.contact_lists import ContactListService
 from tidings.services.divisions import DivisionService
 from tidings.services.oauth import OAuthService
@@ -39,6 +40,7 @@ class Container:
     oauth: OAuthService
     divisions: DivisionService
     contact_lists: ContactListService
+    callable_time_sets: CallableTimeSetService
 
     @property
     def uses_sqlite(self) -> bool:
@@ -86,6 +88,7 @@ def build(settings: Settings) -> Container:
         ),
         divisions=DivisionService(uow),
         contact_lists=ContactListService(uow, AddressNormalizer(settings.phone_region)),
+        callable_time_sets=CallableTimeSetService(uow),
     )
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol
 
+from tidings.domain.callable_times import CallableTimeSet
 from tidings.domain.contact_lists import AddressCheck, Contact, ContactList
 from tidings.domain.divisions import Division
 from tidings.domain.oauth import OAuthClient, TokenRecord
@@ -109,6 +110,22 @@ class ContactRepository(Protocol):
     async def clear(self, list_id: str) -> int: ...
 
 
+class CallableTimeSetRepository(Protocol):
+    async def get(self, set_id: str) -> CallableTimeSet | None: ...
+
+    async def find_by_name(self, name: str) -> CallableTimeSet | None: ...
+
+    async def list(
+        self, page: PageRequest, *, name: str | None = None
+    ) -> tuple[list[CallableTimeSet], int]: ...
+
+    async def add(self, time_set: CallableTimeSet) -> None: ...
+
+    async def update(self, time_set: CallableTimeSet, expected_version: int) -> bool: ...
+
+    async def delete(self, set_id: str) -> bool: ...
+
+
 class AddressNormalizer(Protocol):
     def phone(self, raw: str) -> AddressCheck: ...
 
@@ -141,6 +158,9 @@ class UnitOfWork(Protocol):
 
     @property
     def contacts(self) -> ContactRepository: ...
+
+    @property
+    def callable_time_sets(self) -> CallableTimeSetRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -76,6 +76,16 @@ def _list_with_contact(server: Server, token: str) -> dict[str, str]:
     return {**params, "contact_id": contact["id"]}
 
 
+def _new_time_set(server: Server, token: str) -> dict[str, str]:
+    body = server.request(
+        "POST",
+        "/api/v2/outbound/callabletimesets",
+        token=token,
+        json_body={"name": f"matrix-{uuid.uuid4().hex[:6]}", "callableTimes": TIMES},
+    )[1]
+    return {"set_id": body["id"]}
+
+
 @dataclass(frozen=True)
 class Rule:
     permission: str
@@ -91,6 +101,14 @@ CLIENT_BODY = {"name": "matrix", "authorizedGrantType": "CLIENT-CREDENTIALS"}
 LIST_BODY = {"name": "matrix", "columnNames": ["phone", "first"], "version": 1}
 CONTACT = {"data": {"phone": "+13175550101", "first": "Bo"}}
 LISTS = "/api/v2/outbound/contactlists"
+TIMES = [
+    {
+        "timeZoneId": "UTC",
+        "timeSlots": [{"day": 1, "startTime": "09:00:00", "stopTime": "17:00:00"}],
+    }
+]
+TIME_SET_BODY = {"name": "matrix", "callableTimes": TIMES, "version": 1}
+SETS = "/api/v2/outbound/callabletimesets"
 ONE_LIST = LISTS + "/{list_id}"
 ONE_CONTACT = ONE_LIST + "/contacts/{contact_id}"
 DIVISION_BODY_FN = "fresh-name"
@@ -158,6 +176,15 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ),
     ("POST", ONE_LIST + "/clear"): Rule(
         "outbound:contact:delete", _list_with_contact, in_division=True, ok=(204,)
+    ),
+    ("GET", SETS): Rule("outbound:callableTimeSet:view"),
+    ("POST", SETS): Rule("outbound:callableTimeSet:add", body=TIME_SET_BODY),
+    ("GET", SETS + "/{set_id}"): Rule("outbound:callableTimeSet:view", _new_time_set),
+    ("PUT", SETS + "/{set_id}"): Rule(
+        "outbound:callableTimeSet:edit", _new_time_set, body=TIME_SET_BODY
+    ),
+    ("DELETE", SETS + "/{set_id}"): Rule(
+        "outbound:callableTimeSet:delete", _new_time_set, ok=(204,)
     ),
 }
 

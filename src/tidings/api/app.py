@@ -14,7 +14,14 @@ from tidings import __version__
 from tidings.api.errors import install_error_handlers
 from tidings.api.middleware import Metrics, RequestContext
 from tidings.api.responses import JsonResponse
-from tidings.api.routes import authorization, contact_lists, health, oauth_clients, token
+from tidings.api.routes import (
+    authorization,
+    callable_time_sets,
+    contact_lists,
+    health,
+    oauth_clients,
+    token,
+)
 from tidings.api.schemas.common import ErrorBody
 from tidings.bootstrap import Container
 
@@ -67,7 +74,14 @@ def create_app(container: Container, *, run_dispatcher: bool | None = None) -> F
     app.state.container = container
     app.state.metrics = Metrics()
     install_error_handlers(app)
-    for module in (token, oauth_clients, authorization, contact_lists, health):
+    for module in (
+        token,
+        oauth_clients,
+        authorization,
+        contact_lists,
+        callable_time_sets,
+        health,
+    ):
         app.include_router(module.router)
     app.add_middleware(
         RequestContext, metrics=app.state.metrics, max_body_bytes=container.settings.max_body_bytes

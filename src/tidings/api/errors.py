@@ -106,8 +106,13 @@ def _domain_error(_: Request, exc: Exception) -> Response:
 
 
 def _field_name(location: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
-    return ".".join(parts) or "body"
+    """`("body", "items", 0, "day")` → `items[0].day`, the way the services name fields."""
+    name = ""
+    for part in location:
+        if part in ("body", "query", "path", "header"):
+            continue
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or "body"
 
 
 def _validation_error(_: Request, exc: Exception) -> Response:

@@ -180,3 +180,16 @@ contacts = Table(
     UniqueConstraint("contact_list_id", "id", name="uq_contacts_contact_list_id_id"),
     Index("ix_contacts_queue", "contact_list_id", "priority", "queued_at"),
 )
+
+callable_time_sets = Table(
+    "callable_time_sets",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(256), nullable=False),
+    Column("name_key", Text, nullable=False, unique=True),
+    # [{timeZoneId, timeSlots: [{day, startTime, stopTime}]}]
+    Column("callable_times", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_modified", UtcDateTime, nullable=False),
+)

@@ -6,6 +6,7 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncTransaction
 
+from tidings.adapters.db.callable_time_set_repository import SqlCallableTimeSetRepository
 from tidings.adapters.db.contact_list_repository import SqlContactListRepository
 from tidings.adapters.db.contact_repository import SqlContactRepository
 from tidings.adapters.db.database import Database, WriterGate
@@ -21,6 +22,7 @@ class SqlUnitOfWork:
     dispatchers: SqlDispatcherRegistry
     contact_lists: SqlContactListRepository
     contacts: SqlContactRepository
+    callable_time_sets: SqlCallableTimeSetRepository
 
     def __init__(self, engine: AsyncEngine, writer_gate: WriterGate | None = None) -> None:
         self._engine = engine
@@ -38,6 +40,7 @@ class SqlUnitOfWork:
         self.dispatchers = SqlDispatcherRegistry(db)
         self.contact_lists = SqlContactListRepository(db)
         self.contacts = SqlContactRepository(db)
+        self.callable_time_sets = SqlCallableTimeSetRepository(db)
         return self
 
     async def __aexit__(
