@@ -19,6 +19,7 @@ from tidings.ports import UnitOfWork, UnitOfWorkFactory
 from tidings.services.callable_time_sets import CallableTimeSetService
 from tidings.services.contact_lists import ContactListService
 from tidings.services.divisions import DivisionService
+from tidings.services.dnc import DncService
 from tidings.services.oauth import OAuthService
 
 
@@ -41,6 +42,7 @@ class Container:
     divisions: DivisionService
     contact_lists: ContactListService
     callable_time_sets: CallableTimeSetService
+    dnc: DncService
 
     @property
     def uses_sqlite(self) -> bool:
@@ -72,6 +74,7 @@ class Container:
 def build(settings: Settings) -> Container:
     engine = make_async_engine(settings.resolved_database_url)
     writer_gate = _writer_gate(settings)
+    addresses = AddressNormalizer(settings.phone_region)
 
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(engine, writer_gate)
@@ -87,8 +90,9 @@ def build(settings: Settings) -> Container:
             processes=settings.workers,
         ),
         divisions=DivisionService(uow),
-        contact_lists=ContactListService(uow, AddressNormalizer(settings.phone_region)),
+        contact_lists=ContactListService(uow, addresses),
         callable_time_sets=CallableTimeSetService(uow),
+        dnc=DncService(uow, addresses),
     )
 
 

@@ -10,6 +10,7 @@ from typing import Protocol
 from tidings.domain.callable_times import CallableTimeSet
 from tidings.domain.contact_lists import AddressCheck, Contact, ContactList
 from tidings.domain.divisions import Division
+from tidings.domain.dnc import DncList
 from tidings.domain.oauth import OAuthClient, TokenRecord
 from tidings.domain.paging import PageRequest
 from tidings.domain.permissions import Scope
@@ -126,6 +127,42 @@ class CallableTimeSetRepository(Protocol):
     async def delete(self, set_id: str) -> bool: ...
 
 
+class DncRepository(Protocol):
+    async def get(self, list_id: str) -> DncList | None: ...
+
+    async def find_by_name(self, name: str) -> DncList | None: ...
+
+    async def list(
+        self,
+        scope: Scope,
+        page: PageRequest,
+        *,
+        name: str | None = None,
+        name_match: str = "Prefix",
+        division_ids: Sequence[str] = (),
+    ) -> tuple[list[DncList], int]: ...
+
+    async def add(self, dnc_list: DncList) -> None: ...
+
+    async def update(self, dnc_list: DncList, expected_version: int) -> bool: ...
+
+    async def delete(self, list_id: str) -> bool: ...
+
+    async def sizes(self, list_ids: Sequence[str]) -> dict[str, int]: ...
+
+    async def add_entries(
+        self, list_id: str, kind: str, addresses: Sequence[str], expires_at: datetime | None
+    ) -> None: ...
+
+    async def remove_entries(self, list_id: str, kind: str, addresses: Sequence[str]) -> int: ...
+
+    async def purge(self, list_id: str, kind: str, *, expired_before: datetime | None) -> int: ...
+
+    async def listing(
+        self, list_ids: Sequence[str], kind: str, address: str, now: datetime
+    ) -> set[str]: ...
+
+
 class AddressNormalizer(Protocol):
     def phone(self, raw: str) -> AddressCheck: ...
 
@@ -161,6 +198,9 @@ class UnitOfWork(Protocol):
 
     @property
     def callable_time_sets(self) -> CallableTimeSetRepository: ...
+
+    @property
+    def dnc(self) -> DncRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

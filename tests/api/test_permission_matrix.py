@@ -86,6 +86,20 @@ def _new_time_set(server: Server, token: str) -> dict[str, str]:
     return {"set_id": body["id"]}
 
 
+def _new_dnc_list(server: Server, token: str) -> dict[str, str]:
+    body = server.request(
+        "POST",
+        DNC,
+        token=token,
+        json_body={
+            "name": f"matrix-{uuid.uuid4().hex[:6]}",
+            "dncSourceType": "rds",
+            "contactMethod": "Any",
+        },
+    )[1]
+    return {"list_id": body["id"]}
+
+
 @dataclass(frozen=True)
 class Rule:
     permission: str
@@ -109,6 +123,9 @@ TIMES = [
 ]
 TIME_SET_BODY = {"name": "matrix", "callableTimes": TIMES, "version": 1}
 SETS = "/api/v2/outbound/callabletimesets"
+DNC = "/api/v2/outbound/dnclists"
+ONE_DNC = DNC + "/{list_id}"
+DNC_BODY = {"name": "matrix", "dncSourceType": "rds", "contactMethod": "Phone", "version": 1}
 ONE_LIST = LISTS + "/{list_id}"
 ONE_CONTACT = ONE_LIST + "/contacts/{contact_id}"
 DIVISION_BODY_FN = "fresh-name"
@@ -185,6 +202,39 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ),
     ("DELETE", SETS + "/{set_id}"): Rule(
         "outbound:callableTimeSet:delete", _new_time_set, ok=(204,)
+    ),
+    ("GET", DNC): Rule("outbound:dncList:view"),
+    ("POST", DNC): Rule("outbound:dncList:add", body=DNC_BODY),
+    ("GET", ONE_DNC): Rule("outbound:dncList:view", _new_dnc_list, in_division=True),
+    ("PUT", ONE_DNC): Rule("outbound:dncList:edit", _new_dnc_list, body=DNC_BODY, in_division=True),
+    ("DELETE", ONE_DNC): Rule(
+        "outbound:dncList:delete", _new_dnc_list, in_division=True, ok=(204,)
+    ),
+    ("POST", ONE_DNC + "/phonenumbers"): Rule(
+        "outbound:dnc:add", _new_dnc_list, body=["+13175550100"], in_division=True, ok=(204,)
+    ),
+    ("PATCH", ONE_DNC + "/phonenumbers"): Rule(
+        "outbound:dnc:edit",
+        _new_dnc_list,
+        in_division=True,
+        ok=(204,),
+        body={"action": "Remove", "phoneNumbers": ["+13175550100"]},
+    ),
+    ("DELETE", ONE_DNC + "/phonenumbers"): Rule(
+        "outbound:dnc:delete", _new_dnc_list, in_division=True, ok=(204,)
+    ),
+    ("POST", ONE_DNC + "/emailaddresses"): Rule(
+        "outbound:dnc:add", _new_dnc_list, body=["a@example.com"], in_division=True, ok=(204,)
+    ),
+    ("PATCH", ONE_DNC + "/emailaddresses"): Rule(
+        "outbound:dnc:edit",
+        _new_dnc_list,
+        in_division=True,
+        ok=(204,),
+        body={"action": "Add", "emailAddresses": ["a@example.com"]},
+    ),
+    ("DELETE", ONE_DNC + "/emailaddresses"): Rule(
+        "outbound:dnc:delete", _new_dnc_list, in_division=True, ok=(204,)
     ),
 }
 

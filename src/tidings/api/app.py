@@ -18,6 +18,7 @@ from tidings.api.routes import (
     authorization,
     callable_time_sets,
     contact_lists,
+    dnc,
     health,
     oauth_clients,
     token,
@@ -80,6 +81,7 @@ def create_app(container: Container, *, run_dispatcher: bool | None = None) -> F
         authorization,
         contact_lists,
         callable_time_sets,
+        dnc,
         health,
     ):
         app.include_router(module.router)

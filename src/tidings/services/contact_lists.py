@@ -16,7 +16,6 @@ from tidings.domain.errors import (
     Conflict,
     FieldProblem,
     InvalidInput,
-    NotAllowed,
     NotFound,
     VersionConflict,
 )
@@ -24,6 +23,7 @@ from tidings.domain.ids import new_id, utcnow
 from tidings.domain.paging import PageRequest
 from tidings.ports import AddressNormalizer, UnitOfWork, UnitOfWorkFactory
 from tidings.services.caller import Caller
+from tidings.services.divisioned import placed_in, visible
 
 LIST = "Contact list"
 CONTACT = "Contact"
@@ -85,8 +85,9 @@ class ContactListService:
     async def create(self, caller: Caller, draft: ContactList) -> ContactList:
         caller.access.require("outbound:contactList:add")
         async with self._uow() as uow:
-            division_id = draft.division_id or (await uow.divisions.get_home()).id
-            await _check_division(uow, caller, "outbound:contactList:add", division_id)
+            division_id = await placed_in(
+                uow, caller, "outbound:contactList:add", draft.division_id
+            )
             now = utcnow()
             created = replace(
                 draft,
@@ -116,7 +117,7 @@ class ContactListService:
                 raise VersionConflict(LIST, list_id, version, current.version)
             division_id = draft.division_id or current.division_id
             if division_id != current.division_id:
-                await _check_division(uow, caller, "outbound:contactList:edit", division_id)
+                await placed_in(uow, caller, "outbound:contactList:edit", division_id)
             updated = replace(
                 draft,
                 id=list_id,
@@ -266,24 +267,7 @@ def _check(contact_list: ContactList) -> None:
 
 
 async def _visible(uow: UnitOfWork, caller: Caller, permission: str, list_id: str) -> ContactList:
-    caller.access.require(permission)
-    found = await uow.contact_lists.get(list_id)
-    if found is None:
-        raise NotFound(LIST, list_id)
-    caller.access.require_in(permission, found.division_id, LIST, list_id)
-    return found
-
-
-async def _check_division(
-    uow: UnitOfWork, caller: Caller, permission: str, division_id: str
-) -> None:
-    if not await uow.divisions.existing_ids([division_id]):
-        raise InvalidInput(
-            "No such division",
-            details=[FieldProblem("division.id", "not.found", f"no division {division_id}")],
-        )
-    if not caller.access.require(permission).includes(division_id):
-        raise NotAllowed(f"You do not hold {permission} in division {division_id}")
+    return await visible(caller, permission, LIST, list_id, uow.contact_lists.get)
 
 
 async def _check_unique(uow: UnitOfWork, name: str, own_id: str | None) -> None:

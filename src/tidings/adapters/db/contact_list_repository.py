@@ -6,24 +6,15 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from tidings.adapters.db.database import Database
-from tidings.adapters.db.division_repository import escape_like, name_key
+from tidings.adapters.db.division_repository import name_key
+from tidings.adapters.db.divisioned import find_by_name, page_of
 from tidings.adapters.db.tables import contact_lists, contacts
 from tidings.domain.contact_lists import AddressColumn, ColumnDataType, ContactList
 from tidings.domain.paging import PageRequest
 from tidings.domain.permissions import Scope
-
-# How `filterType` matches `name` (Genesys' names; the comparisons are case-insensitive).
-_NAME_PATTERNS = {
-    "Prefix": "{}%",
-    "BeginsWith": "{}%",
-    "Contains": "%{}%",
-    "EndsWith": "%{}",
-    "Equals": "{}",
-}
-NAME_FILTER_TYPES = tuple(_NAME_PATTERNS)
 
 
 def _definition(contact_list: ContactList) -> dict[str, Any]:
@@ -74,11 +65,7 @@ class SqlContactListRepository:
         return None if row is None else _entity(row)
 
     async def find_by_name(self, name: str) -> ContactList | None:
-        row = (
-            await self._db.execute(
-                select(contact_lists).where(contact_lists.c.name_key == name_key(name))
-            )
-        ).first()
+        row = await find_by_name(self._db, contact_lists, name)
         return None if row is None else _entity(row)
 
     async def list(
@@ -91,31 +78,17 @@ class SqlContactListRepository:
         ids: Sequence[str] = (),
         division_ids: Sequence[str] = (),
     ) -> tuple[list[ContactList], int]:
-        conditions: list[ColumnElement[bool]] = []
-        if not scope.everywhere:
-            if not scope.division_ids:
-                return [], 0
-            conditions.append(contact_lists.c.division_id.in_(sorted(scope.division_ids)))
-        if name:
-            pattern = _NAME_PATTERNS[name_match].format(escape_like(name_key(name)))
-            conditions.append(contact_lists.c.name_key.like(pattern, escape="/"))
-        if ids:
-            conditions.append(contact_lists.c.id.in_(list(ids)))
-        if division_ids:
-            conditions.append(contact_lists.c.division_id.in_(list(division_ids)))
-        total = (
-            await self._db.execute(
-                select(func.count()).select_from(contact_lists).where(*conditions)
-            )
-        ).scalar()
-        rows = await self._db.execute(
-            select(contact_lists)
-            .where(*conditions)
-            .order_by(contact_lists.c.name_key, contact_lists.c.id)
-            .limit(page.page_size)
-            .offset(page.offset)
+        rows, total = await page_of(
+            self._db,
+            contact_lists,
+            scope,
+            page,
+            name=name,
+            name_match=name_match,
+            ids=ids,
+            division_ids=division_ids,
         )
-        return [_entity(row) for row in rows], int(total or 0)
+        return [_entity(row) for row in rows], total
 
     async def add(self, contact_list: ContactList) -> None:
         await self._db.execute(

@@ -193,3 +193,37 @@ callable_time_sets = Table(
     Column("date_created", UtcDateTime, nullable=False),
     Column("date_modified", UtcDateTime, nullable=False),
 )
+
+dnc_lists = Table(
+    "dnc_lists",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(256), nullable=False),
+    Column("name_key", Text, nullable=False, unique=True),
+    Column(
+        "division_id",
+        ID,
+        ForeignKey("divisions.id", ondelete="RESTRICT"),
+        nullable=False,
+        index=True,
+    ),
+    Column("contact_method", String(16), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_modified", UtcDateTime, nullable=False),
+)
+
+# One row per address: a check against a list is a primary-key lookup, never a scan.
+dnc_entries = Table(
+    "dnc_entries",
+    metadata,
+    Column(
+        "dnc_list_id",
+        ID,
+        ForeignKey("dnc_lists.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("kind", String(8), primary_key=True),  # phone | email
+    Column("address", String(320), primary_key=True),  # E.164, or the case-folded e-mail
+    Column("expires_at", UtcDateTime),
+)

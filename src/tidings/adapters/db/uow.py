@@ -12,6 +12,7 @@ from tidings.adapters.db.contact_repository import SqlContactRepository
 from tidings.adapters.db.database import Database, WriterGate
 from tidings.adapters.db.dispatcher_registry import SqlDispatcherRegistry
 from tidings.adapters.db.division_repository import SqlDivisionRepository
+from tidings.adapters.db.dnc_repository import SqlDncRepository
 from tidings.adapters.db.oauth_repository import SqlOAuthClientRepository, SqlTokenRepository
 
 
@@ -23,6 +24,7 @@ class SqlUnitOfWork:
     contact_lists: SqlContactListRepository
     contacts: SqlContactRepository
     callable_time_sets: SqlCallableTimeSetRepository
+    dnc: SqlDncRepository
 
     def __init__(self, engine: AsyncEngine, writer_gate: WriterGate | None = None) -> None:
         self._engine = engine
@@ -41,6 +43,7 @@ class SqlUnitOfWork:
         self.contact_lists = SqlContactListRepository(db)
         self.contacts = SqlContactRepository(db)
         self.callable_time_sets = SqlCallableTimeSetRepository(db)
+        self.dnc = SqlDncRepository(db)
         return self
 
     async def __aexit__(

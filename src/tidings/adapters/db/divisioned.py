@@ -1,0 +1,63 @@
+"""Queries shared by the named, divisioned tables (contact lists, DNC lists, ...): each has
+`id`, `name`, `name_key` (unique, case-folded) and `division_id`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, func, select
+
+from tidings.adapters.db.database import Database
+from tidings.adapters.db.division_repository import escape_like, name_key
+from tidings.domain.paging import PageRequest
+from tidings.domain.permissions import Scope
+
+# How `filterType` matches `name` (Genesys' names; the comparisons are case-insensitive).
+NAME_PATTERNS = {
+    "Prefix": "{}%",
+    "BeginsWith": "{}%",
+    "Contains": "%{}%",
+    "EndsWith": "%{}",
+    "Equals": "{}",
+}
+
+
+async def find_by_name(db: Database, table: Table, name: str) -> Any | None:
+    return (await db.execute(select(table).where(table.c.name_key == name_key(name)))).first()
+
+
+async def page_of(
+    db: Database,
+    table: Table,
+    scope: Scope,
+    page: PageRequest,
+    *,
+    name: str | None = None,
+    name_match: str = "Prefix",
+    ids: Sequence[str] = (),
+    division_ids: Sequence[str] = (),
+    where: Sequence[ColumnElement[bool]] = (),
+) -> tuple[list[Any], int]:
+    """One page of rows the scope lets the caller see, by name, and their total."""
+    conditions = list(where)
+    if not scope.everywhere:
+        if not scope.division_ids:
+            return [], 0
+        conditions.append(table.c.division_id.in_(sorted(scope.division_ids)))
+    if name:
+        pattern = NAME_PATTERNS[name_match].format(escape_like(name_key(name)))
+        conditions.append(table.c.name_key.like(pattern, escape="/"))
+    if ids:
+        conditions.append(table.c.id.in_(list(ids)))
+    if division_ids:
+        conditions.append(table.c.division_id.in_(list(division_ids)))
+    total = (await db.execute(select(func.count()).select_from(table).where(*conditions))).scalar()
+    rows = await db.execute(
+        select(table)
+        .where(*conditions)
+        .order_by(table.c.name_key, table.c.id)
+        .limit(page.page_size)
+        .offset(page.offset)
+    )
+    return list(rows), int(total or 0)

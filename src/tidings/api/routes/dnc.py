@@ -1,0 +1,181 @@
+"""`/api/v2/outbound/dnclists` and their phone numbers and e-mail addresses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Body, Query, Request
+from pydantic import TypeAdapter, ValidationError
+from starlette.responses import Response
+
+from tidings.api.deps import CallerDep, ContainerDep, PageDep, split_list
+from tidings.api.paging import envelope
+from tidings.api.responses import ok
+from tidings.api.schemas.common import UtcDatetime
+from tidings.api.schemas.dnc import (
+    DncListIn,
+    DncListListing,
+    DncListOut,
+    PatchEmailAddresses,
+    PatchPhoneNumbers,
+)
+from tidings.domain.dnc import MAX_ENTRIES_PER_CALL
+from tidings.domain.errors import FieldProblem, InvalidInput
+
+router = APIRouter(prefix="/api/v2/outbound/dnclists", tags=["Outbound"])
+
+NameFilter = Literal["Prefix", "BeginsWith", "Contains", "EndsWith", "Equals"]
+Entries = Annotated[list[str], Body(max_length=MAX_ENTRIES_PER_CALL)]
+_WHEN = TypeAdapter(UtcDatetime)
+
+
+def _expiration(raw: str | None) -> datetime | None:
+    """`expirationDateTime` travels as a query string (`yyyy-MM-ddTHH:mmZ`)."""
+    if raw is None:
+        return None
+    try:
+        return _WHEN.validate_python(raw)
+    except ValidationError as exc:
+        raise InvalidInput(
+            "expirationDateTime is not a date and time",
+            details=[FieldProblem("expirationDateTime", "invalid.value", "e.g. 2030-05-01T10:00Z")],
+        ) from exc
+
+
+@router.get("", response_model=DncListListing)
+async def list_dnc_lists(
+    request: Request,
+    app: ContainerDep,
+    caller: CallerDep,
+    page: PageDep,
+    name: Annotated[str | None, Query(max_length=256)] = None,
+    filter_type: Annotated[NameFilter, Query(alias="filterType")] = "Prefix",
+    division_ids: Annotated[list[str] | None, Query(alias="divisionId", max_length=1000)] = None,
+    dnc_source_type: Annotated[Literal["rds"] | None, Query(alias="dncSourceType")] = None,
+    include_size: Annotated[bool, Query(alias="includeSize")] = False,
+) -> Response:
+    found, total, sizes = await app.dnc.find(
+        caller,
+        page,
+        name=name,
+        name_match=filter_type,
+        division_ids=split_list(division_ids),
+        include_size=include_size,
+    )
+    return ok(envelope(request, page, [DncListOut.of(d, sizes.get(d.id)) for d in found], total))
+
+
+@router.post("", response_model=DncListOut)
+async def create_dnc_list(body: DncListIn, app: ContainerDep, caller: CallerDep) -> Response:
+    if body.dnc_source_type is None:
+        raise InvalidInput(
+            "dncSourceType is required", details=[FieldProblem("dncSourceType", "required", "rds")]
+        )
+    return ok(DncListOut.of(await app.dnc.create(caller, body.to_domain())))
+
+
+@router.get("/{list_id}", response_model=DncListOut)
+async def get_dnc_list(
+    list_id: str,
+    app: ContainerDep,
+    caller: CallerDep,
+    include_size: Annotated[bool, Query(alias="includeSize")] = False,
+) -> Response:
+    found, size = await app.dnc.get(caller, list_id, include_size=include_size)
+    return ok(DncListOut.of(found, size))
+
+
+@router.put("/{list_id}", response_model=DncListOut)
+async def update_dnc_list(
+    list_id: str, body: DncListIn, app: ContainerDep, caller: CallerDep
+) -> Response:
+    return ok(DncListOut.of(await app.dnc.update(caller, list_id, body.to_domain(), body.version)))
+
+
+@router.delete("/{list_id}", status_code=204, response_class=Response)
+async def delete_dnc_list(list_id: str, app: ContainerDep, caller: CallerDep) -> Response:
+    await app.dnc.delete(caller, list_id)
+    return Response(status_code=204)
+
+
+@router.post("/{list_id}/phonenumbers", status_code=204, response_class=Response)
+async def add_phone_numbers(
+    list_id: str,
+    body: Entries,
+    app: ContainerDep,
+    caller: CallerDep,
+    expiration: Annotated[str | None, Query(alias="expirationDateTime", max_length=64)] = None,
+) -> Response:
+    await app.dnc.add(caller, list_id, "phone", body, _expiration(expiration))
+    return Response(status_code=204)
+
+
+@router.patch("/{list_id}/phonenumbers", status_code=204, response_class=Response)
+async def patch_phone_numbers(
+    list_id: str, body: PatchPhoneNumbers, app: ContainerDep, caller: CallerDep
+) -> Response:
+    if body.action == "Add":
+        await app.dnc.add(
+            caller,
+            list_id,
+            "phone",
+            body.phone_numbers,
+            body.expiration_date_time,
+            permission="outbound:dnc:edit",
+        )
+    else:
+        await app.dnc.remove(caller, list_id, "phone", body.phone_numbers)
+    return Response(status_code=204)
+
+
+@router.delete("/{list_id}/phonenumbers", status_code=204, response_class=Response)
+async def delete_phone_numbers(
+    list_id: str,
+    app: ContainerDep,
+    caller: CallerDep,
+    expired_only: Annotated[bool, Query(alias="expiredOnly")] = False,
+) -> Response:
+    await app.dnc.purge(caller, list_id, "phone", expired_only=expired_only)
+    return Response(status_code=204)
+
+
+@router.post("/{list_id}/emailaddresses", status_code=204, response_class=Response)
+async def add_email_addresses(
+    list_id: str,
+    body: Entries,
+    app: ContainerDep,
+    caller: CallerDep,
+    expiration: Annotated[str | None, Query(alias="expirationDateTime", max_length=64)] = None,
+) -> Response:
+    await app.dnc.add(caller, list_id, "email", body, _expiration(expiration))
+    return Response(status_code=204)
+
+
+@router.patch("/{list_id}/emailaddresses", status_code=204, response_class=Response)
+async def patch_email_addresses(
+    list_id: str, body: PatchEmailAddresses, app: ContainerDep, caller: CallerDep
+) -> Response:
+    if body.action == "Add":
+        await app.dnc.add(
+            caller,
+            list_id,
+            "email",
+            body.email_addresses,
+            body.expiration_date_time,
+            permission="outbound:dnc:edit",
+        )
+    else:
+        await app.dnc.remove(caller, list_id, "email", body.email_addresses)
+    return Response(status_code=204)
+
+
+@router.delete("/{list_id}/emailaddresses", status_code=204, response_class=Response)
+async def delete_email_addresses(
+    list_id: str,
+    app: ContainerDep,
+    caller: CallerDep,
+    expired_only: Annotated[bool, Query(alias="expiredOnly")] = False,
+) -> Response:
+    await app.dnc.purge(caller, list_id, "email", expired_only=expired_only)
+    return Response(status_code=204)

@@ -1,0 +1,85 @@
+"""DncList / DncListCreate and the entry requests."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from tidings.api.schemas.common import ApiModel, DomainEntityRef, Listing, UtcDatetime
+from tidings.domain.dnc import MAX_ENTRIES_PER_CALL, DncList
+
+DNC_LISTS = "/api/v2/outbound/dnclists"
+
+
+class DncListIn(ApiModel):
+    name: str = Field(min_length=1, max_length=256)
+    dnc_source_type: str | None = Field(default=None, max_length=32)
+    contact_method: str = Field(min_length=1, max_length=16)
+    division: DomainEntityRef | None = None
+    version: int | None = None
+
+    @field_validator("dnc_source_type")
+    @classmethod
+    def _internal_only(cls, value: str | None) -> str | None:
+        if value not in (None, "rds"):
+            raise ValueError(
+                "only internal (rds) DNC lists are supported: Tidings has no external DNC "
+                "provider (dnc.com, gryphon) to ask"
+            )
+        return value
+
+    def to_domain(self) -> DncList:
+        return DncList(
+            id="",
+            name=self.name.strip(),
+            division_id=(self.division.id if self.division else None) or "",
+            contact_method=self.contact_method,
+        )
+
+
+class DncListOut(ApiModel):
+    id: str
+    name: str
+    date_created: UtcDatetime | None = None
+    date_modified: UtcDatetime | None = None
+    version: int
+    size: int | None = None
+    dnc_source_type: str
+    contact_method: str
+    division: DomainEntityRef
+    self_uri: str
+
+    @classmethod
+    def of(cls, found: DncList, size: int | None = None) -> DncListOut:
+        return cls(
+            id=found.id,
+            name=found.name,
+            date_created=found.date_created,
+            date_modified=found.date_modified,
+            version=found.version,
+            size=size,
+            dnc_source_type="rds",
+            contact_method=found.contact_method,
+            division=DomainEntityRef(
+                id=found.division_id,
+                self_uri=f"/api/v2/authorization/divisions/{found.division_id}",
+            ),
+            self_uri=f"{DNC_LISTS}/{found.id}",
+        )
+
+
+class DncListListing(Listing):
+    entities: list[DncListOut]
+
+
+class PatchPhoneNumbers(ApiModel):
+    action: Literal["Add", "Remove"]
+    phone_numbers: list[str] = Field(max_length=MAX_ENTRIES_PER_CALL)
+    expiration_date_time: UtcDatetime | None = None
+
+
+class PatchEmailAddresses(ApiModel):
+    action: Literal["Add", "Remove"]
+    email_addresses: list[str] = Field(max_length=MAX_ENTRIES_PER_CALL)
+    expiration_date_time: UtcDatetime | None = None

@@ -1,0 +1,207 @@
+"""DNC lists: the lists, their entries, and whether an address is on them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from tidings.domain.dnc import MAX_ENTRIES_PER_CALL, DncList, email_key
+from tidings.domain.errors import Conflict, FieldProblem, InvalidInput, VersionConflict
+from tidings.domain.ids import new_id, utcnow
+from tidings.domain.paging import PageRequest
+from tidings.ports import AddressNormalizer, UnitOfWork, UnitOfWorkFactory
+from tidings.services.caller import Caller
+from tidings.services.divisioned import placed_in, visible
+
+DNC = "DNC list"
+FIELD_BY_KIND = {"phone": "phoneNumbers", "email": "emailAddresses"}
+
+
+class DncService:
+    def __init__(self, uow: UnitOfWorkFactory, addresses: AddressNormalizer) -> None:
+        self._uow = uow
+        self._addresses = addresses
+
+    async def find(
+        self,
+        caller: Caller,
+        page: PageRequest,
+        *,
+        name: str | None = None,
+        name_match: str = "Prefix",
+        division_ids: Sequence[str] = (),
+        include_size: bool = False,
+    ) -> tuple[list[DncList], int, dict[str, int]]:
+        scope = caller.access.require("outbound:dncList:view")
+        async with self._uow() as uow:
+            found, total = await uow.dnc.list(
+                scope, page, name=name, name_match=name_match, division_ids=division_ids
+            )
+            sizes = await uow.dnc.sizes([d.id for d in found]) if include_size else {}
+        return found, total, sizes
+
+    async def get(
+        self, caller: Caller, list_id: str, *, include_size: bool = False
+    ) -> tuple[DncList, int | None]:
+        async with self._uow() as uow:
+            found = await _visible(uow, caller, "outbound:dncList:view", list_id)
+            size = (await uow.dnc.sizes([list_id]))[list_id] if include_size else None
+        return found, size
+
+    async def create(self, caller: Caller, draft: DncList) -> DncList:
+        caller.access.require("outbound:dncList:add")
+        async with self._uow() as uow:
+            division_id = await placed_in(uow, caller, "outbound:dncList:add", draft.division_id)
+            now = utcnow()
+            created = replace(
+                draft,
+                id=new_id(),
+                division_id=division_id,
+                version=1,
+                date_created=now,
+                date_modified=now,
+            )
+            _check(created)
+            await _check_unique(uow, created.name, None)
+            await uow.dnc.add(created)
+            await uow.commit()
+        return created
+
+    async def update(
+        self, caller: Caller, list_id: str, draft: DncList, version: int | None
+    ) -> DncList:
+        if version is None:
+            raise InvalidInput(
+                "The DNC list's version is required",
+                details=[FieldProblem("version", "required", "send the version you read")],
+            )
+        async with self._uow() as uow:
+            current = await _visible(uow, caller, "outbound:dncList:edit", list_id)
+            if version != current.version:
+                raise VersionConflict(DNC, list_id, version, current.version)
+            division_id = draft.division_id or current.division_id
+            if division_id != current.division_id:
+                await placed_in(uow, caller, "outbound:dncList:edit", division_id)
+            updated = replace(
+                draft,
+                id=list_id,
+                division_id=division_id,
+                version=current.version,
+                date_created=current.date_created,
+                date_modified=utcnow(),
+            )
+            _check(updated)
+            await _check_unique(uow, updated.name, list_id)
+            if not await uow.dnc.update(updated, current.version):
+                raise VersionConflict(DNC, list_id, current.version, current.version + 1)
+            await uow.commit()
+        return updated
+
+    async def delete(self, caller: Caller, list_id: str) -> None:
+        async with self._uow() as uow:
+            await _visible(uow, caller, "outbound:dncList:delete", list_id)
+            await uow.dnc.delete(list_id)
+            await uow.commit()
+
+    # --- entries ------------------------------------------------------------------------
+
+    async def add(
+        self,
+        caller: Caller,
+        list_id: str,
+        kind: str,
+        raw: Sequence[str],
+        expires_at: datetime | None,
+        *,
+        permission: str = "outbound:dnc:add",
+    ) -> None:
+        """Lists the addresses (PATCH with action Add asks for outbound:dnc:edit instead)."""
+        async with self._uow() as uow:
+            await self._entries_of(uow, caller, permission, list_id, kind)
+            await uow.dnc.add_entries(list_id, kind, self._keys(kind, raw), expires_at)
+            await uow.commit()
+
+    async def remove(self, caller: Caller, list_id: str, kind: str, raw: Sequence[str]) -> None:
+        async with self._uow() as uow:
+            await self._entries_of(uow, caller, "outbound:dnc:edit", list_id, kind)
+            await uow.dnc.remove_entries(list_id, kind, self._keys(kind, raw))
+            await uow.commit()
+
+    async def purge(self, caller: Caller, list_id: str, kind: str, *, expired_only: bool) -> int:
+        async with self._uow() as uow:
+            await self._entries_of(uow, caller, "outbound:dnc:delete", list_id, kind)
+            purged = await uow.dnc.purge(
+                list_id, kind, expired_before=utcnow() if expired_only else None
+            )
+            await uow.commit()
+        return purged
+
+    async def listing(
+        self, list_ids: Sequence[str], *, phone: str | None = None, email: str | None = None
+    ) -> set[str]:
+        """The lists among `list_ids` that hold this phone number or e-mail address now,
+        whatever its formatting. For the dispatcher: no caller, no permission."""
+        found: set[str] = set()
+        async with self._uow() as uow:
+            if phone is not None:
+                number = self._addresses.phone(phone).address
+                if number is not None:
+                    found |= await uow.dnc.listing(list_ids, "phone", number, utcnow())
+            if email is not None:
+                found |= await uow.dnc.listing(list_ids, "email", email_key(email), utcnow())
+        return found
+
+    async def _entries_of(
+        self, uow: UnitOfWork, caller: Caller, permission: str, list_id: str, kind: str
+    ) -> DncList:
+        dnc_list = await _visible(uow, caller, permission, list_id)
+        if not dnc_list.takes(kind):
+            raise InvalidInput(
+                f"This DNC list holds {dnc_list.contact_method} entries, not {kind} entries",
+                details=[
+                    FieldProblem(FIELD_BY_KIND[kind], "invalid.value", "wrong contact method")
+                ],
+            )
+        return dnc_list
+
+    def _keys(self, kind: str, raw: Sequence[str]) -> list[str]:
+        """The stored forms of `raw`; any address that cannot be one refuses the whole call."""
+        field = FIELD_BY_KIND[kind]
+        if len(raw) > MAX_ENTRIES_PER_CALL:
+            raise InvalidInput(
+                f"At most {MAX_ENTRIES_PER_CALL} entries may be sent in one call",
+                details=[FieldProblem(field, "limit.exceeded", f"{len(raw)} entries")],
+            )
+        if kind == "email":
+            checks = [self._addresses.email(a) for a in raw]
+            keys = [email_key(a) for a in raw]
+        else:
+            checks = [self._addresses.phone(a) for a in raw]
+            keys = [c.address or "" for c in checks]
+        problems = [
+            FieldProblem(f"{field}[{i}]", "invalid.value", c.reason or "not valid")
+            for i, c in enumerate(checks)
+            if c.address is None
+        ]
+        if problems:
+            raise InvalidInput(
+                "Some entries are not valid; none was changed", details=problems[:100]
+            )
+        return keys
+
+
+def _check(dnc_list: DncList) -> None:
+    problems = dnc_list.problems()
+    if problems:
+        raise InvalidInput("The DNC list is not valid", details=problems)
+
+
+async def _visible(uow: UnitOfWork, caller: Caller, permission: str, list_id: str) -> DncList:
+    return await visible(caller, permission, DNC, list_id, uow.dnc.get)
+
+
+async def _check_unique(uow: UnitOfWork, name: str, own_id: str | None) -> None:
+    same = await uow.dnc.find_by_name(name)
+    if same is not None and same.id != own_id:
+        raise Conflict(f"A DNC list named {same.name!r} already exists")

@@ -1,0 +1,89 @@
+"""Whether an address is on a DNC list, against the real database: formatting does not
+matter, expired entries do not apply, and a check is a key lookup."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tidings import bootstrap
+from tidings.config import Settings
+from tidings.domain.dnc import DncList
+from tidings.domain.errors import InvalidInput
+from tidings.domain.permissions import ALL_DIVISIONS, Access, Grant, find_role
+from tidings.services.caller import Caller
+
+ADMIN = find_role("admin")
+assert ADMIN
+CALLER = Caller("tests", Access("tests", [Grant(ADMIN.id, ALL_DIVISIONS)]), 10**9)
+SHAPES = ["({}) {}-{}", "{}.{}.{}", "+1 {} {} {}", "1-{}-{}-{}", "{}{}{}", "+1{}{}{}"]
+
+
+@pytest.fixture
+async def app(tmp_path: Path, database_url: str) -> AsyncIterator[bootstrap.Container]:
+    settings = Settings(data_dir=tmp_path, database_url=database_url)
+    bootstrap.prepare_storage(settings)
+    container = bootstrap.build(settings)
+    yield container
+    await container.close()
+
+
+async def _list(app: bootstrap.Container, method: str = "Any") -> str:
+    created = await app.dnc.create(CALLER, DncList("", f"dnc-{method}", "", method))
+    return created.id
+
+
+async def test_formatting_does_not_matter(app: bootstrap.Container) -> None:
+    list_id = await _list(app)
+    stored: set[tuple[str, str, str]] = set()
+    # Hypothesis drives a plain function: it runs in a thread and hands each example's
+    # coroutine to this test's event loop.
+    loop = asyncio.get_running_loop()
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(
+        st.tuples(
+            st.sampled_from(["317", "212", "415"]),
+            st.integers(200, 999).map(str),
+            st.integers(0, 9999).map(lambda n: f"{n:04d}"),
+        ),
+        st.sampled_from(SHAPES),
+        st.sampled_from(SHAPES),
+    )
+    def check(parts: tuple[str, str, str], written: str, asked: str) -> None:
+        async def run() -> None:
+            try:
+                await app.dnc.add(CALLER, list_id, "phone", [written.format(*parts)], None)
+            except InvalidInput:  # not a valid number in its region: nothing to look up
+                return
+            stored.add(parts)
+            assert await app.dnc.listing([list_id], phone=asked.format(*parts)) == {list_id}
+
+        asyncio.run_coroutine_threadsafe(run(), loop).result()
+
+    await asyncio.to_thread(check)
+    assert stored
+
+
+async def test_expired_entries_do_not_apply(app: bootstrap.Container) -> None:
+    list_id = await _list(app, "Email")
+    past = datetime.now(UTC) - timedelta(minutes=1)
+    future = datetime.now(UTC) + timedelta(days=1)
+    await app.dnc.add(CALLER, list_id, "email", ["old@example.com"], past)
+    await app.dnc.add(CALLER, list_id, "email", ["Soon@Example.com"], future)
+    assert await app.dnc.listing([list_id], email="OLD@example.com") == set()
+    assert await app.dnc.listing([list_id], email="soon@example.COM") == {list_id}
+
+
+async def test_only_the_lists_that_hold_the_address_are_named(app: bootstrap.Container) -> None:
+    first, second = await _list(app, "Phone"), await _list(app, "Email")
+    await app.dnc.add(CALLER, first, "phone", ["+13175550100"], None)
+    assert await app.dnc.listing([first, second], phone="317-555-0100") == {first}
+    assert await app.dnc.listing([first, second], phone="+13175550199") == set()
+    assert await app.dnc.listing([first, second], phone="not a number") == set()
