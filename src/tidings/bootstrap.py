@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import secrets
+from collections.abc import Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -12,11 +17,13 @@ from tidings.adapters.db import migrate
 from tidings.adapters.db.database import WriterGate
 from tidings.adapters.db.engine import is_sqlite, make_async_engine, sqlite_path
 from tidings.adapters.db.uow import SqlUnitOfWork
+from tidings.adapters.exporters.csv_files import CsvExportStore
 from tidings.adapters.process_lock import ProcessLock
 from tidings.config import Settings
 from tidings.dispatch.loop import Dispatcher
 from tidings.ports import UnitOfWork, UnitOfWorkFactory
 from tidings.services.callable_time_sets import CallableTimeSetService
+from tidings.services.contact_exports import ContactExportService
 from tidings.services.contact_lists import ContactListService
 from tidings.services.divisions import DivisionService
 from tidings.services.dnc import DncService
@@ -33,6 +40,23 @@ def schema_is_current(settings: Settings) -> bool:
     return not migrate.pending(settings.resolved_database_url)
 
 
+class Background:
+    """Tasks that outlive the request that started them (exports): kept referenced so they
+    are not collected, and awaited briefly at shutdown."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self, seconds: float = 10.0) -> None:
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=seconds)
+
+
 @dataclass
 class Container:
     settings: Settings
@@ -43,6 +67,9 @@ class Container:
     contact_lists: ContactListService
     callable_time_sets: CallableTimeSetService
     dnc: DncService
+    exports: ContactExportService
+    background: Background
+    download_key: bytes
 
     @property
     def uses_sqlite(self) -> bool:
@@ -68,6 +95,7 @@ class Container:
         return True
 
     async def close(self) -> None:
+        await self.background.drain()
         await self.engine.dispose()
 
 
@@ -75,6 +103,7 @@ def build(settings: Settings) -> Container:
     engine = make_async_engine(settings.resolved_database_url)
     writer_gate = _writer_gate(settings)
     addresses = AddressNormalizer(settings.phone_region)
+    background = Background()
 
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(engine, writer_gate)
@@ -93,6 +122,11 @@ def build(settings: Settings) -> Container:
         contact_lists=ContactListService(uow, addresses),
         callable_time_sets=CallableTimeSetService(uow),
         dnc=DncService(uow, addresses),
+        exports=ContactExportService(
+            uow, CsvExportStore(settings.data_dir / "exports"), background.spawn
+        ),
+        background=background,
+        download_key=_download_key(settings),
     )
 
 
@@ -105,3 +139,20 @@ def _writer_gate(settings: Settings) -> WriterGate | None:
     return WriterGate(
         None if database is None else database.with_name(database.name + ".write.lock")
     )
+
+
+def _download_key(settings: Settings) -> bytes:
+    """The key that signs download links: the setting, else a random key kept (0600) in the
+    data directory, made on first use."""
+    if settings.download_key:
+        return settings.download_key.encode()
+    path = settings.data_dir / "download.key"
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_bytes()
+    key = secrets.token_bytes(32)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(key)
+    return key

@@ -36,6 +36,10 @@ class Settings:
     # Bounds how long a revoked token keeps working in *other* processes.
     token_cache_seconds: float = 10.0
     max_body_bytes: int = 10 * 1024 * 1024
+    # Signs download links (exports). Empty: a key kept in the data directory. Set the same
+    # value on every machine when several serve one PostgreSQL database.
+    download_key: str = ""
+    download_link_seconds: int = 3600
     # Where phone numbers without a country code are taken to be (ISO 3166 code).
     phone_region: str = "US"
     dispatcher_poll_seconds: float = 1.0

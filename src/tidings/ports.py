@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
@@ -11,6 +12,7 @@ from tidings.domain.callable_times import CallableTimeSet
 from tidings.domain.contact_lists import AddressCheck, Contact, ContactList
 from tidings.domain.divisions import Division
 from tidings.domain.dnc import DncList
+from tidings.domain.exports import Export
 from tidings.domain.oauth import OAuthClient, TokenRecord
 from tidings.domain.paging import PageRequest
 from tidings.domain.permissions import Scope
@@ -97,6 +99,10 @@ class ContactListRepository(Protocol):
 class ContactRepository(Protocol):
     async def get_many(self, list_id: str, contact_ids: Sequence[str]) -> list[Contact]: ...
 
+    async def batch_after(
+        self, list_id: str, after_seq: int, limit: int
+    ) -> tuple[list[Contact], int]: ...
+
     async def upsert(
         self, batch: Sequence[Contact], *, keep_system_data: bool, keep_queue_position: bool
     ) -> None:
@@ -163,6 +169,34 @@ class DncRepository(Protocol):
     ) -> set[str]: ...
 
 
+class ExportRepository(Protocol):
+    async def add(self, export: Export) -> None: ...
+
+    async def get(self, export_id: str) -> Export | None: ...
+
+    async def latest_complete(self, list_id: str) -> Export | None: ...
+
+    async def finish(
+        self, export_id: str, state: str, row_count: int, error: str | None, when: datetime
+    ) -> None: ...
+
+
+class ExportSink(Protocol):
+    def write(self, rows: Iterable[Sequence[str]]) -> None: ...
+
+    def close(self) -> None:
+        """Publishes the file whole."""
+        ...
+
+    def abort(self) -> None: ...
+
+
+class ExportStore(Protocol):
+    def path(self, export_id: str) -> Path: ...
+
+    def create(self, export_id: str) -> ExportSink: ...
+
+
 class AddressNormalizer(Protocol):
     def phone(self, raw: str) -> AddressCheck: ...
 
@@ -201,6 +235,9 @@ class UnitOfWork(Protocol):
 
     @property
     def dnc(self) -> DncRepository: ...
+
+    @property
+    def exports(self) -> ExportRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -6,6 +6,7 @@ until it does."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -98,6 +99,17 @@ def _new_dnc_list(server: Server, token: str) -> dict[str, str]:
         },
     )[1]
     return {"list_id": body["id"]}
+
+
+def _list_with_export(server: Server, token: str) -> dict[str, str]:
+    params = _list_with_contact(server, token)
+    path = f"/api/v2/outbound/contactlists/{params['list_id']}/export"
+    server.request("POST", path, token=token)
+    for _ in range(100):
+        if server.request("GET", path, token=token)[0] == 200:
+            return params
+        time.sleep(0.05)
+    raise AssertionError("the export did not complete")
 
 
 @dataclass(frozen=True)
@@ -203,6 +215,12 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("DELETE", SETS + "/{set_id}"): Rule(
         "outbound:callableTimeSet:delete", _new_time_set, ok=(204,)
     ),
+    ("POST", ONE_LIST + "/export"): Rule(
+        "outbound:contactList:view", _list_with_contact, in_division=True
+    ),
+    ("GET", ONE_LIST + "/export"): Rule(
+        "outbound:contactList:view", _list_with_export, in_division=True
+    ),
     ("GET", DNC): Rule("outbound:dncList:view"),
     ("POST", DNC): Rule("outbound:dncList:add", body=DNC_BODY),
     ("GET", ONE_DNC): Rule("outbound:dncList:view", _new_dnc_list, in_division=True),
@@ -243,6 +261,8 @@ MATRIX: dict[tuple[str, str], Rule] = {
 PUBLIC = {
     ("POST", "/oauth/token"),
     ("GET", "/healthz"),
+    # Authorised by its signed link instead of a token (tests in test_exports.py).
+    ("GET", "/downloads/exports/{export_id}"),
 }
 
 

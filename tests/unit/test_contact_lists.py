@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from tidings.adapters.addresses import AddressNormalizer
 from tidings.domain.contact_lists import AddressColumn, ContactList, clean_data
+from tidings.domain.exports import neutralize
 
 
 def _list(**changes: object) -> ContactList:
@@ -103,3 +104,21 @@ def test_email_is_syntax_checked_and_its_domain_lowercased() -> None:
     assert NORMALIZER.email(" Ann@Example.COM ").address == "Ann@example.com"
     bad = NORMALIZER.email("ann@")
     assert bad.address is None and bad.reason
+
+
+@pytest.mark.parametrize(
+    ("cell", "shown"),
+    [
+        ("=1+1", "'=1+1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("+1+cmd|' /C calc'!A0", "'+1+cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"),
+        ("\t=1", "'\t=1"),
+        ("+13175550100", "+13175550100"),
+        ("-5", "-5"),
+        ("3.14", "3.14"),
+        ("Ann", "Ann"),
+    ],
+)
+def test_formula_cells_are_neutralised_and_numbers_kept(cell: str, shown: str) -> None:
+    assert neutralize(cell) == shown

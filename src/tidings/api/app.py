@@ -19,6 +19,7 @@ from tidings.api.routes import (
     callable_time_sets,
     contact_lists,
     dnc,
+    exports,
     health,
     oauth_clients,
     token,
@@ -82,6 +83,7 @@ def create_app(container: Container, *, run_dispatcher: bool | None = None) -> F
         contact_lists,
         callable_time_sets,
         dnc,
+        exports,
         health,
     ):
         app.include_router(module.router)

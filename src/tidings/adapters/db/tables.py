@@ -227,3 +227,21 @@ dnc_entries = Table(
     Column("address", String(320), primary_key=True),  # E.164, or the case-folded e-mail
     Column("expires_at", UtcDateTime),
 )
+
+exports = Table(
+    "exports",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column(
+        "contact_list_id",
+        ID,
+        ForeignKey("contact_lists.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("state", String(16), nullable=False),  # running | complete | failed
+    Column("row_count", Integer, nullable=False),
+    Column("error", Text),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_completed", UtcDateTime),
+    Index("ix_exports_contact_list_id_state", "contact_list_id", "state"),
+)

@@ -13,6 +13,7 @@ from tidings.adapters.db.database import Database, WriterGate
 from tidings.adapters.db.dispatcher_registry import SqlDispatcherRegistry
 from tidings.adapters.db.division_repository import SqlDivisionRepository
 from tidings.adapters.db.dnc_repository import SqlDncRepository
+from tidings.adapters.db.export_repository import SqlExportRepository
 from tidings.adapters.db.oauth_repository import SqlOAuthClientRepository, SqlTokenRepository
 
 
@@ -25,6 +26,7 @@ class SqlUnitOfWork:
     contacts: SqlContactRepository
     callable_time_sets: SqlCallableTimeSetRepository
     dnc: SqlDncRepository
+    exports: SqlExportRepository
 
     def __init__(self, engine: AsyncEngine, writer_gate: WriterGate | None = None) -> None:
         self._engine = engine
@@ -44,6 +46,7 @@ class SqlUnitOfWork:
         self.contacts = SqlContactRepository(db)
         self.callable_time_sets = SqlCallableTimeSetRepository(db)
         self.dnc = SqlDncRepository(db)
+        self.exports = SqlExportRepository(db)
         return self
 
     async def __aexit__(

@@ -1,0 +1,1 @@
+"""Files people download: CSV now, PDF later."""
