@@ -16,6 +16,7 @@ from tidings.adapters.addresses import AddressNormalizer
 from tidings.adapters.db import migrate
 from tidings.adapters.db.database import WriterGate
 from tidings.adapters.db.engine import is_sqlite, make_async_engine, sqlite_path
+from tidings.adapters.db.export_source import SqlExportSource
 from tidings.adapters.db.uow import SqlUnitOfWork
 from tidings.adapters.exporters.csv_files import CsvExportStore
 from tidings.adapters.process_lock import ProcessLock
@@ -70,6 +71,7 @@ class Container:
     exports: ContactExportService
     background: Background
     download_key: bytes
+    export_source: SqlExportSource
 
     @property
     def uses_sqlite(self) -> bool:
@@ -96,6 +98,7 @@ class Container:
 
     async def close(self) -> None:
         await self.background.drain()
+        self.export_source.close()
         await self.engine.dispose()
 
 
@@ -104,6 +107,7 @@ def build(settings: Settings) -> Container:
     writer_gate = _writer_gate(settings)
     addresses = AddressNormalizer(settings.phone_region)
     background = Background()
+    export_source = SqlExportSource(settings.resolved_database_url)
 
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(engine, writer_gate)
@@ -123,10 +127,14 @@ def build(settings: Settings) -> Container:
         callable_time_sets=CallableTimeSetService(uow),
         dnc=DncService(uow, addresses),
         exports=ContactExportService(
-            uow, CsvExportStore(settings.data_dir / "exports"), background.spawn
+            uow,
+            export_source,
+            CsvExportStore(settings.data_dir / "exports"),
+            background.spawn,
         ),
         background=background,
         download_key=_download_key(settings),
+        export_source=export_source,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -12,7 +12,7 @@ from tidings.domain.callable_times import CallableTimeSet
 from tidings.domain.contact_lists import AddressCheck, Contact, ContactList
 from tidings.domain.divisions import Division
 from tidings.domain.dnc import DncList
-from tidings.domain.exports import Export
+from tidings.domain.exports import Export, ExportRecord
 from tidings.domain.oauth import OAuthClient, TokenRecord
 from tidings.domain.paging import PageRequest
 from tidings.domain.permissions import Scope
@@ -99,10 +99,6 @@ class ContactListRepository(Protocol):
 class ContactRepository(Protocol):
     async def get_many(self, list_id: str, contact_ids: Sequence[str]) -> list[Contact]: ...
 
-    async def batch_after(
-        self, list_id: str, after_seq: int, limit: int
-    ) -> tuple[list[Contact], int]: ...
-
     async def upsert(
         self, batch: Sequence[Contact], *, keep_system_data: bool, keep_queue_position: bool
     ) -> None:
@@ -179,6 +175,14 @@ class ExportRepository(Protocol):
     async def finish(
         self, export_id: str, state: str, row_count: int, error: str | None, when: datetime
     ) -> None: ...
+
+
+class ExportSource(Protocol):
+    def records(
+        self, list_id: str, contact_ids: Sequence[str] = (), batch: int = 10_000
+    ) -> Iterator[list[ExportRecord]]:
+        """The list's contacts in insertion order, in batches; blocking (a worker thread's)."""
+        ...
 
 
 class ExportSink(Protocol):

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
-from tidings.domain.contact_lists import Contact, ContactList
+from tidings.domain.contact_lists import ContactList
 
 # A cell starting with one of these runs as a formula in a spreadsheet (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_STARTS = frozenset(_FORMULA_STARTS)
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 ID_COLUMN = "inin-outbound-id"  # the name Genesys exports give the contact id
 
@@ -49,22 +51,44 @@ def header(contact_list: ContactList) -> list[str]:
     return columns
 
 
-def row(contact_list: ContactList, contact: Contact) -> list[str]:
-    cells = [contact.id, *(contact.data.get(c, "") for c in contact_list.column_names)]
-    cells += [_flag(contact.callable), _flag(contact.priority)]
-    for column in contact_list.phone_columns:
-        check = contact.addresses.get(column.column_name)
-        cells += [
-            _flag(contact.phone_number_status.get(column.column_name, True)),
-            check.address or "" if check else "",
-            check.reason or "" if check else "",
-            " ".join(check.time_zones) if check else "",
-        ]
-    for column in contact_list.email_columns:
-        check = contact.addresses.get(column.column_name)
-        cells += [check.address or "" if check else "", check.reason or "" if check else ""]
-    return [neutralize(cell) for cell in cells]
+class ExportRecord(NamedTuple):
+    """One contact as the export reads it: plain values, no entity to build per row."""
+
+    id: str
+    data: dict[str, str]
+    callable: bool
+    priority: bool
+    phone_number_status: dict[str, bool]
+    addresses: dict[str, dict[str, object]]  # column -> {address, reason, timeZones}
 
 
-def _flag(value: bool) -> str:
-    return "true" if value else "false"
+class RowWriter:
+    """Turns records into CSV rows for one list; the column layout is worked out once."""
+
+    def __init__(self, contact_list: ContactList) -> None:
+        self._columns = list(contact_list.column_names)
+        self._phones = [c.column_name for c in contact_list.phone_columns]
+        self._emails = [c.column_name for c in contact_list.email_columns]
+
+    def row(self, record: ExportRecord) -> list[str]:
+        data = record.data
+        cells = [record.id, *[data.get(c, "") for c in self._columns]]
+        cells.append("true" if record.callable else "false")
+        cells.append("true" if record.priority else "false")
+        statuses, addresses = record.phone_number_status, record.addresses
+        for name in self._phones:
+            check = addresses.get(name) or {}
+            cells.append("true" if statuses.get(name, True) else "false")
+            cells.append(str(check.get("address") or ""))
+            cells.append(str(check.get("reason") or ""))
+            cells.append(" ".join(str(zone) for zone in _zones(check)))
+        for name in self._emails:
+            check = addresses.get(name) or {}
+            cells.append(str(check.get("address") or ""))
+            cells.append(str(check.get("reason") or ""))
+        return [neutralize(cell) if cell and cell[0] in _STARTS else cell for cell in cells]
+
+
+def _zones(check: dict[str, object]) -> list[object]:
+    zones = check.get("timeZones")
+    return zones if isinstance(zones, list) else []

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from tidings.domain.contact_lists import Contact, ContactList
+from tidings.domain.contact_lists import ContactList
 from tidings.domain.errors import NotFound
-from tidings.domain.exports import Export, header, row
+from tidings.domain.exports import Export, RowWriter, header
 from tidings.domain.ids import new_id, utcnow
-from tidings.ports import ExportSink, ExportStore, UnitOfWorkFactory
+from tidings.ports import ExportSource, ExportStore, UnitOfWorkFactory
 from tidings.services.caller import Caller
 from tidings.services.divisioned import visible
 
@@ -21,13 +21,15 @@ log = logging.getLogger("tidings.exports")
 
 LIST = "Contact list"
 EXPORT = "Export"
-BATCH = 5_000
 Spawn = Callable[[Coroutine[Any, Any, None]], None]
 
 
 class ContactExportService:
-    def __init__(self, uow: UnitOfWorkFactory, store: ExportStore, spawn: Spawn) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, source: ExportSource, store: ExportStore, spawn: Spawn
+    ) -> None:
         self._uow = uow
+        self._source = source
         self._store = store
         self._spawn = spawn
 
@@ -69,37 +71,29 @@ class ContactExportService:
         return contact_list
 
     async def _write(self, export_id: str, contact_list: ContactList, ids: list[str]) -> None:
-        sink: ExportSink | None = None
-        rows = 0
         try:
-            sink = await asyncio.to_thread(self._store.create, export_id)
-            await asyncio.to_thread(sink.write, [header(contact_list)])
-            async for batch in self._batches(contact_list.id, ids):
-                lines = [row(contact_list, contact) for contact in batch]
-                await asyncio.to_thread(sink.write, lines)
-                rows += len(lines)
-            await asyncio.to_thread(sink.close)
-            await self._finish(export_id, "complete", rows, None)
+            rows = await asyncio.to_thread(self._write_file, export_id, contact_list, ids)
         except Exception as exc:
             log.exception("export failed", extra={"export_id": export_id})
-            if sink is not None:
-                await asyncio.to_thread(sink.abort)
-            await self._finish(export_id, "failed", rows, str(exc) or type(exc).__name__)
+            await self._finish(export_id, "failed", 0, str(exc) or type(exc).__name__)
+        else:
+            await self._finish(export_id, "complete", rows, None)
 
-    async def _batches(self, list_id: str, ids: list[str]) -> AsyncIterator[list[Contact]]:
-        """Contacts in insertion order, a batch per short unit of work."""
-        if ids:
-            for start in range(0, len(ids), BATCH):
-                async with self._uow() as uow:
-                    yield await uow.contacts.get_many(list_id, ids[start : start + BATCH])
-            return
-        seq = 0
-        while True:
-            async with self._uow() as uow:
-                batch, seq = await uow.contacts.batch_after(list_id, seq, BATCH)
-            if not batch:
-                return
-            yield batch
+    def _write_file(self, export_id: str, contact_list: ContactList, ids: list[str]) -> int:
+        """Blocking: streams the contacts into the file in a worker thread."""
+        sink = self._store.create(export_id)
+        to_row = RowWriter(contact_list).row
+        rows = 0
+        try:
+            sink.write([header(contact_list)])
+            for batch in self._source.records(contact_list.id, ids):
+                sink.write([to_row(record) for record in batch])
+                rows += len(batch)
+        except BaseException:
+            sink.abort()
+            raise
+        sink.close()
+        return rows
 
     async def _finish(self, export_id: str, state: str, rows: int, error: str | None) -> None:
         async with self._uow() as uow:

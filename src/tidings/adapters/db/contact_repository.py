@@ -72,21 +72,6 @@ class SqlContactRepository:
         )
         return [_entity(row) for row in rows]
 
-    async def batch_after(
-        self, list_id: str, after_seq: int, limit: int
-    ) -> tuple[list[Contact], int]:
-        """The next `limit` contacts in insertion order after `after_seq` (keyset paging, so
-        a million-contact export reads in flat memory), and the last seq read."""
-        rows = (
-            await self._db.execute(
-                select(contacts)
-                .where(contacts.c.contact_list_id == list_id, contacts.c.seq > after_seq)
-                .order_by(contacts.c.seq)
-                .limit(limit)
-            )
-        ).all()
-        return [_entity(row) for row in rows], (rows[-1].seq if rows else after_seq)
-
     async def upsert(
         self, batch: Sequence[Contact], *, keep_system_data: bool, keep_queue_position: bool
     ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -50,18 +51,30 @@ def _driver_autocommit(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
 
 
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+# orjson reads JSON columns several times faster than the standard library.
+_JSON = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
+
+
 def make_async_engine(url: str) -> AsyncEngine:
     if is_sqlite(url):
         # No rollback when a connection returns to the pool: every unit of work already
         # ends its transaction itself, and on aiosqlite each call is a thread hop.
         engine = create_async_engine(
-            driver_url(url, asynchronous=True), pool_size=5, pool_reset_on_return=None
+            driver_url(url, asynchronous=True), pool_size=5, pool_reset_on_return=None, **_JSON
         )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "connect", _driver_autocommit)
         return engine
     return create_async_engine(
-        driver_url(url, asynchronous=True), pool_size=10, max_overflow=10, pool_recycle=1800
+        driver_url(url, asynchronous=True),
+        pool_size=10,
+        max_overflow=10,
+        pool_recycle=1800,
+        **_JSON,
     )
 
 

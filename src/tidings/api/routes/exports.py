@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request
+from pydantic import Field
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from tidings.api import downloads
@@ -21,7 +22,7 @@ DOWNLOADS = "/downloads/exports"
 class ContactsExportRequest(ApiModel):
     contact_list_filter_id: str | None = None
     criteria: dict[str, object] | None = None
-    contact_ids: list[str] = []
+    contact_ids: list[str] = Field(default_factory=list, max_length=10_000)
 
 
 class ExportUri(ApiModel):
