@@ -13,17 +13,16 @@ from tidings.domain.contact_lists import (
     clean_data,
 )
 from tidings.domain.errors import (
-    Conflict,
     FieldProblem,
     InvalidInput,
     NotFound,
-    VersionConflict,
 )
 from tidings.domain.ids import new_id, utcnow
 from tidings.domain.paging import PageRequest
 from tidings.ports import AddressNormalizer, UnitOfWork, UnitOfWorkFactory
+from tidings.services import divisioned
 from tidings.services.caller import Caller
-from tidings.services.divisioned import placed_in, visible
+from tidings.services.divisioned import visible
 
 LIST = "Contact list"
 CONTACT = "Contact"
@@ -83,53 +82,27 @@ class ContactListService:
         return found, size
 
     async def create(self, caller: Caller, draft: ContactList) -> ContactList:
-        caller.access.require("outbound:contactList:add")
         async with self._uow() as uow:
-            division_id = await placed_in(
-                uow, caller, "outbound:contactList:add", draft.division_id
+            created = await divisioned.create(
+                uow, caller, "outbound:contactList:add", LIST, uow.contact_lists, draft
             )
-            now = utcnow()
-            created = replace(
-                draft,
-                id=new_id(),
-                division_id=division_id,
-                version=1,
-                date_created=now,
-                date_modified=now,
-            )
-            _check(created)
-            await _check_unique(uow, created.name, None)
-            await uow.contact_lists.add(created)
             await uow.commit()
         return created
 
     async def update(
         self, caller: Caller, list_id: str, draft: ContactList, version: int | None
     ) -> ContactList:
-        if version is None:
-            raise InvalidInput(
-                "The contact list's version is required",
-                details=[FieldProblem("version", "required", "send the version you read")],
-            )
         async with self._uow() as uow:
-            current = await _visible(uow, caller, "outbound:contactList:edit", list_id)
-            if version != current.version:
-                raise VersionConflict(LIST, list_id, version, current.version)
-            division_id = draft.division_id or current.division_id
-            if division_id != current.division_id:
-                await placed_in(uow, caller, "outbound:contactList:edit", division_id)
-            updated = replace(
+            updated = await divisioned.update(
+                uow,
+                caller,
+                "outbound:contactList:edit",
+                LIST,
+                uow.contact_lists,
+                list_id,
                 draft,
-                id=list_id,
-                division_id=division_id,
-                version=current.version,
-                date_created=current.date_created,
-                date_modified=utcnow(),
+                version,
             )
-            _check(updated)
-            await _check_unique(uow, updated.name, list_id)
-            if not await uow.contact_lists.update(updated, current.version):
-                raise VersionConflict(LIST, list_id, current.version, current.version + 1)
             await uow.commit()
         return updated
 
@@ -260,17 +233,5 @@ class ContactListService:
         )
 
 
-def _check(contact_list: ContactList) -> None:
-    problems = contact_list.problems()
-    if problems:
-        raise InvalidInput("The contact list is not valid", details=problems)
-
-
 async def _visible(uow: UnitOfWork, caller: Caller, permission: str, list_id: str) -> ContactList:
     return await visible(caller, permission, LIST, list_id, uow.contact_lists.get)
-
-
-async def _check_unique(uow: UnitOfWork, name: str, own_id: str | None) -> None:
-    same = await uow.contact_lists.find_by_name(name)
-    if same is not None and same.id != own_id:
-        raise Conflict(f"A contact list named {same.name!r} already exists")

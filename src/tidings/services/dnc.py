@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 
 from tidings.domain.dnc import MAX_ENTRIES_PER_CALL, DncList, email_key
-from tidings.domain.errors import Conflict, FieldProblem, InvalidInput, VersionConflict
-from tidings.domain.ids import new_id, utcnow
+from tidings.domain.errors import FieldProblem, InvalidInput
+from tidings.domain.ids import utcnow
 from tidings.domain.paging import PageRequest
 from tidings.ports import AddressNormalizer, UnitOfWork, UnitOfWorkFactory
+from tidings.services import divisioned
 from tidings.services.caller import Caller
-from tidings.services.divisioned import placed_in, visible
+from tidings.services.divisioned import visible
 
 DNC = "DNC list"
 FIELD_BY_KIND = {"phone": "phoneNumbers", "email": "emailAddresses"}
@@ -50,51 +50,20 @@ class DncService:
         return found, size
 
     async def create(self, caller: Caller, draft: DncList) -> DncList:
-        caller.access.require("outbound:dncList:add")
         async with self._uow() as uow:
-            division_id = await placed_in(uow, caller, "outbound:dncList:add", draft.division_id)
-            now = utcnow()
-            created = replace(
-                draft,
-                id=new_id(),
-                division_id=division_id,
-                version=1,
-                date_created=now,
-                date_modified=now,
+            created = await divisioned.create(
+                uow, caller, "outbound:dncList:add", DNC, uow.dnc, draft
             )
-            _check(created)
-            await _check_unique(uow, created.name, None)
-            await uow.dnc.add(created)
             await uow.commit()
         return created
 
     async def update(
         self, caller: Caller, list_id: str, draft: DncList, version: int | None
     ) -> DncList:
-        if version is None:
-            raise InvalidInput(
-                "The DNC list's version is required",
-                details=[FieldProblem("version", "required", "send the version you read")],
-            )
         async with self._uow() as uow:
-            current = await _visible(uow, caller, "outbound:dncList:edit", list_id)
-            if version != current.version:
-                raise VersionConflict(DNC, list_id, version, current.version)
-            division_id = draft.division_id or current.division_id
-            if division_id != current.division_id:
-                await placed_in(uow, caller, "outbound:dncList:edit", division_id)
-            updated = replace(
-                draft,
-                id=list_id,
-                division_id=division_id,
-                version=current.version,
-                date_created=current.date_created,
-                date_modified=utcnow(),
+            updated = await divisioned.update(
+                uow, caller, "outbound:dncList:edit", DNC, uow.dnc, list_id, draft, version
             )
-            _check(updated)
-            await _check_unique(uow, updated.name, list_id)
-            if not await uow.dnc.update(updated, current.version):
-                raise VersionConflict(DNC, list_id, current.version, current.version + 1)
             await uow.commit()
         return updated
 
@@ -121,6 +90,21 @@ class DncService:
             await self._entries_of(uow, caller, permission, list_id, kind)
             await uow.dnc.add_entries(list_id, kind, self._keys(kind, raw), expires_at)
             await uow.commit()
+
+    async def patch(
+        self,
+        caller: Caller,
+        list_id: str,
+        kind: str,
+        action: str,
+        raw: Sequence[str],
+        expires_at: datetime | None,
+    ) -> None:
+        """PATCH with action Add or Remove; both ask for outbound:dnc:edit, as in Genesys."""
+        if action == "Add":
+            await self.add(caller, list_id, kind, raw, expires_at, permission="outbound:dnc:edit")
+        else:
+            await self.remove(caller, list_id, kind, raw)
 
     async def remove(self, caller: Caller, list_id: str, kind: str, raw: Sequence[str]) -> None:
         async with self._uow() as uow:
@@ -191,17 +175,5 @@ class DncService:
         return keys
 
 
-def _check(dnc_list: DncList) -> None:
-    problems = dnc_list.problems()
-    if problems:
-        raise InvalidInput("The DNC list is not valid", details=problems)
-
-
 async def _visible(uow: UnitOfWork, caller: Caller, permission: str, list_id: str) -> DncList:
     return await visible(caller, permission, DNC, list_id, uow.dnc.get)
-
-
-async def _check_unique(uow: UnitOfWork, name: str, own_id: str | None) -> None:
-    same = await uow.dnc.find_by_name(name)
-    if same is not None and same.id != own_id:
-        raise Conflict(f"A DNC list named {same.name!r} already exists")

@@ -115,17 +115,9 @@ async def add_phone_numbers(
 async def patch_phone_numbers(
     list_id: str, body: PatchPhoneNumbers, app: ContainerDep, caller: CallerDep
 ) -> Response:
-    if body.action == "Add":
-        await app.dnc.add(
-            caller,
-            list_id,
-            "phone",
-            body.phone_numbers,
-            body.expiration_date_time,
-            permission="outbound:dnc:edit",
-        )
-    else:
-        await app.dnc.remove(caller, list_id, "phone", body.phone_numbers)
+    await app.dnc.patch(
+        caller, list_id, "phone", body.action, body.phone_numbers, body.expiration_date_time
+    )
     return Response(status_code=204)
 
 
@@ -156,17 +148,9 @@ async def add_email_addresses(
 async def patch_email_addresses(
     list_id: str, body: PatchEmailAddresses, app: ContainerDep, caller: CallerDep
 ) -> Response:
-    if body.action == "Add":
-        await app.dnc.add(
-            caller,
-            list_id,
-            "email",
-            body.email_addresses,
-            body.expiration_date_time,
-            permission="outbound:dnc:edit",
-        )
-    else:
-        await app.dnc.remove(caller, list_id, "email", body.email_addresses)
+    await app.dnc.patch(
+        caller, list_id, "email", body.action, body.email_addresses, body.expiration_date_time
+    )
     return Response(status_code=204)
 
 
