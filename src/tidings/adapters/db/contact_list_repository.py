@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select
 
 from tidings.adapters.db.database import Database
 from tidings.adapters.db.division_repository import name_key
-from tidings.adapters.db.divisioned import find_by_name, page_of
+from tidings.adapters.db.divisioned import counts, find_by_name, page_of, update_versioned
 from tidings.adapters.db.tables import contact_lists, contacts
 from tidings.domain.contact_lists import AddressColumn, ColumnDataType, ContactList
 from tidings.domain.paging import PageRequest
@@ -105,37 +105,23 @@ class SqlContactListRepository:
         )
 
     async def update(self, contact_list: ContactList, expected_version: int) -> bool:
-        result = await self._db.execute(
-            update(contact_lists)
-            .where(
-                contact_lists.c.id == contact_list.id,
-                contact_lists.c.version == expected_version,
-            )
-            .values(
-                name=contact_list.name,
-                name_key=name_key(contact_list.name),
-                division_id=contact_list.division_id,
-                definition=_definition(contact_list),
-                version=expected_version + 1,
-                date_modified=contact_list.date_modified,
-            )
+        return await update_versioned(
+            self._db,
+            contact_lists,
+            contact_list,
+            expected_version,
+            {
+                "name": contact_list.name,
+                "name_key": name_key(contact_list.name),
+                "division_id": contact_list.division_id,
+                "definition": _definition(contact_list),
+                "date_modified": contact_list.date_modified,
+            },
         )
-        if result.rowcount != 1:
-            return False
-        contact_list.version = expected_version + 1
-        return True
 
     async def delete(self, list_id: str) -> bool:
         result = await self._db.execute(delete(contact_lists).where(contact_lists.c.id == list_id))
         return bool(result.rowcount)
 
     async def sizes(self, list_ids: Sequence[str]) -> dict[str, int]:
-        found = {list_id: 0 for list_id in list_ids}
-        if list_ids:
-            rows = await self._db.execute(
-                select(contacts.c.contact_list_id, func.count().label("size"))
-                .where(contacts.c.contact_list_id.in_(list(list_ids)))
-                .group_by(contacts.c.contact_list_id)
-            )
-            found.update({row.contact_list_id: int(row.size) for row in rows})
-        return found
+        return await counts(self._db, contacts.c.contact_list_id, list_ids)

@@ -1,12 +1,12 @@
-"""Queries shared by the named, divisioned tables (contact lists, DNC lists, ...): each has
-`id`, `name`, `name_key` (unique, case-folded) and `division_id`."""
+"""Queries shared by the named, versioned tables in divisions (contact lists, DNC lists, ...):
+each has `id`, `name`, `name_key` (unique, case-folded), `division_id` and `version`."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, func, select
+from sqlalchemy import ColumnElement, Table, func, select, update
 
 from tidings.adapters.db.database import Database
 from tidings.adapters.db.division_repository import escape_like, name_key
@@ -61,3 +61,32 @@ async def page_of(
         .offset(page.offset)
     )
     return list(rows), int(total or 0)
+
+
+async def update_versioned(
+    db: Database, table: Table, item: Any, expected_version: int, values: dict[str, Any]
+) -> bool:
+    """Writes `values` and version+1 if the stored version is `expected_version` (else the
+    caller lost a race); on success `item.version` follows."""
+    result = await db.execute(
+        update(table)
+        .where(table.c.id == item.id, table.c.version == expected_version)
+        .values(version=expected_version + 1, **values)
+    )
+    if result.rowcount != 1:
+        return False
+    item.version = expected_version + 1
+    return True
+
+
+async def counts(db: Database, column: Any, keys: Sequence[str]) -> dict[str, int]:
+    """How many rows of `column`'s table carry each of `keys` (zero included)."""
+    found = dict.fromkeys(keys, 0)
+    if keys:
+        rows = await db.execute(
+            select(column.label("key"), func.count().label("n"))
+            .where(column.in_(list(keys)))
+            .group_by(column)
+        )
+        found.update({row.key: int(row.n) for row in rows})
+    return found

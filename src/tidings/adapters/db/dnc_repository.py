@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import delete, insert, or_, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tidings.adapters.db.database import Database
 from tidings.adapters.db.division_repository import name_key
-from tidings.adapters.db.divisioned import find_by_name, page_of
+from tidings.adapters.db.divisioned import counts, find_by_name, page_of, update_versioned
 from tidings.adapters.db.tables import dnc_entries, dnc_lists
 from tidings.domain.dnc import DncList
 from tidings.domain.paging import PageRequest
@@ -81,37 +81,26 @@ class SqlDncRepository:
         )
 
     async def update(self, dnc_list: DncList, expected_version: int) -> bool:
-        result = await self._db.execute(
-            update(dnc_lists)
-            .where(dnc_lists.c.id == dnc_list.id, dnc_lists.c.version == expected_version)
-            .values(
-                name=dnc_list.name,
-                name_key=name_key(dnc_list.name),
-                division_id=dnc_list.division_id,
-                contact_method=dnc_list.contact_method,
-                version=expected_version + 1,
-                date_modified=dnc_list.date_modified,
-            )
+        return await update_versioned(
+            self._db,
+            dnc_lists,
+            dnc_list,
+            expected_version,
+            {
+                "name": dnc_list.name,
+                "name_key": name_key(dnc_list.name),
+                "division_id": dnc_list.division_id,
+                "contact_method": dnc_list.contact_method,
+                "date_modified": dnc_list.date_modified,
+            },
         )
-        if result.rowcount != 1:
-            return False
-        dnc_list.version = expected_version + 1
-        return True
 
     async def delete(self, list_id: str) -> bool:
         result = await self._db.execute(delete(dnc_lists).where(dnc_lists.c.id == list_id))
         return bool(result.rowcount)
 
     async def sizes(self, list_ids: Sequence[str]) -> dict[str, int]:
-        found = {list_id: 0 for list_id in list_ids}
-        if list_ids:
-            rows = await self._db.execute(
-                select(dnc_entries.c.dnc_list_id, func.count().label("size"))
-                .where(dnc_entries.c.dnc_list_id.in_(list(list_ids)))
-                .group_by(dnc_entries.c.dnc_list_id)
-            )
-            found.update({row.dnc_list_id: int(row.size) for row in rows})
-        return found
+        return await counts(self._db, dnc_entries.c.dnc_list_id, list_ids)
 
     async def add_entries(
         self, list_id: str, kind: str, addresses: Sequence[str], expires_at: datetime | None
