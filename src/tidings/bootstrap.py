@@ -108,6 +108,7 @@ def build(settings: Settings) -> Container:
     addresses = AddressNormalizer(settings.phone_region)
     background = Background()
     export_source = SqlExportSource(settings.resolved_database_url)
+    export_store = CsvExportStore(settings.data_dir / "exports")
 
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(engine, writer_gate)
@@ -123,13 +124,13 @@ def build(settings: Settings) -> Container:
             processes=settings.workers,
         ),
         divisions=DivisionService(uow),
-        contact_lists=ContactListService(uow, addresses),
+        contact_lists=ContactListService(uow, addresses, export_store),
         callable_time_sets=CallableTimeSetService(uow),
         dnc=DncService(uow, addresses),
         exports=ContactExportService(
             uow,
             export_source,
-            CsvExportStore(settings.data_dir / "exports"),
+            export_store,
             background.spawn,
         ),
         background=background,

@@ -83,3 +83,16 @@ def test_bad_sets_are_refused_naming_the_field(
     )
     assert status == 400, body
     assert field in {d["fieldName"] for d in body["details"]}
+
+
+def test_a_time_with_a_trailing_newline_is_a_400(
+    server: Server, admin_token: str, unique: Any
+) -> None:
+    entry = {
+        "timeZoneId": "UTC",
+        "timeSlots": [{"day": 1, "startTime": "08:00\n", "stopTime": "09:00"}],
+    }
+    status, _, _ = server.request(
+        "POST", SETS, token=admin_token, json_body={"name": unique("nl"), "callableTimes": [entry]}
+    )
+    assert status == 400

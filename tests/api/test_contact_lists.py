@@ -281,3 +281,52 @@ def test_a_list_cannot_be_created_in_a_division_the_caller_does_not_hold(
         json_body={"name": unique("L"), "columnNames": ["a"], "division": {"id": other["id"]}},
     )
     assert status == 403 and answer["code"] == "not.authorized"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"timeZone": "Not/AZone"}, "timeZone"),
+        (
+            {
+                "columnDataTypeSpecifications": [
+                    {"columnName": "phone", "columnDataType": "NUMERIC", "min": 5, "max": 1}
+                ]
+            },
+            "columnDataTypeSpecifications[0].min",
+        ),
+        (
+            {
+                "columnDataTypeSpecifications": [
+                    {"columnName": "phone", "columnDataType": "NUMERIC", "min": 10**40}
+                ]
+            },
+            "columnDataTypeSpecifications[0].min",
+        ),
+    ],
+)
+def test_bad_settings_are_400s_not_500s(
+    server: Server, admin_token: str, unique: Any, change: dict[str, Any], field: str
+) -> None:
+    body = {"name": unique("Bad"), "columnNames": ["phone"], **change}
+    status, answer, _ = server.request("POST", LISTS, token=admin_token, json_body=body)
+    assert status == 400, answer
+    assert field in {d["fieldName"] for d in answer["details"]}
+
+
+def test_a_name_conflict_does_not_echo_the_other_lists_name(
+    server: Server, admin_token: str, unique: Any
+) -> None:
+    name = unique("Secret")
+    server.request("POST", LISTS, token=admin_token, json_body={"name": name, "columnNames": ["a"]})
+    status, answer, _ = server.request(
+        "POST", LISTS, token=admin_token, json_body={"name": name.upper(), "columnNames": ["a"]}
+    )
+    assert status == 409 and name not in answer["message"]
+
+
+def test_bulk_ids_with_a_nul_are_a_400(server: Server, admin_token: str, contact_list: Any) -> None:
+    status, _, _ = server.request(
+        "POST", f"{LISTS}/{contact_list.id}/contacts/bulk", token=admin_token, json_body=["a\u0000"]
+    )
+    assert status == 400

@@ -124,3 +124,24 @@ def test_a_bad_expiration_is_a_400(
         json_body=["+13175550100"],
     )
     assert status == 400 and body["details"][0]["fieldName"] == "expirationDateTime"
+
+
+def test_entries_stay_removable_after_the_contact_method_changes(
+    outbound: Any, unique: Any
+) -> None:
+    created = outbound.post_outbound_dnclists(_dnc_list(unique("Both"), "Any"))
+    outbound.post_outbound_dnclist_emailaddresses(created.id, ["a@example.com"])
+    created.contact_method = "Phone"
+    outbound.put_outbound_dnclist(created.id, created)
+    outbound.delete_outbound_dnclist_emailaddresses(created.id)
+    assert outbound.get_outbound_dnclist(created.id, include_size=True).size == 0
+
+
+def test_a_nul_in_an_entry_is_a_400(
+    server: Server, admin_token: str, outbound: Any, unique: Any
+) -> None:
+    created = outbound.post_outbound_dnclists(_dnc_list(unique("Nul")))
+    status, _, _ = server.request(
+        "POST", f"{DNC}/{created.id}/phonenumbers", token=admin_token, json_body=["+1317\u0000"]
+    )
+    assert status == 400

@@ -42,7 +42,7 @@ def filled_list(server: Server, admin_token: str, unique: Any) -> str:
         token=admin_token,
         json_body={
             "name": unique("Export"),
-            "columnNames": ["phone", "email", "name", "note"],
+            "columnNames": ["phone", "email", "name", "note", "=cmd"],
             "phoneColumns": [{"columnName": "phone", "type": "cell"}],
             "emailColumns": [{"columnName": "email", "type": "personal"}],
         },
@@ -89,6 +89,8 @@ def test_the_export_has_data_and_system_columns(
     assert by_id["ok"]["Normalized-phone"] == "+13175550100"
     assert by_id["ok"]["TimeZones-phone"] == "America/New_York"
     assert by_id["bad"]["Normalized-phone"] == "" and by_id["bad"]["Problem-phone"]
+    assert by_id["bad"]["Callable-phone"] == "false"  # an unusable number is not callable
+    assert "'=cmd" in rows[0]  # a column name is neutralised like a cell
     assert by_id["bad"]["Problem-email"]
     assert by_id["ok"]["ContactCallable"] == "true"
 
@@ -178,3 +180,20 @@ def test_exports_need_the_contact_view_permission_too(
 def test_a_signature_with_non_ascii_characters_is_a_403(server: Server) -> None:
     status, _ = _fetch(f"{server.base_url}/downloads/exports/x?expires=9999999999&signature=%C3%A9")
     assert status == 403
+
+
+def test_export_files_go_with_their_list_and_only_the_latest_is_kept(
+    server: Server, admin_token: str, filled_list: str
+) -> None:
+    exports = server.data_dir / "exports"
+    for _ in range(2):
+        server.request("POST", f"{LISTS}/{filled_list}/export", token=admin_token)
+        _wait_for_export(server, admin_token, filled_list)
+        time.sleep(0.3)
+    uri = _wait_for_export(server, admin_token, filled_list)["uri"]
+    latest = uri.split("?")[0].rsplit("/", 1)[1]
+    assert (exports / f"{latest}.csv").exists()
+    before = set(exports.glob("*.csv"))
+    server.request("DELETE", f"{LISTS}/{filled_list}", token=admin_token)
+    after = set(exports.glob("*.csv"))
+    assert exports / f"{latest}.csv" in before - after

@@ -87,3 +87,10 @@ async def test_only_the_lists_that_hold_the_address_are_named(app: bootstrap.Con
     assert await app.dnc.listing([first, second], phone="317-555-0100") == {first}
     assert await app.dnc.listing([first, second], phone="+13175550199") == set()
     assert await app.dnc.listing([first, second], phone="not a number") == set()
+
+
+async def test_email_entries_match_in_their_normalised_form(app: bootstrap.Container) -> None:
+    """An internationalised domain listed in its ASCII (punycode) form still matches."""
+    list_id = await _list(app, "Email")
+    await app.dnc.add(CALLER, list_id, "email", ["User@XN--BCHER-KVA.CH"], None)
+    assert await app.dnc.listing([list_id], email="user@bücher.ch") == {list_id}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from tidings.domain.callable_times import is_time_zone
 from tidings.domain.errors import FieldProblem
 
 MAX_COLUMNS = 50
@@ -67,7 +68,17 @@ class ContactList:
                 found.append(FieldProblem("zipCodeColumnName", "unknown.column", "not a column"))
         if self.preview_mode_column_name and self.preview_mode_column_name not in known:
             found.append(FieldProblem("previewModeColumnName", "unknown.column", "not a column"))
+        if self.time_zone is not None and not is_time_zone(self.time_zone):
+            found.append(FieldProblem("timeZone", "invalid.value", "not an IANA time zone"))
         for index, spec in enumerate(self.column_data_types):
+            if spec.min is not None and spec.max is not None and spec.min > spec.max:
+                found.append(
+                    FieldProblem(
+                        f"columnDataTypeSpecifications[{index}].min",
+                        "invalid.value",
+                        "must not be above max",
+                    )
+                )
             if spec.column_name not in known:
                 found.append(
                     FieldProblem(

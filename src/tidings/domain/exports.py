@@ -78,7 +78,9 @@ class RowWriter:
         statuses, addresses = record.phone_number_status, record.addresses
         for name in self._phones:
             check = addresses.get(name) or {}
-            cells.append("true" if statuses.get(name, True) else "false")
+            # A number that cannot be used is not callable, whatever the stored flag says.
+            usable = statuses.get(name, True) and bool(check.get("address"))
+            cells.append("true" if usable else "false")
             cells.append(str(check.get("address") or ""))
             cells.append(str(check.get("reason") or ""))
             cells.append(" ".join(str(zone) for zone in _zones(check)))

@@ -11,7 +11,7 @@ from typing import Any
 
 from tidings.domain.contact_lists import ContactList
 from tidings.domain.errors import NotFound
-from tidings.domain.exports import Export, RowWriter, header
+from tidings.domain.exports import Export, RowWriter, header, neutralize
 from tidings.domain.ids import new_id, utcnow
 from tidings.ports import ExportSource, ExportStore, UnitOfWorkFactory
 from tidings.services.caller import Caller
@@ -78,6 +78,7 @@ class ContactExportService:
             await self._finish(export_id, "failed", 0, str(exc) or type(exc).__name__)
         else:
             await self._finish(export_id, "complete", rows, None)
+            await self._drop_older(contact_list.id, export_id)
 
     def _write_file(self, export_id: str, contact_list: ContactList, ids: list[str]) -> int:
         """Blocking: streams the contacts into the file in a worker thread."""
@@ -85,7 +86,7 @@ class ContactExportService:
         to_row = RowWriter(contact_list).row
         rows = 0
         try:
-            sink.write([header(contact_list)])
+            sink.write([[neutralize(name) for name in header(contact_list)]])
             for batch in self._source.records(contact_list.id, ids):
                 sink.write([to_row(record) for record in batch])
                 rows += len(batch)
@@ -94,6 +95,13 @@ class ContactExportService:
             raise
         sink.close()
         return rows
+
+    async def _drop_older(self, list_id: str, keep_id: str) -> None:
+        """Only the latest export of a list is kept: files are large and hold personal data."""
+        async with self._uow() as uow:
+            dropped = await uow.exports.drop_older(list_id, keep_id)
+            await uow.commit()
+        await asyncio.to_thread(self._store.remove, dropped)
 
     async def _finish(self, export_id: str, state: str, rows: int, error: str | None) -> None:
         async with self._uow() as uow:

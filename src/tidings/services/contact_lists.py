@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -19,7 +20,7 @@ from tidings.domain.errors import (
 )
 from tidings.domain.ids import new_id, utcnow
 from tidings.domain.paging import PageRequest
-from tidings.ports import AddressNormalizer, UnitOfWork, UnitOfWorkFactory
+from tidings.ports import AddressNormalizer, ExportStore, UnitOfWork, UnitOfWorkFactory
 from tidings.services import divisioned
 from tidings.services.caller import Caller
 from tidings.services.divisioned import visible
@@ -48,9 +49,12 @@ class AddOptions:
 
 
 class ContactListService:
-    def __init__(self, uow: UnitOfWorkFactory, addresses: AddressNormalizer) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, addresses: AddressNormalizer, exports: ExportStore
+    ) -> None:
         self._uow = uow
         self._addresses = addresses
+        self._exports = exports
 
     # --- lists --------------------------------------------------------------------------
 
@@ -107,12 +111,15 @@ class ContactListService:
         return updated
 
     async def delete(self, caller: Caller, list_ids: Sequence[str]) -> None:
-        """Deletes one or several lists with their contacts; all or nothing."""
+        """Deletes one or several lists with their contacts and export files; all or nothing."""
         async with self._uow() as uow:
             for list_id in list_ids:
                 await _visible(uow, caller, "outbound:contactList:delete", list_id)
+            export_ids = await uow.exports.ids_for(list_ids)
+            for list_id in list_ids:
                 await uow.contact_lists.delete(list_id)
             await uow.commit()
+        await asyncio.to_thread(self._exports.remove, export_ids)
 
     # --- contacts -----------------------------------------------------------------------
 
@@ -213,14 +220,13 @@ class ContactListService:
         problems.extend(found)
         # An invalid address does not reject the contact: that column becomes uncontactable,
         # with the reason kept for the export.
+        # A column the contact leaves out is checked as empty, so it too carries a reason.
         checks = {
-            column.column_name: self._addresses.phone(data[column.column_name])
+            column.column_name: self._addresses.phone(data.get(column.column_name, ""))
             for column in contact_list.phone_columns
-            if column.column_name in data
         } | {
-            column.column_name: self._addresses.email(data[column.column_name])
+            column.column_name: self._addresses.email(data.get(column.column_name, ""))
             for column in contact_list.email_columns
-            if column.column_name in data
         }
         return Contact(
             id=draft.id or new_id(),

@@ -146,4 +146,6 @@ async def _check(repository: NamedRepository[N], kind: str, item: N, own_id: str
         raise InvalidInput(f"The {kind} is not valid", details=problems)
     same = await repository.find_by_name(item.name)
     if same is not None and getattr(same, "id", None) != own_id:
-        raise Conflict(f"A {kind} named {same.name!r} already exists")
+        # Names are unique across divisions, as in Genesys; the message does not echo the
+        # other object's spelling, which may sit in a division the caller cannot see.
+        raise Conflict(f"A {kind} with this name already exists")

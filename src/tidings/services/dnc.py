@@ -108,13 +108,14 @@ class DncService:
 
     async def remove(self, caller: Caller, list_id: str, kind: str, raw: Sequence[str]) -> None:
         async with self._uow() as uow:
-            await self._entries_of(uow, caller, "outbound:dnc:edit", list_id, kind)
+            # No contact-method check: entries left from an earlier method must stay removable.
+            await _visible(uow, caller, "outbound:dnc:edit", list_id)
             await uow.dnc.remove_entries(list_id, kind, self._keys(kind, raw))
             await uow.commit()
 
     async def purge(self, caller: Caller, list_id: str, kind: str, *, expired_only: bool) -> int:
         async with self._uow() as uow:
-            await self._entries_of(uow, caller, "outbound:dnc:delete", list_id, kind)
+            await _visible(uow, caller, "outbound:dnc:delete", list_id)
             purged = await uow.dnc.purge(
                 list_id, kind, expired_before=utcnow() if expired_only else None
             )
@@ -133,7 +134,9 @@ class DncService:
                 if number is not None:
                     found |= await uow.dnc.listing(list_ids, "phone", number, utcnow())
             if email is not None:
-                found |= await uow.dnc.listing(list_ids, "email", email_key(email), utcnow())
+                address = self._addresses.email(email).address
+                if address is not None:
+                    found |= await uow.dnc.listing(list_ids, "email", email_key(address), utcnow())
         return found
 
     async def _entries_of(
@@ -159,7 +162,7 @@ class DncService:
             )
         if kind == "email":
             checks = [self._addresses.email(a) for a in raw]
-            keys = [email_key(a) for a in raw]
+            keys = [email_key(c.address or "") for c in checks]
         else:
             checks = [self._addresses.phone(a) for a in raw]
             keys = [c.address or "" for c in checks]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 
 from tidings.adapters.db.database import Database
 from tidings.adapters.db.tables import exports
@@ -53,6 +54,26 @@ class SqlExportRepository:
             )
         ).first()
         return None if row is None else _entity(row)
+
+    async def ids_for(self, list_ids: Sequence[str]) -> list[str]:
+        rows = await self._db.execute(
+            select(exports.c.id).where(exports.c.contact_list_id.in_(list(list_ids)))
+        )
+        return [row.id for row in rows]
+
+    async def drop_older(self, list_id: str, keep_id: str) -> list[str]:
+        """Forgets the list's other finished exports; returns their ids (to delete files)."""
+        rows = await self._db.execute(
+            select(exports.c.id).where(
+                exports.c.contact_list_id == list_id,
+                exports.c.id != keep_id,
+                exports.c.state != "running",
+            )
+        )
+        ids = [row.id for row in rows]
+        if ids:
+            await self._db.execute(delete(exports).where(exports.c.id.in_(ids)))
+        return ids
 
     async def finish(
         self, export_id: str, state: str, row_count: int, error: str | None, when: datetime

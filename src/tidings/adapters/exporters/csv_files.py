@@ -36,6 +36,10 @@ class CsvExportStore:
     def path(self, export_id: str) -> Path:
         return self.directory / f"{export_id}.csv"
 
+    def remove(self, export_ids: Iterable[str]) -> None:
+        for export_id in export_ids:
+            self.path(export_id).unlink(missing_ok=True)
+
     def create(self, export_id: str) -> CsvSink:
         self.directory.mkdir(parents=True, exist_ok=True)
         return CsvSink(self.path(export_id))

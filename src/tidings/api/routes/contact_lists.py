@@ -10,6 +10,7 @@ from starlette.responses import Response
 from tidings.api.deps import CallerDep, ContainerDep, PageDep, split_list
 from tidings.api.paging import envelope
 from tidings.api.responses import ok
+from tidings.api.schemas.common import PlainText
 from tidings.api.schemas.contact_lists import (
     ContactIn,
     ContactListIn,
@@ -18,7 +19,6 @@ from tidings.api.schemas.contact_lists import (
     ContactOut,
 )
 from tidings.domain.contact_lists import MAX_CONTACTS_PER_CALL
-from tidings.domain.errors import FieldProblem, InvalidInput
 from tidings.services.contact_lists import AddOptions
 
 router = APIRouter(prefix="/api/v2/outbound/contactlists", tags=["Outbound"])
@@ -127,12 +127,10 @@ async def delete_contacts(
 @router.post("/{list_id}/contacts/bulk", response_model=list[ContactOut])
 async def get_contacts_in_bulk(
     list_id: str,
-    body: Annotated[list[str], Body(max_length=MAX_CONTACTS_PER_CALL)],
+    body: Annotated[list[PlainText], Body(max_length=MAX_CONTACTS_PER_CALL)],
     app: ContainerDep,
     caller: CallerDep,
 ) -> Response:
-    if any(not isinstance(item, str) or len(item) > 256 for item in body):
-        raise InvalidInput("Contact ids are strings", details=[FieldProblem("body")])
     found = await app.contact_lists.get_contacts(caller, list_id, body)
     return ok([ContactOut.of(c) for c in found])
 

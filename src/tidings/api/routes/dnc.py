@@ -12,7 +12,7 @@ from starlette.responses import Response
 from tidings.api.deps import CallerDep, ContainerDep, PageDep, split_list
 from tidings.api.paging import envelope
 from tidings.api.responses import ok
-from tidings.api.schemas.common import UtcDatetime
+from tidings.api.schemas.common import PlainText, UtcDatetime
 from tidings.api.schemas.dnc import (
     DncListIn,
     DncListListing,
@@ -26,7 +26,7 @@ from tidings.domain.errors import FieldProblem, InvalidInput
 router = APIRouter(prefix="/api/v2/outbound/dnclists", tags=["Outbound"])
 
 NameFilter = Literal["Prefix", "BeginsWith", "Contains", "EndsWith", "Equals"]
-Entries = Annotated[list[str], Body(max_length=MAX_ENTRIES_PER_CALL)]
+Entries = Annotated[list[PlainText], Body(max_length=MAX_ENTRIES_PER_CALL)]
 _WHEN = TypeAdapter(UtcDatetime)
 
 

@@ -11,7 +11,7 @@ from tidings.api.schemas.common import ApiModel, Listing, UtcDatetime
 from tidings.domain.callable_times import CallableTime, CallableTimeSet, TimeSlot
 
 SETS = "/api/v2/outbound/callabletimesets"
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$")
+_CLOCK = re.compile(r"([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?")
 
 
 class TimeSlotIn(ApiModel):
@@ -22,7 +22,7 @@ class TimeSlotIn(ApiModel):
     @field_validator("start_time", "stop_time")
     @classmethod
     def _clock(cls, value: str) -> str:
-        if not _CLOCK.match(value):
+        if not _CLOCK.fullmatch(value):
             raise ValueError("write the time as HH:mm:ss (00:00:00 to 23:59:59)")
         return value
 

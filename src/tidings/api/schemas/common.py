@@ -47,6 +47,16 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("text must not contain the NUL character (U+0000)")
+    return value
+
+
+# A string of a body that is a bare JSON list (no model around it to check it).
+PlainText = Annotated[str, AfterValidator(_no_nul)]
+
+
 class ApiModel(BaseModel):
     """camelCase on the wire; unknown fields ignored (clients PUT back what they GET)."""
 

@@ -34,8 +34,8 @@ class EmailColumnIn(ApiModel):
 class ColumnDataTypeIn(ApiModel):
     column_name: str = Field(min_length=1, max_length=256)
     column_data_type: Literal["NUMERIC", "TEXT", "TIMESTAMP", "DATETIME"]
-    min: int | None = None
-    max: int | None = None
+    min: int | None = Field(default=None, ge=-(2**53), le=2**53)
+    max: int | None = Field(default=None, ge=-(2**53), le=2**53)
     max_length: int | None = Field(default=None, ge=1, le=MAX_CELL_LENGTH)
 
 
