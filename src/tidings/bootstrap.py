@@ -124,7 +124,9 @@ def build(settings: Settings) -> Container:
             processes=settings.workers,
         ),
         divisions=DivisionService(uow),
-        contact_lists=ContactListService(uow, addresses, export_store),
+        contact_lists=ContactListService(
+            uow, addresses, export_store, settings.max_contacts_per_list
+        ),
         callable_time_sets=CallableTimeSetService(uow),
         dnc=DncService(uow, addresses),
         exports=ContactExportService(

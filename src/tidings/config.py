@@ -40,6 +40,8 @@ class Settings:
     # value on every machine when several serve one PostgreSQL database.
     download_key: str = ""
     download_link_seconds: int = 3600
+    # Genesys' limit of contacts in one list.
+    max_contacts_per_list: int = 1_000_000
     # Where phone numbers without a country code are taken to be (ISO 3166 code).
     phone_region: str = "US"
     dispatcher_poll_seconds: float = 1.0

@@ -50,11 +50,16 @@ class AddOptions:
 
 class ContactListService:
     def __init__(
-        self, uow: UnitOfWorkFactory, addresses: AddressNormalizer, exports: ExportStore
+        self,
+        uow: UnitOfWorkFactory,
+        addresses: AddressNormalizer,
+        exports: ExportStore,
+        max_contacts: int = 1_000_000,
     ) -> None:
         self._uow = uow
         self._addresses = addresses
         self._exports = exports
+        self._max_contacts = max_contacts
 
     # --- lists --------------------------------------------------------------------------
 
@@ -151,6 +156,15 @@ class ContactListService:
                 keep_system_data=not options.clear_system_data,
                 keep_queue_position=options.do_not_queue,
             )
+            # Counted after the write, inside its transaction: concurrent adds cannot both
+            # slip under the limit; over it, nothing of this call is kept.
+            size = (await uow.contact_lists.sizes([list_id]))[list_id]
+            if size > self._max_contacts:
+                raise InvalidInput(
+                    f"A contact list holds at most {self._max_contacts} contacts; "
+                    f"this call would bring it to {size}",
+                    details=[FieldProblem("body", "limit.exceeded", "contacts per list")],
+                )
             stored = await uow.contacts.get_many(list_id, list(batch))
             await uow.commit()
         return stored

@@ -1,0 +1,48 @@
+"""The per-list contact limit, against the real database (a small limit keeps it quick)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tidings import bootstrap
+from tidings.config import Settings
+from tidings.domain.contact_lists import ContactList
+from tidings.domain.errors import InvalidInput
+from tidings.domain.permissions import ALL_DIVISIONS, Access, Grant, find_role
+from tidings.services.caller import Caller
+from tidings.services.contact_lists import AddOptions, ContactDraft
+
+ADMIN = find_role("admin")
+assert ADMIN
+CALLER = Caller("tests", Access("tests", [Grant(ADMIN.id, ALL_DIVISIONS)]), 10**9)
+
+
+@pytest.fixture
+async def app(tmp_path: Path, database_url: str) -> AsyncIterator[bootstrap.Container]:
+    settings = Settings(data_dir=tmp_path, database_url=database_url, max_contacts_per_list=3)
+    bootstrap.prepare_storage(settings)
+    container = bootstrap.build(settings)
+    yield container
+    await container.close()
+
+
+async def test_a_list_stops_at_its_limit_and_the_refused_call_adds_nothing(
+    app: bootstrap.Container,
+) -> None:
+    created = await app.contact_lists.create(
+        CALLER, ContactList(id="", name="small", division_id="", column_names=["first"])
+    )
+
+    def drafts(*ids: str) -> list[ContactDraft]:
+        return [ContactDraft(data={"first": i}, id=i) for i in ids]
+
+    await app.contact_lists.add_contacts(CALLER, created.id, drafts("a", "b"), AddOptions())
+    with pytest.raises(InvalidInput, match="at most 3"):
+        await app.contact_lists.add_contacts(CALLER, created.id, drafts("c", "d"), AddOptions())
+    # Updating contacts already in the list is not growth, so it is allowed at the limit.
+    await app.contact_lists.add_contacts(CALLER, created.id, drafts("a", "b", "c"), AddOptions())
+    _, size = await app.contact_lists.get(CALLER, created.id, include_size=True)
+    assert size == 3
