@@ -9,7 +9,7 @@ from phonenumbers import timezone as phone_timezones
 from tidings.domain.contact_lists import AddressCheck
 
 # phonenumbers answers this when it knows no zone for a number.
-_UNKNOWN_ZONE = "Etc/Unknown"
+UNKNOWN_ZONE = "Etc/Unknown"
 
 
 class AddressNormalizer:
@@ -26,9 +26,7 @@ class AddressNormalizer:
             return AddressCheck(raw, None, f"not a phone number ({exc._msg})")
         if not phonenumbers.is_valid_number(number):
             return AddressCheck(raw, None, "not a valid phone number for its region")
-        zones = tuple(
-            z for z in phone_timezones.time_zones_for_number(number) if z != _UNKNOWN_ZONE
-        )
+        zones = tuple(z for z in phone_timezones.time_zones_for_number(number) if z != UNKNOWN_ZONE)
         e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
         return AddressCheck(raw, e164, None, zones)
 
