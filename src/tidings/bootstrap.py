@@ -12,19 +12,24 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tidings.adapters.address_columns import AddressColumns
 from tidings.adapters.addresses import AddressNormalizer
 from tidings.adapters.db import migrate
+from tidings.adapters.db.contact_import import SqlStagedContactWriter
 from tidings.adapters.db.database import WriterGate
 from tidings.adapters.db.engine import is_sqlite, make_async_engine, sqlite_path
 from tidings.adapters.db.export_source import SqlExportSource
 from tidings.adapters.db.uow import SqlUnitOfWork
 from tidings.adapters.exporters.csv_files import CsvExportStore
+from tidings.adapters.imports.contact_csv import CsvContactReader
+from tidings.adapters.imports.files import ImportDirectory
 from tidings.adapters.process_lock import ProcessLock
 from tidings.config import Settings
 from tidings.dispatch.loop import Dispatcher
 from tidings.ports import UnitOfWork, UnitOfWorkFactory
 from tidings.services.callable_time_sets import CallableTimeSetService
 from tidings.services.contact_exports import ContactExportService
+from tidings.services.contact_imports import ContactImportService
 from tidings.services.contact_lists import ContactListService
 from tidings.services.divisions import DivisionService
 from tidings.services.dnc import DncService
@@ -69,9 +74,11 @@ class Container:
     callable_time_sets: CallableTimeSetService
     dnc: DncService
     exports: ContactExportService
+    imports: ContactImportService
     background: Background
     download_key: bytes
     export_source: SqlExportSource
+    import_writer: SqlStagedContactWriter
 
     @property
     def uses_sqlite(self) -> bool:
@@ -99,6 +106,7 @@ class Container:
     async def close(self) -> None:
         await self.background.drain()
         self.export_source.close()
+        self.import_writer.close()
         await self.engine.dispose()
 
 
@@ -109,23 +117,26 @@ def build(settings: Settings) -> Container:
     background = Background()
     export_source = SqlExportSource(settings.resolved_database_url)
     export_store = CsvExportStore(settings.data_dir / "exports")
+    import_writer = SqlStagedContactWriter(settings.resolved_database_url, writer_gate)
+    import_files = ImportDirectory(settings.data_dir / "imports")
 
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(engine, writer_gate)
 
+    oauth = OAuthService(
+        uow,
+        default_rate_limit=settings.rate_limit_per_minute,
+        token_cache_seconds=settings.token_cache_seconds,
+        processes=settings.workers,
+    )
     return Container(
         settings=settings,
         engine=engine,
         unit_of_work=uow,
-        oauth=OAuthService(
-            uow,
-            default_rate_limit=settings.rate_limit_per_minute,
-            token_cache_seconds=settings.token_cache_seconds,
-            processes=settings.workers,
-        ),
+        oauth=oauth,
         divisions=DivisionService(uow),
         contact_lists=ContactListService(
-            uow, addresses, export_store, settings.max_contacts_per_list
+            uow, addresses, export_store, import_files, settings.max_contacts_per_list
         ),
         callable_time_sets=CallableTimeSetService(uow),
         dnc=DncService(uow, addresses),
@@ -135,9 +146,19 @@ def build(settings: Settings) -> Container:
             export_store,
             background.spawn,
         ),
+        imports=ContactImportService(
+            uow,
+            CsvContactReader(AddressColumns(addresses)),
+            import_writer,
+            import_files,
+            background.spawn,
+            oauth.caller_for_client,
+            settings.max_contacts_per_list,
+        ),
         background=background,
         download_key=_download_key(settings),
         export_source=export_source,
+        import_writer=import_writer,
     )
 
 

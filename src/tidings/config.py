@@ -36,6 +36,8 @@ class Settings:
     # Bounds how long a revoked token keeps working in *other* processes.
     token_cache_seconds: float = 10.0
     max_body_bytes: int = 10 * 1024 * 1024
+    # Bodies of the CSV upload routes (`/uploads/...`): a million-row file is ~100 MB.
+    max_upload_bytes: int = 2 * 1024 * 1024 * 1024
     # Signs download links (exports). Empty: a key kept in the data directory. Set the same
     # value on every machine when several serve one PostgreSQL database.
     download_key: str = ""

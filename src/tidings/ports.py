@@ -13,6 +13,13 @@ from tidings.domain.contact_lists import AddressCheck, Contact, ContactList
 from tidings.domain.divisions import Division
 from tidings.domain.dnc import DncList
 from tidings.domain.exports import Export, ExportRecord
+from tidings.domain.imports import (
+    ContactImport,
+    CsvHeader,
+    ImportPlan,
+    StagedContacts,
+    StagedParts,
+)
 from tidings.domain.oauth import OAuthClient, TokenRecord
 from tidings.domain.paging import PageRequest
 from tidings.domain.permissions import Scope
@@ -209,6 +216,70 @@ class ExportStore(Protocol):
         ...
 
 
+class ContactImportRepository(Protocol):
+    async def add(self, job: ContactImport, now: datetime) -> None: ...
+
+    async def save(self, job: ContactImport, now: datetime) -> None: ...
+
+    async def get(self, import_id: str) -> ContactImport | None: ...
+
+    async def latest(self, list_ids: Sequence[str]) -> dict[str, ContactImport]: ...
+
+    async def drop_older(self, list_id: str, keep_id: str) -> list[str]: ...
+
+    async def ids_for(self, list_ids: Sequence[str]) -> list[str]: ...
+
+
+class ContactFileReader(Protocol):
+    """Blocking (run in a worker thread): reads and checks a contact CSV."""
+
+    def header(self, path: Path) -> CsvHeader:
+        """Raises FileRejected when the file is not a UTF-8 CSV with a header row."""
+        ...
+
+    def stage(
+        self,
+        path: Path,
+        header: CsvHeader,
+        plan: ImportPlan,
+        contact_list: ContactList,
+        directory: Path,
+        progress: Callable[[int], None],
+        on_part: Callable[[Path], None],
+    ) -> StagedContacts:
+        """Writes the checked contacts in parts under `directory`, handing each on."""
+        ...
+
+
+class StagedContactWriter(Protocol):
+    async def merge(
+        self,
+        list_id: str,
+        parts: StagedParts,
+        *,
+        clear_system_data: bool,
+        max_contacts: int,
+        queued_base: int,
+    ) -> int:
+        """Adds or updates the staged contacts in one transaction as their parts arrive;
+        the list's size after. Nothing is kept if `parts` fails."""
+        ...
+
+
+class ImportFiles(Protocol):
+    def directory(self, import_id: str) -> Path: ...
+
+    def upload(self, import_id: str) -> Path: ...
+
+    def rejects(self, import_id: str) -> Path: ...
+
+    def clean(self, import_id: str) -> None:
+        """Deletes the upload and the staged rows; keeps the rejects file."""
+        ...
+
+    def remove(self, import_ids: Iterable[str]) -> None: ...
+
+
 class AddressNormalizer(Protocol):
     def phone(self, raw: str) -> AddressCheck: ...
 
@@ -250,6 +321,9 @@ class UnitOfWork(Protocol):
 
     @property
     def exports(self) -> ExportRepository: ...
+
+    @property
+    def contact_imports(self) -> ContactImportRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

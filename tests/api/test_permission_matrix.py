@@ -112,6 +112,39 @@ def _list_with_export(server: Server, token: str) -> dict[str, str]:
     raise AssertionError("the export did not complete")
 
 
+def _list_with_import(server: Server, token: str) -> dict[str, str]:
+    params = _new_list(server, token)
+    status, body, _ = server.request(
+        "POST", "/uploads/v2/contactlist", token=token, **upload_form(params["list_id"])
+    )
+    assert status == 200, body
+    path = f"/api/v2/outbound/contactlists/{params['list_id']}/importstatus"
+    for _ in range(100):
+        if server.request("GET", path, token=token)[1].get("status") == "COMPLETE":
+            return params
+        time.sleep(0.05)
+    raise AssertionError("the import did not complete")
+
+
+def upload_form(list_id: str, csv_text: str = "phone,first\n+13175550100,Ann\n") -> dict[str, Any]:
+    """The multipart body of `POST /uploads/v2/contactlist`, as `server.request` takes it."""
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="id"\r\n\r\n{list_id}\r\n',
+        f'--{boundary}\r\nContent-Disposition: form-data; name="fileType"\r\n\r\ncontactlist\r\n',
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="c.csv"\r\n'
+        f"Content-Type: text/csv\r\n\r\n{csv_text}\r\n",
+        f"--{boundary}--\r\n",
+    ]
+    return {
+        "body": "".join(parts).encode(),
+        "headers": {"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    }
+
+
+UPLOAD_FORM = "multipart upload form"
+
+
 @dataclass(frozen=True)
 class Rule:
     permission: str
@@ -221,6 +254,18 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", ONE_LIST + "/export"): Rule(
         "outbound:contactList:view", _list_with_export, in_division=True
     ),
+    ("POST", "/uploads/v2/contactlist"): Rule(
+        "outbound:contactList:upload", _new_list, body=UPLOAD_FORM, in_division=True
+    ),
+    ("POST", LISTS + "/uploads"): Rule(
+        "outbound:contactList:upload",
+        _new_list,
+        body={"contentType": "text/csv", "id": "{list_id}"},
+        in_division=True,
+    ),
+    ("GET", ONE_LIST + "/importstatus"): Rule(
+        "outbound:contactList:view", _list_with_import, in_division=True
+    ),
     ("GET", DNC): Rule("outbound:dncList:view"),
     ("POST", DNC): Rule("outbound:dncList:add", body=DNC_BODY),
     ("GET", ONE_DNC): Rule("outbound:dncList:view", _new_dnc_list, in_division=True),
@@ -261,8 +306,11 @@ MATRIX: dict[tuple[str, str], Rule] = {
 PUBLIC = {
     ("POST", "/oauth/token"),
     ("GET", "/healthz"),
-    # Authorised by its signed link instead of a token (tests in test_exports.py).
+    # Authorised by their signed links instead of a token (tests in test_exports.py and
+    # test_contact_imports.py).
     ("GET", "/downloads/exports/{export_id}"),
+    ("GET", "/downloads/imports/{import_id}"),
+    ("PUT", "/uploads/v2/files/{import_id}"),
 }
 
 
@@ -274,6 +322,10 @@ def _call(server: Server, method: str, template: str, rule: Rule, token: str, ad
     elif isinstance(body, dict) and "name" in body:
         body = {**body, "name": f"{body['name']}-{uuid.uuid4().hex[:6]}"}
     path = (template + rule.query).format(**params)
+    if body == UPLOAD_FORM:
+        return server.request(method, path, token=token, **upload_form(params["list_id"]))
+    if isinstance(body, dict):
+        body = {k: v.format(**params) if isinstance(v, str) else v for k, v in body.items()}
     return server.request(method, path, token=token, json_body=body)
 
 

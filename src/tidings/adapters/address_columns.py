@@ -21,7 +21,7 @@ from phonenumbers import timezone as phone_timezones
 from phonenumbers.phonenumberutil import _GEO_MOBILE_COUNTRIES
 from phonenumbers.tzdata import TIMEZONE_DATA
 
-from tidings.adapters.addresses import UNKNOWN_ZONE, AddressNormalizer
+from tidings.adapters.addresses import NOT_VALID_FOR_REGION, UNKNOWN_ZONE, AddressNormalizer
 from tidings.domain.contact_lists import AddressCheck
 
 # Columns of the frame `phones` and `emails` answer, one row per input value.
@@ -47,7 +47,7 @@ _ATEXT = r"[A-Za-z0-9_+\-]"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
 _EMAIL_SHAPE = rf"^{_ATEXT}+(?:\.{_ATEXT}+)*@(?:{_LABEL}\.)+[A-Za-z]{{2,63}}$"
 # email-validator refuses these special-use names (RFC 6761) and what ends with them.
-_SPECIAL_USE = ("arpa", "invalid", "local", "localhost", "onion", "test")
+_SPECIAL_USE = r"(?:^|\.)(?:arpa|invalid|local|localhost|onion|test)$"
 
 
 def _full(pattern: str) -> str:
@@ -66,15 +66,23 @@ def _matches(nat: pl.Expr, desc: object) -> pl.Expr:
     return expr
 
 
-def _valid_and_geographic(
-    nat: pl.Expr, metadata: PhoneMetadata, cc: int
-) -> tuple[pl.Expr, pl.Expr]:
-    general = _matches(nat, metadata.general_desc)
+def _type_columns(nat: pl.Expr, metadata: PhoneMetadata) -> dict[str, pl.Expr]:
+    """What `_number_type_helper` looks at, one column each (computed once per row)."""
     non_geo = pl.lit(False)
     for name in _NON_GEOGRAPHIC:
         non_geo = non_geo | _matches(nat, getattr(metadata, name))
-    fixed = _matches(nat, metadata.fixed_line)
-    mobile = _matches(nat, metadata.mobile)
+    return {
+        "general": _matches(nat, metadata.general_desc),
+        "non_geo": non_geo,
+        "fixed": _matches(nat, metadata.fixed_line),
+        "mobile": _matches(nat, metadata.mobile),
+    }
+
+
+def _valid_and_geographic(cc: int) -> tuple[pl.Expr, pl.Expr]:
+    """Over the columns of `_type_columns`: a known type, and one tied to a place."""
+    general, non_geo = pl.col("general"), pl.col("non_geo")
+    fixed, mobile = pl.col("fixed"), pl.col("mobile")
     valid = general & (non_geo | fixed | mobile)
     geo_mobile = mobile if cc in _GEO_MOBILE_COUNTRIES else pl.lit(False)
     return valid, valid & ~non_geo & (fixed | geo_mobile)
@@ -145,7 +153,8 @@ class AddressColumns:
         return [code for code in codes.to_list() if code is not None]
 
     def _settle_code(self, frame: pl.DataFrame, code: str) -> pl.DataFrame:
-        """The rows of one calling code that the vectorised path proves valid."""
+        """The rows of one calling code the vectorised path settles: their E.164 number,
+        or null for a number phonenumbers parses but does not find valid."""
         cc = int(code)
         regions = _regions(cc)
         rows = frame.filter(pl.col("shaped") & (pl.col("cc") == code))
@@ -163,12 +172,14 @@ class AddressColumns:
             if default is not None and default.international_prefix:
                 domestic = domestic & ~nat.str.contains(f"^(?:{default.international_prefix})")
             plain = plain | (~pl.col("plus") & domestic)
-        rows = rows.filter(plain)
+        # phonenumbers refuses to parse a national number under 2 or over 17 digits.
+        rows = rows.filter(plain & nat.str.len_chars().is_between(3, 17))
         found: list[pl.DataFrame] = []
         for metadata in regions:
             if rows.is_empty():
                 break
-            valid, geographic = _valid_and_geographic(nat, metadata, cc)
+            rows = rows.with_columns(**_type_columns(nat, metadata))
+            valid, geographic = _valid_and_geographic(cc)
             if len(regions) > 1 and metadata.leading_digits:
                 chosen = nat.str.contains(f"^(?:{metadata.leading_digits})")
             elif len(regions) > 1:
@@ -177,13 +188,16 @@ class AddressColumns:
                 chosen = pl.lit(True)
             rows = rows.with_columns(chosen=chosen, valid=valid, geo=geographic)
             picked = rows.filter(pl.col("chosen"))
-            found.append(
-                picked.filter(pl.col("valid")).select(
-                    "i", (pl.lit("+" + code) + nat).alias(ADDRESS), "geo"
-                )
-            )
+            address = pl.when(pl.col("valid")).then(pl.lit("+" + code) + nat)
+            found.append(picked.select("i", address.alias(ADDRESS), "geo"))
             rows = rows.filter(~pl.col("chosen"))
-        return pl.concat(found) if found else _NONE
+        # No region claims the number: phonenumbers finds it valid nowhere.
+        found.append(
+            rows.select(
+                "i", pl.lit(None, dtype=pl.String).alias(ADDRESS), pl.lit(False).alias("geo")
+            )
+        )
+        return pl.concat(found)
 
     def _with_zones(self, fast: pl.DataFrame) -> pl.DataFrame:
         """phonenumbers finds a number's zones under the longest of its leading digits that
@@ -213,20 +227,22 @@ class AddressColumns:
     def emails(self, values: pl.Series) -> pl.DataFrame:
         text = values.str.strip_chars()
         frame = pl.DataFrame({"raw": values, "text": text}).with_row_index("i")
-        domain = pl.col("text").str.extract(r"@(.*)$", 1).str.to_lowercase()
-        special = pl.lit(False)
-        for name in _SPECIAL_USE:
-            special = special | (domain == name) | domain.str.ends_with("." + name)
-        ok = (
-            pl.col("text").str.contains(_EMAIL_SHAPE)
-            & ~domain.str.contains("--")
-            & (pl.col("text").str.extract(r"^(.*)@", 1).str.len_bytes() <= 64)
-            & (pl.col("text").str.len_bytes() <= 254)
-            & ~special
+        # Columns first: an expression used several times in a filter is computed each time.
+        parts = frame.with_columns(
+            shaped=pl.col("text").str.contains(_EMAIL_SHAPE),
+            local=pl.col("text").str.extract(r"^(.*)@", 1),
+            domain=pl.col("text").str.extract(r"@(.*)$", 1).str.to_lowercase(),
         )
-        fast = frame.filter(ok).select(
+        ok = (
+            pl.col("shaped")
+            & ~pl.col("domain").str.contains("--", literal=True)
+            & ~pl.col("domain").str.contains(_SPECIAL_USE)
+            & (pl.col("local").str.len_bytes() <= 64)
+            & (pl.col("text").str.len_bytes() <= 254)
+        )
+        fast = parts.filter(ok).select(
             "i",
-            (pl.col("text").str.extract(r"^(.*)@", 1) + "@" + domain).alias(ADDRESS),
+            (pl.col("local") + "@" + pl.col("domain")).alias(ADDRESS),
             pl.lit(False).alias("geo"),
         )
         return self._with_fallback(frame, fast, self._one.email, zones=False)
@@ -243,12 +259,24 @@ class AddressColumns:
         """Every row: the vectorised answer where there is one, else the one-by-one check."""
         if fast is None:
             fast = _NONE
+        invalid = fast.filter(pl.col(ADDRESS).is_null())
+        fast = fast.filter(pl.col(ADDRESS).is_not_null())
         if zones:
             settled = self._with_zones(fast)
         else:
             settled = fast.select("i", ADDRESS, pl.lit([], dtype=pl.List(pl.String)).alias(ZONES))
-        rest = frame.join(fast.select("i"), on="i", how="anti")
-        checks = [one(raw or "") for raw in rest["raw"].to_list()]
+        settled = settled.with_columns(pl.lit(None, dtype=pl.String).alias(REASON))
+        refused = invalid.select(
+            "i",
+            ADDRESS,
+            pl.lit(NOT_VALID_FOR_REGION).alias(REASON),
+            pl.lit([], dtype=pl.List(pl.String)).alias(ZONES),
+        )
+        rest = frame.join(pl.concat([fast.select("i"), invalid.select("i")]), on="i", how="anti")
+        # Unusable values repeat ("N/A", "0", empty): each distinct one is checked once.
+        raws = rest["raw"].fill_null("").to_list()
+        seen = {raw: one(raw) for raw in set(raws)}
+        checks = [seen[raw] for raw in raws]
         slow = pl.DataFrame(
             {
                 "i": rest["i"],
@@ -258,9 +286,8 @@ class AddressColumns:
             },
             schema=_SCHEMA,
         )
-        settled = settled.with_columns(pl.lit(None, dtype=pl.String).alias(REASON))
         return (
-            pl.concat([settled.select(_SCHEMA.keys()), slow], how="vertical")
+            pl.concat([settled.select(_SCHEMA.keys()), refused, slow], how="vertical")
             .sort("i")
             .select(ADDRESS, REASON, ZONES)
         )

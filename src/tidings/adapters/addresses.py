@@ -10,6 +10,7 @@ from tidings.domain.contact_lists import AddressCheck
 
 # phonenumbers answers this when it knows no zone for a number.
 UNKNOWN_ZONE = "Etc/Unknown"
+NOT_VALID_FOR_REGION = "not a valid phone number for its region"
 
 
 class AddressNormalizer:
@@ -25,7 +26,7 @@ class AddressNormalizer:
         except phonenumbers.NumberParseException as exc:
             return AddressCheck(raw, None, f"not a phone number ({exc._msg})")
         if not phonenumbers.is_valid_number(number):
-            return AddressCheck(raw, None, "not a valid phone number for its region")
+            return AddressCheck(raw, None, NOT_VALID_FOR_REGION)
         zones = tuple(z for z in phone_timezones.time_zones_for_number(number) if z != UNKNOWN_ZONE)
         e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
         return AddressCheck(raw, e164, None, zones)

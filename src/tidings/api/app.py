@@ -21,6 +21,7 @@ from tidings.api.routes import (
     dnc,
     exports,
     health,
+    imports,
     oauth_clients,
     token,
 )
@@ -84,11 +85,15 @@ def create_app(container: Container, *, run_dispatcher: bool | None = None) -> F
         callable_time_sets,
         dnc,
         exports,
+        imports,
         health,
     ):
         app.include_router(module.router)
     app.add_middleware(
-        RequestContext, metrics=app.state.metrics, max_body_bytes=container.settings.max_body_bytes
+        RequestContext,
+        metrics=app.state.metrics,
+        max_body_bytes=container.settings.max_body_bytes,
+        max_upload_bytes=container.settings.max_upload_bytes,
     )
     _bearer_security(app)
     return app

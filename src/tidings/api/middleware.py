@@ -42,10 +42,13 @@ class Metrics:
 
 
 class RequestContext:
-    def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, metrics: Metrics, max_body_bytes: int, max_upload_bytes: int
+    ) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body = max_body_bytes
+        self.max_upload = max_upload_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -66,15 +69,16 @@ class RequestContext:
                 message["headers"] = [*message.get("headers", []), cid_header]
             await send(message)
 
+        limit = self.max_upload if scope.get("path", "").startswith(UPLOADS) else self.max_body
         try:
-            if self._declared_length(scope) > self.max_body:
-                await self._error(send_with_id, 413, self._too_large)
+            if self._declared_length(scope) > limit:
+                await self._error(send_with_id, 413, _too_large(limit))
             elif _has_nul(scope):
                 await self._error(
                     send_with_id, 400, "The path or query contains a NUL character (%00)"
                 )
             else:
-                await self.app(scope, self._limited(receive), send_with_id)
+                await self.app(scope, _limited(receive, limit), send_with_id)
         except Exception:
             log.exception("unhandled error", extra={"path": scope.get("path")})
             if not response_started:
@@ -91,10 +95,6 @@ class RequestContext:
             self.metrics.latency.labels(method, template).observe(time.perf_counter() - started)
             correlation_id.reset(token)
 
-    @property
-    def _too_large(self) -> str:
-        return f"The body is over the limit of {self.max_body} bytes"
-
     @staticmethod
     def _declared_length(scope: Scope) -> int:
         for name, value in scope.get("headers", ()):
@@ -104,21 +104,6 @@ class RequestContext:
                 except ValueError:
                     return 0
         return 0
-
-    def _limited(self, receive: Receive) -> Receive:
-        seen = 0
-
-        async def receive_limited() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_body:
-                    # An HTTPException passes through FastAPI's body parsing to the handlers.
-                    raise HTTPException(413, self._too_large)
-            return message
-
-        return receive_limited
 
     @staticmethod
     async def _error(send: Send, status: int, message: str) -> None:
@@ -136,6 +121,10 @@ class RequestContext:
         await send({"type": "http.response.body", "body": body})
 
 
+# CSV uploads: their bodies are files, with their own limit.
+UPLOADS = "/uploads/"
+
+
 def _has_nul(scope: Scope) -> bool:
     """PostgreSQL cannot store U+0000; a path or query carrying it is refused up front."""
     query: bytes = scope.get("query_string", b"")
@@ -147,3 +136,23 @@ def _incoming_id(scope: Scope) -> str | None:
         if name == CORRELATION_HEADER and _SAFE_ID.match(value):
             return str(value.decode())
     return None
+
+
+def _too_large(limit: int) -> str:
+    return f"The body is over the limit of {limit} bytes"
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    seen = 0
+
+    async def receive_limited() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                # An HTTPException passes through FastAPI's body parsing to the handlers.
+                raise HTTPException(413, _too_large(limit))
+        return message
+
+    return receive_limited

@@ -20,7 +20,13 @@ from tidings.domain.errors import (
 )
 from tidings.domain.ids import new_id, utcnow
 from tidings.domain.paging import PageRequest
-from tidings.ports import AddressNormalizer, ExportStore, UnitOfWork, UnitOfWorkFactory
+from tidings.ports import (
+    AddressNormalizer,
+    ExportStore,
+    ImportFiles,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from tidings.services import divisioned
 from tidings.services.caller import Caller
 from tidings.services.divisioned import visible
@@ -54,11 +60,13 @@ class ContactListService:
         uow: UnitOfWorkFactory,
         addresses: AddressNormalizer,
         exports: ExportStore,
+        imports: ImportFiles,
         max_contacts: int = 1_000_000,
     ) -> None:
         self._uow = uow
         self._addresses = addresses
         self._exports = exports
+        self._imports = imports
         self._max_contacts = max_contacts
 
     # --- lists --------------------------------------------------------------------------
@@ -116,15 +124,18 @@ class ContactListService:
         return updated
 
     async def delete(self, caller: Caller, list_ids: Sequence[str]) -> None:
-        """Deletes one or several lists with their contacts and export files; all or nothing."""
+        """Deletes one or several lists with their contacts, export and import files; all
+        or nothing."""
         async with self._uow() as uow:
             for list_id in list_ids:
                 await _visible(uow, caller, "outbound:contactList:delete", list_id)
             export_ids = await uow.exports.ids_for(list_ids)
+            import_ids = await uow.contact_imports.ids_for(list_ids)
             for list_id in list_ids:
                 await uow.contact_lists.delete(list_id)
             await uow.commit()
         await asyncio.to_thread(self._exports.remove, export_ids)
+        await asyncio.to_thread(self._imports.remove, import_ids)
 
     # --- contacts -----------------------------------------------------------------------
 

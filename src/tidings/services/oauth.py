@@ -148,6 +148,18 @@ class OAuthService:
         self._cache[key] = _Cached(caller, now + min(self._cache_seconds, remaining))
         return caller
 
+    async def caller_for_client(self, client_id: str) -> Caller:
+        """The caller a client is now, for work it asked for earlier (an upload URL)."""
+        async with self._uow() as uow:
+            client = await uow.oauth_clients.get(client_id)
+        if client is None or client.state != "active":
+            raise NotAllowed("The client that asked for this upload URL is gone or inactive")
+        return Caller(
+            client.id,
+            Access(client.id, client.grants),
+            client.rate_limit_per_minute or self._default_rate_limit,
+        )
+
     def _evict(self, now: float) -> None:
         for key in [k for k, v in self._cache.items() if v.valid_until <= now]:
             del self._cache[key]

@@ -120,6 +120,7 @@ class SqlContactListRepository:
         )
 
     async def delete(self, list_id: str) -> bool:
+        await self._db.execute(delete(contacts).where(contacts.c.contact_list_id == list_id))
         result = await self._db.execute(delete(contact_lists).where(contact_lists.c.id == list_id))
         return bool(result.rowcount)
 

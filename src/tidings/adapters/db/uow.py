@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncTransaction
 
 from tidings.adapters.db.callable_time_set_repository import SqlCallableTimeSetRepository
+from tidings.adapters.db.contact_import_repository import SqlContactImportRepository
 from tidings.adapters.db.contact_list_repository import SqlContactListRepository
 from tidings.adapters.db.contact_repository import SqlContactRepository
 from tidings.adapters.db.database import Database, WriterGate
@@ -27,6 +28,7 @@ class SqlUnitOfWork:
     callable_time_sets: SqlCallableTimeSetRepository
     dnc: SqlDncRepository
     exports: SqlExportRepository
+    contact_imports: SqlContactImportRepository
 
     def __init__(self, engine: AsyncEngine, writer_gate: WriterGate | None = None) -> None:
         self._engine = engine
@@ -47,6 +49,7 @@ class SqlUnitOfWork:
         self.callable_time_sets = SqlCallableTimeSetRepository(db)
         self.dnc = SqlDncRepository(db)
         self.exports = SqlExportRepository(db)
+        self.contact_imports = SqlContactImportRepository(db)
         return self
 
     async def __aexit__(

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from tidings.api.deps import CallerDep, ContainerDep, PageDep, split_list
 from tidings.api.paging import envelope
 from tidings.api.responses import ok
+from tidings.api.routes.imports import status_of
 from tidings.api.schemas.common import PlainText
 from tidings.api.schemas.contact_lists import (
     ContactIn,
@@ -18,7 +19,9 @@ from tidings.api.schemas.contact_lists import (
     ContactListOut,
     ContactOut,
 )
-from tidings.domain.contact_lists import MAX_CONTACTS_PER_CALL
+from tidings.api.schemas.imports import ImportStatusOut
+from tidings.bootstrap import Container
+from tidings.domain.contact_lists import MAX_CONTACTS_PER_CALL, ContactList
 from tidings.services.contact_lists import AddOptions
 
 router = APIRouter(prefix="/api/v2/outbound/contactlists", tags=["Outbound"])
@@ -38,6 +41,7 @@ async def list_contact_lists(
     filter_type: Annotated[NameFilter, Query(alias="filterType")] = "Prefix",
     division_ids: Annotated[list[str] | None, Query(alias="divisionId", max_length=1000)] = None,
     include_size: Annotated[bool, Query(alias="includeSize")] = False,
+    include_import_status: Annotated[bool, Query(alias="includeImportStatus")] = False,
 ) -> Response:
     found, total, sizes = await app.contact_lists.find(
         caller,
@@ -48,8 +52,19 @@ async def list_contact_lists(
         division_ids=split_list(division_ids),
         include_size=include_size,
     )
-    entities = [ContactListOut.of(c, sizes.get(c.id)) for c in found]
+    statuses = await _import_statuses(request, app, found, include_import_status)
+    entities = [ContactListOut.of(c, sizes.get(c.id), statuses.get(c.id)) for c in found]
     return ok(envelope(request, page, entities, total))
+
+
+async def _import_statuses(
+    request: Request, app: Container, lists: list[ContactList], wanted: bool
+) -> dict[str, ImportStatusOut]:
+    """Genesys shows `importStatus` only while an import runs (or after one failed)."""
+    if not wanted or not lists:
+        return {}
+    found = await app.imports.statuses([c.id for c in lists])
+    return {list_id: status_of(request, app, job) for list_id, job in found.items()}
 
 
 @router.post("", response_model=ContactListOut)
@@ -72,12 +87,15 @@ async def delete_contact_lists(
 @router.get("/{list_id}", response_model=ContactListOut)
 async def get_contact_list(
     list_id: str,
+    request: Request,
     app: ContainerDep,
     caller: CallerDep,
     include_size: Annotated[bool, Query(alias="includeSize")] = False,
+    include_import_status: Annotated[bool, Query(alias="includeImportStatus")] = False,
 ) -> Response:
     found, size = await app.contact_lists.get(caller, list_id, include_size=include_size)
-    return ok(ContactListOut.of(found, size))
+    statuses = await _import_statuses(request, app, [found], include_import_status)
+    return ok(ContactListOut.of(found, size, statuses.get(list_id)))
 
 
 @router.put("/{list_id}", response_model=ContactListOut)

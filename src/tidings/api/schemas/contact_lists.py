@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from tidings.api.schemas.common import ApiModel, DomainEntityRef, Listing, UtcDatetime
+from tidings.api.schemas.imports import ImportStatusOut
 from tidings.domain.contact_lists import (
     MAX_CELL_LENGTH,
     AddressColumn,
@@ -101,10 +102,16 @@ class ContactListOut(ApiModel):
     preview_mode_column_name: str | None = None
     preview_mode_accepted_values: list[str]
     size: int | None = None
+    import_status: ImportStatusOut | None = None
     self_uri: str
 
     @classmethod
-    def of(cls, found: ContactList, size: int | None = None) -> ContactListOut:
+    def of(
+        cls,
+        found: ContactList,
+        size: int | None = None,
+        import_status: ImportStatusOut | None = None,
+    ) -> ContactListOut:
         return cls(
             id=found.id,
             name=found.name,
@@ -145,6 +152,7 @@ class ContactListOut(ApiModel):
             preview_mode_column_name=found.preview_mode_column_name,
             preview_mode_accepted_values=found.preview_mode_accepted_values,
             size=size,
+            import_status=import_status,
             self_uri=f"{LISTS}/{found.id}",
         )
 
