@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.support.server import Server
+from tests.support.uploads import upload_form
 from tidings.domain.permissions import BUILTIN_ROLES, covers
 
 Prepare = Callable[[Server, str], dict[str, str]]
@@ -124,22 +125,6 @@ def _list_with_import(server: Server, token: str) -> dict[str, str]:
             return params
         time.sleep(0.05)
     raise AssertionError("the import did not complete")
-
-
-def upload_form(list_id: str, csv_text: str = "phone,first\n+13175550100,Ann\n") -> dict[str, Any]:
-    """The multipart body of `POST /uploads/v2/contactlist`, as `server.request` takes it."""
-    boundary = uuid.uuid4().hex
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="id"\r\n\r\n{list_id}\r\n',
-        f'--{boundary}\r\nContent-Disposition: form-data; name="fileType"\r\n\r\ncontactlist\r\n',
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="c.csv"\r\n'
-        f"Content-Type: text/csv\r\n\r\n{csv_text}\r\n",
-        f"--{boundary}--\r\n",
-    ]
-    return {
-        "body": "".join(parts).encode(),
-        "headers": {"Content-Type": f"multipart/form-data; boundary={boundary}"},
-    }
 
 
 UPLOAD_FORM = "multipart upload form"

@@ -129,3 +129,45 @@ def test_a_second_dispatcher_on_one_sqlite_file_is_refused(tmp_path: Path) -> No
     with running_server(url, data_dir=tmp_path) as server:
         out = run_cli(server.env, "worker", check=False)
     assert out.returncode == 1 and "SQLite takes one dispatcher" in out.stderr
+
+
+def test_contacts_import_reads_a_csv_into_a_list_beside_a_running_server(
+    tmp_path: Path, database_url: str
+) -> None:
+    with running_server(database_url, data_dir=tmp_path) as server:
+        token = server.token(server.create_client("importer", "admin"))
+        created = server.request(
+            "POST",
+            "/api/v2/outbound/contactlists",
+            token=token,
+            json_body={
+                "name": "From the CLI",
+                "columnNames": ["id", "phone", "name"],
+                "phoneColumns": [{"columnName": "phone", "type": "cell"}],
+            },
+        )[1]
+        source = tmp_path / "contacts.csv"
+        source.write_text(
+            "id,phone,name\n"
+            + "".join(f"c{n},(317) 555-{n:04d},Person {n}\n" for n in range(2000))
+            + "bad,+13175550000,"
+            + "x" * 600
+            + "\n"
+        )
+        done = server.cli(
+            "contacts", "import", created["id"], str(source), "--contact-id-name", "id"
+        )
+        assert "imported 2000 contacts from 2001 rows (1 refused" in done.stdout
+        rejects = Path(done.stdout.split("refused rows: ", 1)[1].strip())
+        assert "over 512 characters" in rejects.read_text()
+        size = server.request(
+            "GET", f"/api/v2/outbound/contactlists/{created['id']}?includeSize=true", token=token
+        )[1]["size"]
+        assert size == 2000
+        assert source.exists()  # the user's file stays where it was
+
+        broken = tmp_path / "broken.csv"
+        broken.write_text("name\nAnn\n")
+        refused = server.cli("contacts", "import", created["id"], str(broken), check=False)
+        assert refused.returncode == 1
+        assert "'phone'" in refused.stderr

@@ -92,6 +92,7 @@ class StagedParts:
 
     def __init__(self) -> None:
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._end: object | None = None
         self.received: list[Path] = []
 
     def put(self, part: Path) -> None:
@@ -104,13 +105,16 @@ class StagedParts:
         self._queue.put(self._FAILED)
 
     def __iter__(self) -> Iterator[Path]:
-        """The parts as they come; raises StagingFailed if the reading failed."""
+        """The parts not yet taken, as they come; raises StagingFailed if the reading
+        failed. Once the end was seen, iterating again yields nothing more."""
         while True:
-            item = self._queue.get()
-            if item is self._DONE:
-                return
+            item = self._end or self._queue.get()
             if item is self._FAILED:
+                self._end = item
                 raise StagingFailed("the file could not be read to the end")
+            if item is self._DONE:
+                self._end = item
+                return
             assert isinstance(item, Path)
             self.received.append(item)
             yield item

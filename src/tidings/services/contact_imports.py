@@ -170,6 +170,11 @@ class ContactImportService:
         seen = {list_id: _as_seen(job) for list_id, job in found.items()}
         return {list_id: job for list_id, job in seen.items() if job.state != COMPLETE}
 
+    def rejects_path(self, job: ContactImport) -> Path | None:
+        """Where the rejects file of an ended import is, if it has one."""
+        path = self._files.rejects(job.id)
+        return path if job.rejected and job.state == COMPLETE and path.exists() else None
+
     async def rejects_file(self, import_id: str) -> Path:
         """The rejects file of an ended import (the caller holds a signed link)."""
         async with self._uow() as uow:

@@ -233,6 +233,11 @@ def _blocks(path: Path, skip_lines: int, size: int) -> Iterator[bytes]:
             chunk = file.read(size)
             data = pending + chunk
             if not chunk:
+                if data.count(b'"') % 2:
+                    raise FileRejected(
+                        'A quote (") opens a field that is never closed. Fields holding '
+                        'quotes must be quoted, their quotes doubled: "5"" screen"'
+                    )
                 if data.strip():
                     yield data
                 return

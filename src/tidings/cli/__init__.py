@@ -8,7 +8,6 @@ import os
 import shutil
 import signal
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -17,32 +16,20 @@ import uvicorn
 from tidings import bootstrap
 from tidings.api.asgi import CONFIG_ENV
 from tidings.api.routes.health import MULTIPROCESS_ENV
-from tidings.config import ConfigError, Settings, load_settings
+from tidings.cli import contacts
+from tidings.cli.common import ConfigOption
+from tidings.cli.common import settings as _settings
+from tidings.config import Settings
 from tidings.domain.errors import DomainError
 from tidings.domain.oauth import SUPPORTED_GRANT_TYPE, ClientDraft, OAuthClient
 from tidings.domain.permissions import ALL_DIVISIONS, Grant, find_role
-from tidings.logs import configure_logging
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 oauth_app = typer.Typer(no_args_is_help=True, help="OAuth clients.")
 app.add_typer(db_app, name="db")
 app.add_typer(oauth_app, name="oauth-client")
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", help="A TOML file of settings (the environment wins over it)."),
-]
-
-
-def _settings(config: Path | None, **overrides: object) -> Settings:
-    try:
-        settings = load_settings(config).with_overrides(**overrides)
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    configure_logging(settings.log_level, settings.log_format)
-    return settings
+app.add_typer(contacts.app, name="contacts")
 
 
 @app.command()
