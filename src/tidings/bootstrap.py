@@ -29,6 +29,7 @@ from tidings.dispatch.loop import Dispatcher
 from tidings.ports import UnitOfWork, UnitOfWorkFactory
 from tidings.services.callable_time_sets import CallableTimeSetService
 from tidings.services.contact_exports import ContactExportService
+from tidings.services.contact_filters import ContactFilterService
 from tidings.services.contact_imports import ContactImportService
 from tidings.services.contact_lists import ContactListService
 from tidings.services.divisions import DivisionService
@@ -71,6 +72,7 @@ class Container:
     oauth: OAuthService
     divisions: DivisionService
     contact_lists: ContactListService
+    contact_filters: ContactFilterService
     callable_time_sets: CallableTimeSetService
     dnc: DncService
     exports: ContactExportService
@@ -138,6 +140,7 @@ def build(settings: Settings) -> Container:
         contact_lists=ContactListService(
             uow, addresses, export_store, import_files, settings.max_contacts_per_list
         ),
+        contact_filters=ContactFilterService(uow),
         callable_time_sets=CallableTimeSetService(uow),
         dnc=DncService(uow, addresses),
         exports=ContactExportService(

@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Protocol
 
 from tidings.domain.callable_times import CallableTimeSet
+from tidings.domain.contact_filters import ContactListFilter, Criteria
 from tidings.domain.contact_lists import AddressCheck, Contact, ContactList
 from tidings.domain.divisions import Division
 from tidings.domain.dnc import DncList
@@ -113,11 +114,45 @@ class ContactRepository(Protocol):
         their system data and their queue position are kept if asked."""
         ...
 
+    async def search(
+        self,
+        list_id: str,
+        criteria: Criteria,
+        sort_keys: Sequence[tuple[str, bool, bool]],
+        page: PageRequest,
+        now: datetime,
+    ) -> tuple[list[Contact], int]:
+        """`sort_keys`: (column, descending, numeric), then insertion order."""
+        ...
+
     async def replace(self, contact: Contact) -> bool: ...
 
     async def delete(self, list_id: str, contact_ids: Sequence[str]) -> int: ...
 
     async def clear(self, list_id: str) -> int: ...
+
+
+class ContactFilterRepository(Protocol):
+    async def get(self, filter_id: str) -> ContactListFilter | None: ...
+
+    async def find_by_name(self, name: str) -> ContactListFilter | None: ...
+
+    async def list(
+        self,
+        scope: Scope,
+        page: PageRequest,
+        *,
+        name: str | None = None,
+        name_match: str = "Prefix",
+        contact_list_id: str | None = None,
+        ids: Sequence[str] = (),
+    ) -> tuple[list[ContactListFilter], int]: ...
+
+    async def add(self, found: ContactListFilter) -> None: ...
+
+    async def update(self, found: ContactListFilter, expected_version: int) -> bool: ...
+
+    async def delete(self, filter_id: str) -> bool: ...
 
 
 class CallableTimeSetRepository(Protocol):
@@ -324,6 +359,9 @@ class UnitOfWork(Protocol):
 
     @property
     def contact_imports(self) -> ContactImportRepository: ...
+
+    @property
+    def contact_filters(self) -> ContactFilterRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

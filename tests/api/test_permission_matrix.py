@@ -127,6 +127,21 @@ def _list_with_import(server: Server, token: str) -> dict[str, str]:
     raise AssertionError("the import did not complete")
 
 
+def _list_with_filter(server: Server, token: str) -> dict[str, str]:
+    params = _new_list(server, token)
+    body = server.request(
+        "POST",
+        FILTERS,
+        token=token,
+        json_body={
+            "name": f"matrix-{uuid.uuid4().hex[:6]}",
+            "contactList": {"id": params["list_id"]},
+            "clauses": [{"predicates": [{"column": "first", "operator": "EQUALS", "value": "A"}]}],
+        },
+    )[1]
+    return {**params, "filter_id": body["id"]}
+
+
 UPLOAD_FORM = "multipart upload form"
 
 
@@ -157,6 +172,14 @@ DNC = "/api/v2/outbound/dnclists"
 ONE_DNC = DNC + "/{list_id}"
 DNC_BODY = {"name": "matrix", "dncSourceType": "rds", "contactMethod": "Phone", "version": 1}
 ONE_LIST = LISTS + "/{list_id}"
+FILTERS = "/api/v2/outbound/contactlistfilters"
+ONE_FILTER = FILTERS + "/{filter_id}"
+FILTER_BODY = {
+    "name": "matrix",
+    "contactList": {"id": "{list_id}"},
+    "clauses": [{"predicates": [{"column": "first", "operator": "EQUALS", "value": "A"}]}],
+    "version": 1,
+}
 ONE_CONTACT = ONE_LIST + "/contacts/{contact_id}"
 DIVISION_BODY_FN = "fresh-name"
 
@@ -251,6 +274,28 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", ONE_LIST + "/importstatus"): Rule(
         "outbound:contactList:view", _list_with_import, in_division=True
     ),
+    ("GET", FILTERS): Rule("outbound:contactListFilter:view"),
+    ("POST", FILTERS): Rule(
+        "outbound:contactListFilter:add", _new_list, body=FILTER_BODY, in_division=True
+    ),
+    ("POST", FILTERS + "/bulk/retrieve"): Rule(
+        "outbound:contactListFilter:view", _list_with_filter, body={"ids": ["{filter_id}"]}
+    ),
+    ("POST", FILTERS + "/preview"): Rule(
+        "outbound:contact:view", _new_list, body=FILTER_BODY, in_division=True
+    ),
+    ("GET", ONE_FILTER): Rule(
+        "outbound:contactListFilter:view", _list_with_filter, in_division=True
+    ),
+    ("PUT", ONE_FILTER): Rule(
+        "outbound:contactListFilter:edit", _list_with_filter, body=FILTER_BODY, in_division=True
+    ),
+    ("DELETE", ONE_FILTER): Rule(
+        "outbound:contactListFilter:delete", _list_with_filter, in_division=True, ok=(204,)
+    ),
+    ("POST", ONE_LIST + "/contacts/search"): Rule(
+        "outbound:contact:view", _list_with_contact, body={"pageSize": 10}, in_division=True
+    ),
     ("GET", DNC): Rule("outbound:dncList:view"),
     ("POST", DNC): Rule("outbound:dncList:add", body=DNC_BODY),
     ("GET", ONE_DNC): Rule("outbound:dncList:view", _new_dnc_list, in_division=True),
@@ -310,8 +355,19 @@ def _call(server: Server, method: str, template: str, rule: Rule, token: str, ad
     if body == UPLOAD_FORM:
         return server.request(method, path, token=token, **upload_form(params["list_id"]))
     if isinstance(body, dict):
-        body = {k: v.format(**params) if isinstance(v, str) else v for k, v in body.items()}
+        body = _formatted(body, params)
     return server.request(method, path, token=token, json_body=body)
+
+
+def _formatted(value: Any, params: dict[str, str]) -> Any:
+    """A body with `{list_id}`-like placeholders filled in, at any depth."""
+    if isinstance(value, str):
+        return value.format(**params) if "{" in value else value
+    if isinstance(value, dict):
+        return {k: _formatted(v, params) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_formatted(v, params) for v in value]
+    return value
 
 
 def _role_without(permission: str) -> str:

@@ -17,6 +17,7 @@ from tidings.api.responses import JsonResponse
 from tidings.api.routes import (
     authorization,
     callable_time_sets,
+    contact_filters,
     contact_lists,
     dnc,
     exports,
@@ -82,6 +83,7 @@ def create_app(container: Container, *, run_dispatcher: bool | None = None) -> F
         oauth_clients,
         authorization,
         contact_lists,
+        contact_filters,
         callable_time_sets,
         dnc,
         exports,

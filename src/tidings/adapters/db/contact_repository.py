@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from tidings.adapters.db.contact_filter_sql import FilterCompiler, sorts
 from tidings.adapters.db.database import Database
 from tidings.adapters.db.tables import contact_lists, contacts
+from tidings.domain.contact_filters import Criteria
 from tidings.domain.contact_lists import AddressCheck, Contact
 from tidings.domain.errors import NotFound
+from tidings.domain.paging import PageRequest
 
 
 def _addresses(contact: Contact) -> dict[str, Any]:
@@ -105,6 +109,29 @@ class SqlContactRepository:
             query = query.with_for_update(key_share=True)
         if (await self._db.execute(query)).first() is None:
             raise NotFound("Contact list", list_id)
+
+    async def search(
+        self,
+        list_id: str,
+        criteria: Criteria,
+        sort_keys: Sequence[tuple[str, bool, bool]],
+        page: PageRequest,
+        now: datetime,
+    ) -> tuple[list[Contact], int]:
+        """A page of the list's contacts that the criteria take, and how many they take."""
+        compiler = FilterCompiler(self._db.connection.dialect.name, now)
+        where = (contacts.c.contact_list_id == list_id, compiler.condition(criteria))
+        total = (
+            await self._db.execute(select(func.count()).select_from(contacts).where(*where))
+        ).scalar()
+        rows = await self._db.execute(
+            select(contacts)
+            .where(*where)
+            .order_by(*sorts(compiler, sort_keys))
+            .limit(page.page_size)
+            .offset(page.offset)
+        )
+        return [_entity(row) for row in rows], int(total or 0)
 
     async def replace(self, contact: Contact) -> bool:
         values = _values(contact)

@@ -272,3 +272,23 @@ contact_imports = Table(
     Column("date_completed", UtcDateTime),
     Index("ix_contact_imports_contact_list_id_date_created", "contact_list_id", "date_created"),
 )
+
+contact_list_filters = Table(
+    "contact_list_filters",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(256), nullable=False),
+    Column("name_key", Text, nullable=False, unique=True),
+    Column(
+        "contact_list_id",
+        ID,
+        ForeignKey("contact_lists.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    # {filterType, clauses: [{filterType, predicates: [...]}]} in Genesys' field names.
+    Column("criteria", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_modified", UtcDateTime, nullable=False),
+)

@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncTransaction
 
 from tidings.adapters.db.callable_time_set_repository import SqlCallableTimeSetRepository
+from tidings.adapters.db.contact_filter_repository import SqlContactFilterRepository
 from tidings.adapters.db.contact_import_repository import SqlContactImportRepository
 from tidings.adapters.db.contact_list_repository import SqlContactListRepository
 from tidings.adapters.db.contact_repository import SqlContactRepository
@@ -29,6 +30,7 @@ class SqlUnitOfWork:
     dnc: SqlDncRepository
     exports: SqlExportRepository
     contact_imports: SqlContactImportRepository
+    contact_filters: SqlContactFilterRepository
 
     def __init__(self, engine: AsyncEngine, writer_gate: WriterGate | None = None) -> None:
         self._engine = engine
@@ -50,6 +52,7 @@ class SqlUnitOfWork:
         self.dnc = SqlDncRepository(db)
         self.exports = SqlExportRepository(db)
         self.contact_imports = SqlContactImportRepository(db)
+        self.contact_filters = SqlContactFilterRepository(db)
         return self
 
     async def __aexit__(
