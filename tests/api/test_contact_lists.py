@@ -330,3 +330,20 @@ def test_bulk_ids_with_a_nul_are_a_400(server: Server, admin_token: str, contact
         "POST", f"{LISTS}/{contact_list.id}/contacts/bulk", token=admin_token, json_body=["a\u0000"]
     )
     assert status == 400
+
+
+def test_division_views_outline_the_lists_a_caller_may_search(admin_sdk: Any, unique: Any) -> None:
+    api = gc.OutboundApi(admin_sdk)
+    body = gc.ContactList()
+    body.name = unique("Outlined")
+    body.column_names = ["phone", "secret"]
+    phone = gc.ContactPhoneNumberColumn()
+    phone.column_name, phone.type = "phone", "cell"
+    body.phone_columns = [phone]
+    created = api.post_outbound_contactlists(body)
+    views = api.get_outbound_contactlists_divisionviews(id=[created.id], include_size=True)
+    assert [(v.id, v.name, v.size) for v in views.entities] == [(created.id, body.name, 0)]
+    view = api.get_outbound_contactlists_divisionview(created.id)
+    assert view.division.id == created.division.id
+    assert view.column_names == ["phone", "secret"]
+    assert view.self_uri.endswith(f"/divisionviews/{created.id}")

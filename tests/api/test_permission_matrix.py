@@ -218,6 +218,10 @@ MATRIX: dict[tuple[str, str], Rule] = {
         "outbound:contactList:delete", _new_list, in_division=True, ok=(204,), query="?id={list_id}"
     ),
     ("GET", ONE_LIST): Rule("outbound:contactList:view", _new_list, in_division=True),
+    ("GET", LISTS + "/divisionviews"): Rule("outbound:contactList:search"),
+    ("GET", LISTS + "/divisionviews/{list_id}"): Rule(
+        "outbound:contactList:search", _new_list, in_division=True
+    ),
     ("PUT", ONE_LIST): Rule(
         "outbound:contactList:edit", _new_list, body=LIST_BODY, in_division=True
     ),

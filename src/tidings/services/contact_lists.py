@@ -81,8 +81,10 @@ class ContactListService:
         ids: Sequence[str] = (),
         division_ids: Sequence[str] = (),
         include_size: bool = False,
+        permission: str = "outbound:contactList:view",
     ) -> tuple[list[ContactList], int, dict[str, int]]:
-        scope = caller.access.require("outbound:contactList:view")
+        """`permission`: `...:search` for division views (lists seen by their outline)."""
+        scope = caller.access.require(permission)
         async with self._uow() as uow:
             found, total = await uow.contact_lists.list(
                 scope, page, name=name, name_match=name_match, ids=ids, division_ids=division_ids
@@ -91,10 +93,15 @@ class ContactListService:
         return found, total, sizes
 
     async def get(
-        self, caller: Caller, list_id: str, *, include_size: bool = False
+        self,
+        caller: Caller,
+        list_id: str,
+        *,
+        include_size: bool = False,
+        permission: str = "outbound:contactList:view",
     ) -> tuple[ContactList, int | None]:
         async with self._uow() as uow:
-            found = await _visible(uow, caller, "outbound:contactList:view", list_id)
+            found = await _visible(uow, caller, permission, list_id)
             size = (await uow.contact_lists.sizes([list_id]))[list_id] if include_size else None
         return found, size
 

@@ -14,6 +14,8 @@ from tidings.api.routes.imports import status_of
 from tidings.api.schemas.common import PlainText
 from tidings.api.schemas.contact_lists import (
     ContactIn,
+    ContactListDivisionView,
+    ContactListDivisionViewListing,
     ContactListIn,
     ContactListListing,
     ContactListOut,
@@ -82,6 +84,53 @@ async def delete_contact_lists(
 ) -> Response:
     await app.contact_lists.delete(caller, split_list(ids))
     return Response(status_code=204)
+
+
+SEARCH = "outbound:contactList:search"
+
+
+@router.get("/divisionviews", response_model=ContactListDivisionViewListing)
+async def list_division_views(
+    request: Request,
+    app: ContainerDep,
+    caller: CallerDep,
+    page: PageDep,
+    ids: IdList = None,
+    name: Annotated[str | None, Query(max_length=256)] = None,
+    filter_type: Annotated[NameFilter, Query(alias="filterType")] = "Prefix",
+    include_size: Annotated[bool, Query(alias="includeSize")] = False,
+    include_import_status: Annotated[bool, Query(alias="includeImportStatus")] = False,
+) -> Response:
+    """The outline of lists in divisions where the caller may search (a campaign form
+    picks a list from them without reading the lists)."""
+    found, total, sizes = await app.contact_lists.find(
+        caller,
+        page,
+        name=name,
+        name_match=filter_type,
+        ids=split_list(ids),
+        include_size=include_size,
+        permission=SEARCH,
+    )
+    statuses = await _import_statuses(request, app, found, include_import_status)
+    entities = [ContactListDivisionView.of(c, sizes.get(c.id), statuses.get(c.id)) for c in found]
+    return ok(envelope(request, page, entities, total))
+
+
+@router.get("/divisionviews/{list_id}", response_model=ContactListDivisionView)
+async def get_division_view(
+    list_id: str,
+    request: Request,
+    app: ContainerDep,
+    caller: CallerDep,
+    include_size: Annotated[bool, Query(alias="includeSize")] = False,
+    include_import_status: Annotated[bool, Query(alias="includeImportStatus")] = False,
+) -> Response:
+    found, size = await app.contact_lists.get(
+        caller, list_id, include_size=include_size, permission=SEARCH
+    )
+    statuses = await _import_statuses(request, app, [found], include_import_status)
+    return ok(ContactListDivisionView.of(found, size, statuses.get(list_id)))
 
 
 @router.get("/{list_id}", response_model=ContactListOut)

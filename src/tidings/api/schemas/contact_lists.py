@@ -157,6 +157,44 @@ class ContactListOut(ApiModel):
         )
 
 
+class ContactListDivisionView(ApiModel):
+    """What `.../divisionviews` shows of a list: enough to pick it, not its settings."""
+
+    id: str
+    name: str
+    division: DomainEntityRef
+    column_names: list[str]
+    phone_columns: list[PhoneColumnIn]
+    email_columns: list[EmailColumnIn]
+    import_status: ImportStatusOut | None = None
+    size: int | None = None
+    self_uri: str
+
+    @classmethod
+    def of(
+        cls,
+        found: ContactList,
+        size: int | None = None,
+        import_status: ImportStatusOut | None = None,
+    ) -> ContactListDivisionView:
+        full = ContactListOut.of(found, size, import_status)
+        return cls(
+            id=full.id,
+            name=full.name,
+            division=full.division,
+            column_names=full.column_names,
+            phone_columns=full.phone_columns,
+            email_columns=full.email_columns,
+            import_status=full.import_status,
+            size=full.size,
+            self_uri=f"{LISTS}/divisionviews/{found.id}",
+        )
+
+
+class ContactListDivisionViewListing(Listing):
+    entities: list[ContactListDivisionView]
+
+
 class ContactListListing(Listing):
     entities: list[ContactListOut]
 
