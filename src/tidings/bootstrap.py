@@ -24,6 +24,7 @@ from tidings.adapters.exporters.csv_files import CsvExportStore
 from tidings.adapters.imports.contact_csv import CsvContactReader
 from tidings.adapters.imports.files import ImportDirectory
 from tidings.adapters.process_lock import ProcessLock
+from tidings.adapters.zip_zones import ZipCodeZones
 from tidings.config import Settings
 from tidings.dispatch.loop import Dispatcher
 from tidings.ports import UnitOfWork, UnitOfWorkFactory
@@ -116,6 +117,7 @@ def build(settings: Settings) -> Container:
     engine = make_async_engine(settings.resolved_database_url)
     writer_gate = _writer_gate(settings)
     addresses = AddressNormalizer(settings.phone_region)
+    zip_zones = ZipCodeZones()
     background = Background()
     export_source = SqlExportSource(settings.resolved_database_url)
     export_store = CsvExportStore(settings.data_dir / "exports")
@@ -138,7 +140,7 @@ def build(settings: Settings) -> Container:
         oauth=oauth,
         divisions=DivisionService(uow),
         contact_lists=ContactListService(
-            uow, addresses, export_store, import_files, settings.max_contacts_per_list
+            uow, addresses, zip_zones, export_store, import_files, settings.max_contacts_per_list
         ),
         contact_filters=ContactFilterService(uow),
         callable_time_sets=CallableTimeSetService(uow),
@@ -151,7 +153,7 @@ def build(settings: Settings) -> Container:
         ),
         imports=ContactImportService(
             uow,
-            CsvContactReader(AddressColumns(addresses)),
+            CsvContactReader(AddressColumns(addresses), zip_zones),
             import_writer,
             import_files,
             background.spawn,

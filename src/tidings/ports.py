@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -124,6 +124,10 @@ class ContactRepository(Protocol):
     ) -> tuple[list[Contact], int]:
         """`sort_keys`: (column, descending, numeric), then insertion order."""
         ...
+
+    async def zone_counts(
+        self, list_id: str, column: str
+    ) -> list[tuple[tuple[str, ...], str | None, int]]: ...
 
     async def replace(self, contact: Contact) -> bool: ...
 
@@ -313,6 +317,12 @@ class ImportFiles(Protocol):
         ...
 
     def remove(self, import_ids: Iterable[str]) -> None: ...
+
+
+class ZoneLookup(Protocol):
+    def zip_zones(self) -> Mapping[str, str]:
+        """Every known 5-digit zip code and its IANA time zone."""
+        ...
 
 
 class AddressNormalizer(Protocol):

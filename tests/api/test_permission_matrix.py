@@ -218,6 +218,9 @@ MATRIX: dict[tuple[str, str], Rule] = {
         "outbound:contactList:delete", _new_list, in_division=True, ok=(204,), query="?id={list_id}"
     ),
     ("GET", ONE_LIST): Rule("outbound:contactList:view", _new_list, in_division=True),
+    ("GET", ONE_LIST + "/timezonemappingpreview"): Rule(
+        "outbound:contactList:view", _list_with_contact, in_division=True
+    ),
     ("GET", LISTS + "/divisionviews"): Rule("outbound:contactList:search"),
     ("GET", LISTS + "/divisionviews/{list_id}"): Rule(
         "outbound:contactList:search", _new_list, in_division=True

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from tidings.domain.callable_times import is_time_zone
@@ -146,7 +147,34 @@ class AddressCheck:
     raw: str
     address: str | None  # E.164 or the normalised e-mail; None when unusable
     reason: str | None = None  # why it is unusable, as the export shows it
-    time_zones: tuple[str, ...] = ()
+    time_zones: tuple[str, ...] = ()  # where the recipient is, for callable times
+    zone_source: str | None = None  # column | zip | phone; None: no zone known
+
+
+# A zip code as people write it: `46204`, `46204-1234`, or `6903` (a spreadsheet dropped
+# the leading zero of `06903`).
+ZIP_CODE = re.compile(r"\s*([0-9]{3,5})(?:-[0-9]{4})?\s*")
+
+
+def zip_code(cell: str) -> str | None:
+    """The 5-digit US zip code in a cell, if it holds one."""
+    found = ZIP_CODE.fullmatch(cell)
+    return found.group(1).zfill(5) if found else None
+
+
+def with_recipient_zone(
+    check: AddressCheck, column_zone: str | None, zip_zone: str | None
+) -> AddressCheck:
+    """Where the recipient of one address is: the zone its list's time column names, else
+    the zone of its zip code (automatic time-zone mapping), else the zones of its phone
+    number. Resolved when the contact is written, never at send time."""
+    if column_zone:
+        return replace(check, time_zones=(column_zone,), zone_source="column")
+    if zip_zone:
+        return replace(check, time_zones=(zip_zone,), zone_source="zip")
+    if check.time_zones:
+        return replace(check, zone_source="phone")
+    return replace(check, zone_source=None)
 
 
 @dataclass
@@ -187,3 +215,33 @@ def clean_data(
             )
         cleaned[column] = text
     return cleaned, problems
+
+
+@dataclass
+class TimeZoneMappingPreview:
+    """How a list's contacts map to time zones (Genesys' timezonemappingpreview)."""
+
+    per_zone: dict[str, int] = field(default_factory=dict)  # contacts in just that zone
+    per_zone_by_zip: dict[str, int] = field(default_factory=dict)
+    single_zone: int = 0
+    single_zone_by_zip: int = 0
+    multiple_zones: int = 0
+    multiple_zones_by_zip: int = 0
+    default_window: int = 0  # no zone known: the callable time set's default applies
+    size: int = 0
+
+    def count(self, zones: tuple[str, ...], source: str | None, contacts: int) -> None:
+        self.size += contacts
+        by_zip = source == "zip"
+        if not zones:
+            self.default_window += contacts
+        elif len(zones) == 1:
+            self.single_zone += contacts
+            self.per_zone[zones[0]] = self.per_zone.get(zones[0], 0) + contacts
+            if by_zip:
+                self.single_zone_by_zip += contacts
+                self.per_zone_by_zip[zones[0]] = self.per_zone_by_zip.get(zones[0], 0) + contacts
+        else:
+            self.multiple_zones += contacts
+            if by_zip:
+                self.multiple_zones_by_zip += contacts

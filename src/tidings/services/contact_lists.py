@@ -7,11 +7,15 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from tidings.domain.callable_times import is_time_zone
 from tidings.domain.contact_lists import (
     MAX_CONTACTS_PER_CALL,
     Contact,
     ContactList,
+    TimeZoneMappingPreview,
     clean_data,
+    with_recipient_zone,
+    zip_code,
 )
 from tidings.domain.errors import (
     FieldProblem,
@@ -26,6 +30,7 @@ from tidings.ports import (
     ImportFiles,
     UnitOfWork,
     UnitOfWorkFactory,
+    ZoneLookup,
 )
 from tidings.services import divisioned
 from tidings.services.caller import Caller
@@ -59,12 +64,14 @@ class ContactListService:
         self,
         uow: UnitOfWorkFactory,
         addresses: AddressNormalizer,
+        zones: ZoneLookup,
         exports: ExportStore,
         imports: ImportFiles,
         max_contacts: int = 1_000_000,
     ) -> None:
         self._uow = uow
         self._addresses = addresses
+        self._zones = zones
         self._exports = exports
         self._imports = imports
         self._max_contacts = max_contacts
@@ -104,6 +111,22 @@ class ContactListService:
             found = await _visible(uow, caller, permission, list_id)
             size = (await uow.contact_lists.sizes([list_id]))[list_id] if include_size else None
         return found, size
+
+    async def time_zone_preview(self, caller: Caller, list_id: str) -> TimeZoneMappingPreview:
+        """How the list's contacts map to zones, through its first phone column (else its
+        first e-mail column)."""
+        preview = TimeZoneMappingPreview()
+        async with self._uow() as uow:
+            contact_list = await _visible(uow, caller, "outbound:contactList:view", list_id)
+            columns = contact_list.phone_columns + contact_list.email_columns
+            if not columns:
+                preview.size = (await uow.contact_lists.sizes([list_id]))[list_id]
+                preview.default_window = preview.size
+                return preview
+            counts = await uow.contacts.zone_counts(list_id, columns[0].column_name)
+        for zones, source, contacts in counts:
+            preview.count(zones, source, contacts)
+        return preview
 
     async def create(self, caller: Caller, draft: ContactList) -> ContactList:
         async with self._uow() as uow:
@@ -260,6 +283,15 @@ class ContactListService:
             column.column_name: self._addresses.email(data.get(column.column_name, ""))
             for column in contact_list.email_columns
         }
+        zip_zone = None
+        if contact_list.automatic_time_zone_mapping and contact_list.zip_code_column_name:
+            code = zip_code(data.get(contact_list.zip_code_column_name, ""))
+            zip_zone = self._zones.zip_zones().get(code) if code else None
+        for column in contact_list.phone_columns + contact_list.email_columns:
+            named = data.get(column.time_column, "").strip() if column.time_column else ""
+            checks[column.column_name] = with_recipient_zone(
+                checks[column.column_name], named if is_time_zone(named) else None, zip_zone
+            )
         return Contact(
             id=draft.id or new_id(),
             contact_list_id=contact_list.id,

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -26,6 +27,7 @@ def _addresses(contact: Contact) -> dict[str, Any]:
             "address": check.address,
             "reason": check.reason,
             "timeZones": list(check.time_zones),
+            "zoneSource": check.zone_source,
         }
         for column, check in contact.addresses.items()
     }
@@ -41,7 +43,11 @@ def _entity(row: Any) -> Contact:
         contactable_status=dict(row.contactable_status),
         addresses={
             column: AddressCheck(
-                row.data.get(column, ""), v["address"], v["reason"], tuple(v["timeZones"])
+                row.data.get(column, ""),
+                v["address"],
+                v["reason"],
+                tuple(v["timeZones"]),
+                v.get("zoneSource"),
             )
             for column, v in row.addresses.items()
         },
@@ -132,6 +138,22 @@ class SqlContactRepository:
             .offset(page.offset)
         )
         return [_entity(row) for row in rows], int(total or 0)
+
+    async def zone_counts(
+        self, list_id: str, column: str
+    ) -> list[tuple[tuple[str, ...], str | None, int]]:
+        """How many of the list's contacts have each (zones, zone source) for `column`."""
+        zones = contacts.c.addresses[(column, "timeZones")].as_string()
+        source = contacts.c.addresses[(column, "zoneSource")].as_string()
+        rows = await self._db.execute(
+            select(zones.label("zones"), source.label("source"), func.count().label("n"))
+            .where(contacts.c.contact_list_id == list_id)
+            .group_by(zones, source)
+        )
+        return [
+            (tuple(orjson.loads(row.zones)) if row.zones else (), row.source, int(row.n))
+            for row in rows
+        ]
 
     async def replace(self, contact: Contact) -> bool:
         values = _values(contact)

@@ -19,7 +19,8 @@ from typing import IO, Any
 import polars as pl
 
 from tidings.adapters.address_columns import ADDRESS, REASON, ZONES, AddressColumns
-from tidings.domain.contact_lists import MAX_CELL_LENGTH, ContactList
+from tidings.domain.callable_times import is_time_zone
+from tidings.domain.contact_lists import MAX_CELL_LENGTH, ZIP_CODE, ContactList
 from tidings.domain.exports import neutralize
 from tidings.domain.imports import (
     MAX_CONTACT_ID_LENGTH,
@@ -28,6 +29,7 @@ from tidings.domain.imports import (
     ImportPlan,
     StagedContacts,
 )
+from tidings.ports import ZoneLookup
 
 HEADER_BYTES = 1 << 20  # a header record longer than this is not a header
 # The file is read in blocks of about this size, cut between records: polars' own batched
@@ -38,8 +40,11 @@ _EXTRA = "extra"
 
 
 class CsvContactReader:
-    def __init__(self, addresses: AddressColumns, block_bytes: int = BLOCK_BYTES) -> None:
+    def __init__(
+        self, addresses: AddressColumns, zones: ZoneLookup, block_bytes: int = BLOCK_BYTES
+    ) -> None:
         self._addresses = addresses
+        self._zones = zones
         self._block_bytes = block_bytes
 
     def header(self, path: Path) -> CsvHeader:
@@ -171,6 +176,18 @@ class CsvContactReader:
             checked.filter(pl.col("reason").is_not_null()),
         )
 
+    def _zip_zones(
+        self, kept: pl.DataFrame, contact_list: ContactList, position: dict[str, int]
+    ) -> pl.Series | None:
+        """The zone of each row's zip code (automatic time-zone mapping), else null."""
+        column = contact_list.zip_code_column_name
+        if not contact_list.automatic_time_zone_mapping or column not in position:
+            return None
+        codes = kept[f"c{position[column]}"].str.extract(f"^{ZIP_CODE.pattern}$", 1).str.zfill(5)
+        return codes.replace_strict(
+            dict(self._zones.zip_zones()), default=None, return_dtype=pl.String
+        )
+
     def _contacts(
         self, kept: pl.DataFrame, plan: ImportPlan, contact_list: ContactList, id_prefix: str
     ) -> pl.DataFrame:
@@ -180,6 +197,7 @@ class CsvContactReader:
             contact_id = pl.lit(id_prefix) + pl.col("row").cast(pl.String).str.zfill(12)
         data = pl.struct([pl.col(f"c{p}").alias(column) for p, column in plan.columns])
         position = {column: p for p, column in plan.columns}
+        zip_zones = self._zip_zones(kept, contact_list, position)
         checks = []
         for kind, columns in (
             ("phone", contact_list.phone_columns),
@@ -192,11 +210,18 @@ class CsvContactReader:
                     if kind == "phone"
                     else self._addresses.emails(cells)
                 )
+                named = (
+                    kept[f"c{position[column.time_column]}"]
+                    if column.time_column in position
+                    else None
+                )
+                zones, source = _recipient_zones(found[ZONES], named, zip_zones)
                 checks.append(
                     pl.struct(
                         found[ADDRESS].alias("address"),
                         found[REASON].alias("reason"),
-                        found[ZONES].alias("timeZones"),
+                        zones.alias("timeZones"),
+                        source.alias("zoneSource"),
                     ).alias(column.column_name)
                 )
         addresses = (
@@ -208,6 +233,51 @@ class CsvContactReader:
             data.struct.json_encode().alias("data"),
             addresses.alias("addresses"),
         )
+
+
+def _recipient_zones(
+    number_zones: pl.Series, named: pl.Series | None, zip_zones: pl.Series | None
+) -> tuple[pl.Series, pl.Series]:
+    """The domain's `with_recipient_zone` over whole columns: the zone the time column
+    names, else the zip code's, else the phone number's."""
+    size = number_zones.len()
+    frame = pl.DataFrame(
+        {
+            "number": number_zones,
+            "named": _valid_zones(named) if named is not None else [None] * size,
+            "zip": zip_zones if zip_zones is not None else [None] * size,
+        },
+        schema={"number": pl.List(pl.String), "named": pl.String, "zip": pl.String},
+    )
+    named_col, zip_col = pl.col("named"), pl.col("zip")
+    picked = frame.select(
+        pl.when(named_col.is_not_null())
+        .then(pl.concat_list(named_col))
+        .when(zip_col.is_not_null())
+        .then(pl.concat_list(zip_col))
+        .otherwise(pl.col("number"))
+        .alias("zones"),
+        pl.when(named_col.is_not_null())
+        .then(pl.lit("column"))
+        .when(zip_col.is_not_null())
+        .then(pl.lit("zip"))
+        .when(pl.col("number").list.len() > 0)
+        .then(pl.lit("phone"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+        .alias("source"),
+    )
+    return picked["zones"], picked["source"]
+
+
+def _valid_zones(cells: pl.Series) -> pl.Series:
+    """The cells that name an IANA zone (stripped), else null; each distinct one checked
+    once."""
+    names = cells.str.strip_chars()
+    valid = [name for name in names.unique().to_list() if name and is_time_zone(name)]
+    frame = names.to_frame("name")
+    return frame.select(
+        pl.when(pl.col("name").is_in(valid)).then(pl.col("name")).otherwise(None)
+    ).to_series()
 
 
 def _read_options(width: int) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from tidings.api.deps import CallerDep, ContainerDep, PageDep, split_list
 from tidings.api.paging import envelope
 from tidings.api.responses import ok
 from tidings.api.routes.imports import status_of
-from tidings.api.schemas.common import PlainText
+from tidings.api.schemas.common import DomainEntityRef, PlainText
 from tidings.api.schemas.contact_lists import (
     ContactIn,
     ContactListDivisionView,
@@ -20,6 +20,7 @@ from tidings.api.schemas.contact_lists import (
     ContactListListing,
     ContactListOut,
     ContactOut,
+    TimeZoneMappingPreviewOut,
 )
 from tidings.api.schemas.imports import ImportStatusOut
 from tidings.bootstrap import Container
@@ -145,6 +146,26 @@ async def get_contact_list(
     found, size = await app.contact_lists.get(caller, list_id, include_size=include_size)
     statuses = await _import_statuses(request, app, [found], include_import_status)
     return ok(ContactListOut.of(found, size, statuses.get(list_id)))
+
+
+@router.get("/{list_id}/timezonemappingpreview", response_model=TimeZoneMappingPreviewOut)
+async def time_zone_mapping_preview(list_id: str, app: ContainerDep, caller: CallerDep) -> Response:
+    found = await app.contact_lists.time_zone_preview(caller, list_id)
+    return ok(
+        TimeZoneMappingPreviewOut(
+            contact_list=DomainEntityRef(
+                id=list_id, self_uri=f"/api/v2/outbound/contactlists/{list_id}"
+            ),
+            contacts_per_time_zone=found.per_zone,
+            contacts_mapped_using_zip_code=found.per_zone_by_zip,
+            contacts_mapped_to_a_single_zone=found.single_zone,
+            contacts_mapped_to_a_single_zone_using_zip_code=found.single_zone_by_zip,
+            contacts_mapped_to_multiple_zones=found.multiple_zones,
+            contacts_mapped_to_multiple_zones_using_zip_code=found.multiple_zones_by_zip,
+            contacts_in_default_window=found.default_window,
+            contact_list_size=found.size,
+        )
+    )
 
 
 @router.put("/{list_id}", response_model=ContactListOut)

@@ -195,6 +195,18 @@ class ContactListDivisionViewListing(Listing):
     entities: list[ContactListDivisionView]
 
 
+class TimeZoneMappingPreviewOut(ApiModel):
+    contact_list: DomainEntityRef
+    contacts_per_time_zone: dict[str, int]
+    contacts_mapped_using_zip_code: dict[str, int]
+    contacts_mapped_to_a_single_zone: int
+    contacts_mapped_to_a_single_zone_using_zip_code: int
+    contacts_mapped_to_multiple_zones: int
+    contacts_mapped_to_multiple_zones_using_zip_code: int
+    contacts_in_default_window: int
+    contact_list_size: int
+
+
 class ContactListListing(Listing):
     entities: list[ContactListOut]
 
@@ -245,6 +257,8 @@ class AddressValidation(ApiModel):
     valid: bool
     reason: str | None = None
     time_zones: list[str]
+    # Where the zones come from: the list's time column, the zip code, the phone number.
+    zone_source: Literal["column", "zip", "phone"] | None = None
 
 
 class ContactOut(ApiModel):
@@ -279,6 +293,7 @@ class ContactOut(ApiModel):
                     valid=check.address is not None,
                     reason=check.reason,
                     time_zones=list(check.time_zones),
+                    zone_source=check.zone_source,  # type: ignore[arg-type]
                 )
                 for column, check in contact.addresses.items()
             },
