@@ -1,0 +1,114 @@
+"""How an SMS text travels: its encoding, its segments, and the parts it is sent in.
+
+GSM 03.38 (7-bit) when every character is in its tables: a basic character takes one
+septet, an extension character (`^{}\\[~]|€` and form feed) two (ESC and the character);
+160 septets fit one message, 153 each part of a concatenated one (a 6-byte header takes
+the rest). Otherwise UCS-2: 70 UTF-16 units in one message, 67 per part. A part never
+ends inside an escape pair or a surrogate pair: the split is by whole characters, so a
+text can need one more part than its units divided by 153 (or 67) suggests.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import gsm0338  # noqa: F401  (registers the "gsm03.38" codec)
+
+GSM7 = "GSM-7"
+UCS2 = "UCS-2"
+SINGLE = {GSM7: 160, UCS2: 70}
+PART = {GSM7: 153, UCS2: 67}
+# Genesys' limit for agentless SMS: 765 characters (5 segments of 153).
+MAX_AGENTLESS_CHARACTERS = 765
+_LINK = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SmsSize:
+    encoding: str  # GSM-7 | UCS-2
+    characters: int
+    units: int  # septets (GSM-7) or UTF-16 code units (UCS-2)
+    segments: int
+
+
+@dataclass(frozen=True)
+class SmsPart:
+    """One message of a concatenated SMS (or the only one)."""
+
+    text: str
+    payload: bytes  # GSM-7 unpacked (a septet a byte) or UCS-2 big-endian
+    number: int  # 1-based
+    total: int
+    reference: int  # the same in every part of one text (0..255)
+
+    @property
+    def udh(self) -> bytes:
+        """The concatenation header (IEI 0x00, 8-bit reference), empty for a single part."""
+        if self.total == 1:
+            return b""
+        return bytes([0x05, 0x00, 0x03, self.reference & 0xFF, self.total, self.number])
+
+
+def encoding_of(text: str) -> str:
+    try:
+        text.encode("gsm03.38")
+    except UnicodeEncodeError:
+        return UCS2
+    return GSM7
+
+
+def _units(character: str, encoding: str) -> int:
+    if encoding == GSM7:
+        return len(character.encode("gsm03.38"))
+    return len(character.encode("utf-16-be")) // 2
+
+
+def _encode(text: str, encoding: str) -> bytes:
+    return text.encode("gsm03.38" if encoding == GSM7 else "utf-16-be")
+
+
+def split(text: str) -> list[str]:
+    """The text of each part, filled greedily with whole characters."""
+    encoding = encoding_of(text)
+    weights = [_units(c, encoding) for c in text]
+    if sum(weights) <= SINGLE[encoding]:
+        return [text]
+    parts: list[str] = []
+    start = filled = 0
+    for index, weight in enumerate(weights):
+        if filled + weight > PART[encoding]:
+            parts.append(text[start:index])
+            start, filled = index, 0
+        filled += weight
+    parts.append(text[start:])
+    return parts
+
+
+def size(text: str) -> SmsSize:
+    encoding = encoding_of(text)
+    units = sum(_units(c, encoding) for c in text)
+    return SmsSize(encoding, len(text), units, len(split(text)) if text else 1)
+
+
+def parts(text: str, reference: int) -> list[SmsPart]:
+    encoding = encoding_of(text)
+    pieces = split(text)
+    return [
+        SmsPart(piece, _encode(piece, encoding), number, len(pieces), reference)
+        for number, piece in enumerate(pieces, start=1)
+    ]
+
+
+def split_links(text: str) -> list[str]:
+    """The links that a segment boundary cuts in two (some phones then break them)."""
+    boundaries = []
+    position = 0
+    for piece in split(text)[:-1]:
+        position += len(piece)
+        boundaries.append(position)
+    return [
+        found.group()
+        for found in _LINK.finditer(text)
+        if any(found.start() < boundary < found.end() for boundary in boundaries)
+    ]
