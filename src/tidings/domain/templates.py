@@ -1,0 +1,117 @@
+"""Message templates: `{{placeholder}}` substitution, and a plain-text alternative for HTML
+e-mail bodies.
+
+Rendering is substitution only: a placeholder names a contact column (spaces inside the
+braces are ignored, the name itself may contain spaces: `{{ First Name }}`) or a
+substitution of the response. Nothing in a template runs: there are no expressions,
+attribute access or filters, so a template written by one user cannot read anything but
+the values it is given. A placeholder with no value takes the substitution's default,
+else renders empty and is reported, as is a placeholder that names nothing known.
+Substituted values are inserted as they are in text, and HTML-escaped in HTML bodies.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    # Placeholders rendered empty: no value and no default.
+    missing: tuple[str, ...] = ()
+    # Placeholders that are neither a known column nor a substitution.
+    unknown: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Substitution:
+    id: str
+    default_value: str | None = None
+    description: str | None = None
+
+
+def placeholders(template: str) -> list[str]:
+    return list(dict.fromkeys(m.group(1) for m in PLACEHOLDER.finditer(template)))
+
+
+def render(
+    template: str,
+    values: Mapping[str, str],
+    substitutions: tuple[Substitution, ...] = (),
+    known: frozenset[str] | None = None,
+    *,
+    escape: bool = False,
+) -> Rendered:
+    """`values` are the contact's data (and any extra values by name); `known` are the names
+    that may be used (the list's columns and the substitutions); None: anything goes."""
+    defaults = {s.id: s.default_value for s in substitutions}
+    names = set(defaults) | set(known or ())
+    missing: dict[str, None] = {}
+    unknown: dict[str, None] = {}
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if known is not None and name not in names and name not in values:
+            unknown[name] = None
+        value = values.get(name) or defaults.get(name)
+        if not value:
+            missing[name] = None
+            return ""
+        return html.escape(value) if escape else value
+
+    text = PLACEHOLDER.sub(fill, template)
+    return Rendered(text, tuple(missing), tuple(unknown))
+
+
+@dataclass
+class _TextOfHtml(HTMLParser):
+    parts: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    _skip: int = 0
+
+    def __post_init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "head", "title"):
+            self._skip += 1
+        elif tag in ("br",):
+            self.parts.append("\n")
+        elif tag in ("p", "div", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "table"):
+            self.parts.append("\n\n")
+        elif tag == "li":
+            self.parts.append("\n- ")
+        elif tag == "a":
+            self.links.append(dict(attrs).get("href") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "head", "title"):
+            self._skip = max(0, self._skip - 1)
+        elif tag == "a" and self.links:
+            href = self.links.pop()
+            if href and not href.startswith(("mailto:", "#")):
+                self.parts.append(f" ({href})")
+        elif tag in ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6"):
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(re.sub(r"\s+", " ", data))
+
+
+def plain_text(body_html: str) -> str:
+    """A readable plain-text alternative of an HTML body: text with paragraphs and line
+    breaks kept, links written out, scripts and styles left out."""
+    parser = _TextOfHtml()
+    parser.feed(body_html)
+    parser.close()
+    text = "".join(parser.parts)
+    lines = [line.strip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
