@@ -72,6 +72,6 @@ def test_html_bodies_get_a_readable_plain_text_alternative() -> None:
         "<script>alert(1)</script></body></html>"
     )
     assert plain_text(body) == (
-        "Your order\n\nHello\u00a0Ann,\nit ships today.\n\n- One\n- Two\n\n"
+        "Your order\n\nHello Ann,\nit ships today.\n\n- One\n- Two\n\n"
         "Track it (https://example.com/t/1)"
     )
