@@ -1,0 +1,78 @@
+"""Delivery receipts: what an SMSC or aggregator says became of a message, and the one
+direction a message's status may move in.
+
+SMPP receipts carry the de-facto format of SMPP 3.4 Appendix B in `short_message`
+(`id:IIII sub:SSS dlvrd:DDD submit date:YYMMDDhhmm done date:YYMMDDhhmm stat:DDDDDDD
+err:E text: ...`) and, from most SMSCs, the `receipted_message_id` and `message_state`
+TLVs, which win over the text when present.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# SMPP 3.4 message_state values (§5.2.28) and their stat: words.
+STATES = {
+    1: "ENROUTE",
+    2: "DELIVRD",
+    3: "EXPIRED",
+    4: "DELETED",
+    5: "UNDELIV",
+    6: "ACCEPTD",
+    7: "UNKNOWN",
+    8: "REJECTD",
+}
+# What a receipt state means for the message (Genesys' MessageData.status).
+DELIVERED = "delivery-success"
+FAILED = "delivery-failed"
+_OUTCOME = {
+    "DELIVRD": DELIVERED,
+    "EXPIRED": FAILED,
+    "DELETED": FAILED,
+    "UNDELIV": FAILED,
+    "REJECTD": FAILED,
+}
+# Forward order of a message's status; a receipt never moves a message back.
+_ORDER = {"queued": 0, "sent": 1, "failed": 2, DELIVERED: 2, FAILED: 2}
+
+_FIELD = re.compile(
+    r"(id|sub|dlvrd|submit date|done date|stat|err|text):\s*(.*?)(?=\s+(?:id|sub|dlvrd|"
+    r"submit date|done date|stat|err|text):|$)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    message_id: str
+    state: str  # a STATES word
+    error: str | None = None
+
+    @property
+    def final(self) -> bool:
+        return self.state in _OUTCOME
+
+    @property
+    def outcome(self) -> str | None:
+        """`delivery-success` or `delivery-failed` for a final state, else None."""
+        return _OUTCOME.get(self.state)
+
+
+def parse_receipt(
+    text: str, receipted_message_id: str | None = None, message_state: int | None = None
+) -> Receipt | None:
+    """The receipt in a deliver_sm, or None when it carries none we can read."""
+    fields = {name.lower(): value.strip() for name, value in _FIELD.findall(text)}
+    message_id = receipted_message_id or fields.get("id")
+    state = STATES.get(message_state or 0) or fields.get("stat", "").upper()
+    if not message_id or state not in STATES.values():
+        return None
+    error = fields.get("err")
+    return Receipt(message_id.strip(), state, error if error not in (None, "", "000") else None)
+
+
+def moves_forward(current: str, proposed: str) -> bool:
+    """Whether a message in `current` may take `proposed`: statuses only move forward, and
+    a final one stays (a late or repeated receipt changes nothing)."""
+    return _ORDER.get(proposed, -1) > _ORDER.get(current, -1)
