@@ -1,0 +1,44 @@
+"""Return-Path addresses that say which message bounced (VERP), and Message-IDs that say
+which conversation a reply belongs to.
+
+`bounce-<message id>-<tag>@<bounce domain>`: the tag is a truncated HMAC of the message
+id, so a forged bounce to a guessed address cannot mark someone else's message failed
+(or suppress their address).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+
+_LOCAL = re.compile(r"bounce-([0-9a-f-]{36})-([0-9a-f]{10})", re.IGNORECASE)
+
+
+def _tag(key: bytes, message_id: str) -> str:
+    return hmac.new(key, message_id.lower().encode(), hashlib.sha256).hexdigest()[:10]
+
+
+def return_path(key: bytes, message_id: str, bounce_domain: str) -> str:
+    return f"bounce-{message_id}-{_tag(key, message_id)}@{bounce_domain}"
+
+
+def bounced_message(key: bytes, address: str) -> str | None:
+    """The message id a bounce address names, if its tag is ours; else None."""
+    local, _, _ = address.strip().strip("<>").partition("@")
+    found = _LOCAL.fullmatch(local)
+    if found is None:
+        return None
+    message_id, tag = found.group(1).lower(), found.group(2).lower()
+    return message_id if hmac.compare_digest(tag, _tag(key, message_id)) else None
+
+
+def message_id_header(conversation_id: str, message_id: str, domain: str) -> str:
+    """`<message.conversation@domain>`: a reply's In-Reply-To leads back to both."""
+    return f"<{message_id}.{conversation_id}@{domain}>"
+
+
+def ids_in_reference(reference: str) -> tuple[str, str] | None:
+    """(message id, conversation id) from one of our Message-IDs, else None."""
+    found = re.fullmatch(r"\s*<?([0-9a-f-]{36})\.([0-9a-f-]{36})@[^>\s]+>?\s*", reference, re.I)
+    return (found.group(1).lower(), found.group(2).lower()) if found else None
