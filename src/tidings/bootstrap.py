@@ -17,11 +17,14 @@ from tidings.adapters.addresses import AddressNormalizer
 from tidings.adapters.db import migrate
 from tidings.adapters.db.contact_import import SqlStagedContactWriter
 from tidings.adapters.db.database import WriterGate
+from tidings.adapters.db.dnc_bulk import SqlDncBulk
 from tidings.adapters.db.engine import is_sqlite, make_async_engine, sqlite_path
 from tidings.adapters.db.export_source import SqlExportSource
 from tidings.adapters.db.uow import SqlUnitOfWork
 from tidings.adapters.exporters.csv_files import CsvExportStore
+from tidings.adapters.exporters.dnc_files import CsvDncExportFiles
 from tidings.adapters.imports.contact_csv import CsvContactReader
+from tidings.adapters.imports.dnc_csv import CsvDncReader
 from tidings.adapters.imports.files import ImportDirectory
 from tidings.adapters.process_lock import ProcessLock
 from tidings.adapters.zip_zones import ZipCodeZones
@@ -35,6 +38,8 @@ from tidings.services.contact_imports import ContactImportService
 from tidings.services.contact_lists import ContactListService
 from tidings.services.divisions import DivisionService
 from tidings.services.dnc import DncService
+from tidings.services.dnc_exports import DncExportService
+from tidings.services.dnc_imports import DncImportService
 from tidings.services.oauth import OAuthService
 
 
@@ -76,12 +81,15 @@ class Container:
     contact_filters: ContactFilterService
     callable_time_sets: CallableTimeSetService
     dnc: DncService
+    dnc_imports: DncImportService
+    dnc_exports: DncExportService
     exports: ContactExportService
     imports: ContactImportService
     background: Background
     download_key: bytes
     export_source: SqlExportSource
     import_writer: SqlStagedContactWriter
+    dnc_bulk: SqlDncBulk
 
     @property
     def uses_sqlite(self) -> bool:
@@ -110,6 +118,7 @@ class Container:
         await self.background.drain()
         self.export_source.close()
         self.import_writer.close()
+        self.dnc_bulk.close()
         await self.engine.dispose()
 
 
@@ -123,6 +132,9 @@ def build(settings: Settings) -> Container:
     export_store = CsvExportStore(settings.data_dir / "exports")
     import_writer = SqlStagedContactWriter(settings.resolved_database_url, writer_gate)
     import_files = ImportDirectory(settings.data_dir / "imports")
+    address_columns = AddressColumns(addresses)
+    dnc_bulk = SqlDncBulk(settings.resolved_database_url, writer_gate)
+    dnc_exports = CsvDncExportFiles(settings.data_dir / "dnc-exports")
 
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(engine, writer_gate)
@@ -144,7 +156,16 @@ def build(settings: Settings) -> Container:
         ),
         contact_filters=ContactFilterService(uow),
         callable_time_sets=CallableTimeSetService(uow),
-        dnc=DncService(uow, addresses),
+        dnc=DncService(uow, addresses, import_files, dnc_exports),
+        dnc_imports=DncImportService(
+            uow,
+            CsvDncReader(address_columns),
+            dnc_bulk,
+            import_files,
+            background.spawn,
+            oauth.caller_for_client,
+        ),
+        dnc_exports=DncExportService(uow, dnc_bulk, dnc_exports, background.spawn),
         exports=ContactExportService(
             uow,
             export_source,
@@ -153,7 +174,7 @@ def build(settings: Settings) -> Container:
         ),
         imports=ContactImportService(
             uow,
-            CsvContactReader(AddressColumns(addresses), zip_zones),
+            CsvContactReader(address_columns, zip_zones),
             import_writer,
             import_files,
             background.spawn,
@@ -164,6 +185,7 @@ def build(settings: Settings) -> Container:
         download_key=_download_key(settings),
         export_source=export_source,
         import_writer=import_writer,
+        dnc_bulk=dnc_bulk,
     )
 
 

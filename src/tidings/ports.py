@@ -6,20 +6,22 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from tidings.domain.callable_times import CallableTimeSet
 from tidings.domain.contact_filters import ContactListFilter, Criteria
 from tidings.domain.contact_lists import AddressCheck, Contact, ContactList
 from tidings.domain.divisions import Division
 from tidings.domain.dnc import DncList
+from tidings.domain.dnc_imports import DncImport, DncImportPlan
 from tidings.domain.exports import Export, ExportRecord
 from tidings.domain.imports import (
     ContactImport,
     CsvHeader,
+    ImportJob,
     ImportPlan,
-    StagedContacts,
     StagedParts,
+    StagedRows,
 )
 from tidings.domain.oauth import OAuthClient, TokenRecord
 from tidings.domain.paging import PageRequest
@@ -255,27 +257,34 @@ class ExportStore(Protocol):
         ...
 
 
-class ContactImportRepository(Protocol):
-    async def add(self, job: ContactImport, now: datetime) -> None: ...
+J = TypeVar("J", bound=ImportJob)
 
-    async def save(self, job: ContactImport, now: datetime) -> None: ...
 
-    async def get(self, import_id: str) -> ContactImport | None: ...
+class ImportRepository(Protocol[J]):
+    """Imports of files into lists, of one kind (contact lists or DNC lists)."""
 
-    async def latest(self, list_ids: Sequence[str]) -> dict[str, ContactImport]: ...
+    async def add(self, job: J, now: datetime) -> None: ...
+
+    async def save(self, job: J, now: datetime) -> None: ...
+
+    async def get(self, import_id: str) -> J | None: ...
+
+    async def latest(self, list_ids: Sequence[str]) -> dict[str, J]: ...
 
     async def drop_older(self, list_id: str, keep_id: str) -> list[str]: ...
 
     async def ids_for(self, list_ids: Sequence[str]) -> list[str]: ...
 
 
-class ContactFileReader(Protocol):
-    """Blocking (run in a worker thread): reads and checks a contact CSV."""
+class CsvFileReader(Protocol):
+    """Blocking (run in a worker thread): reads and checks a CSV."""
 
     def header(self, path: Path) -> CsvHeader:
         """Raises FileRejected when the file is not a UTF-8 CSV with a header row."""
         ...
 
+
+class ContactFileReader(CsvFileReader, Protocol):
     def stage(
         self,
         path: Path,
@@ -285,8 +294,22 @@ class ContactFileReader(Protocol):
         directory: Path,
         progress: Callable[[int], None],
         on_part: Callable[[Path], None],
-    ) -> StagedContacts:
+    ) -> StagedRows:
         """Writes the checked contacts in parts under `directory`, handing each on."""
+        ...
+
+
+class DncFileReader(CsvFileReader, Protocol):
+    def stage(
+        self,
+        path: Path,
+        header: CsvHeader,
+        plan: DncImportPlan,
+        directory: Path,
+        progress: Callable[[int], None],
+        on_part: Callable[[Path], None],
+    ) -> StagedRows:
+        """Writes the checked entries (kind, address) in parts under `directory`."""
         ...
 
 
@@ -303,6 +326,39 @@ class StagedContactWriter(Protocol):
         """Adds or updates the staged contacts in one transaction as their parts arrive;
         the list's size after. Nothing is kept if `parts` fails."""
         ...
+
+
+class StagedDncWriter(Protocol):
+    async def merge(self, list_id: str, parts: StagedParts, *, expires_at: datetime | None) -> int:
+        """Adds the staged entries in one transaction (one already listed takes the new
+        expiration); the list's size after. Nothing is kept if `parts` fails."""
+        ...
+
+
+DncEntry = tuple[str, str, datetime | None]  # kind, address, expiration
+
+
+class DncEntrySource(Protocol):
+    def entries(self, list_id: str) -> Iterator[list[DncEntry]]:
+        """The list's entries in key order, in batches. Blocking: a worker thread's."""
+        ...
+
+
+class DncExportFiles(Protocol):
+    """The export files of DNC lists: a list's latest complete file is its export."""
+
+    def write(self, list_id: str, export_id: str, batches: Iterable[list[DncEntry]]) -> int:
+        """Writes an export file from the entries and publishes it whole (a failure leaves
+        none); answers how many entries it holds. Blocking: a worker thread's."""
+        ...
+
+    def latest(self, list_id: str) -> tuple[str, datetime] | None:
+        """The id and the completion time of the list's latest complete export."""
+        ...
+
+    def path(self, list_id: str, export_id: str) -> Path | None: ...
+
+    def remove(self, list_id: str) -> None: ...
 
 
 class ImportFiles(Protocol):
@@ -368,7 +424,10 @@ class UnitOfWork(Protocol):
     def exports(self) -> ExportRepository: ...
 
     @property
-    def contact_imports(self) -> ContactImportRepository: ...
+    def contact_imports(self) -> ImportRepository[ContactImport]: ...
+
+    @property
+    def dnc_imports(self) -> ImportRepository[DncImport]: ...
 
     @property
     def contact_filters(self) -> ContactFilterRepository: ...

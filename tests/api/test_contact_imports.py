@@ -6,15 +6,14 @@ from __future__ import annotations
 import csv
 import io
 import time
-import urllib.error
-import urllib.request
 from typing import Any
 
 import PureCloudPlatformClientV2 as gc
 import pytest
 
 from tests.support.server import Server
-from tests.support.uploads import upload_form
+from tests.support.uploads import fetch, upload_form
+from tests.support.uploads import wait_for_import as wait_until_ended
 
 LISTS = "/api/v2/outbound/contactlists"
 COLUMNS = ["CustomerId", "Phone", "Email", "Name", "Note"]
@@ -44,26 +43,12 @@ def upload(server: Server, token: str, list_id: str, text: str | bytes, **fields
 
 
 def wait_for_import(server: Server, token: str, list_id: str) -> dict[str, Any]:
-    for _ in range(600):
-        status, body, _ = server.request("GET", f"{LISTS}/{list_id}/importstatus", token=token)
-        assert status == 200, body
-        if body["status"] != "IN_PROGRESS":
-            return dict(body)
-        time.sleep(0.05)
-    raise AssertionError("the import did not end")
+    return wait_until_ended(server, token, f"{LISTS}/{list_id}/importstatus")
 
 
 def contacts(server: Server, token: str, list_id: str, ids: list[str]) -> dict[str, Any]:
     found = server.request("POST", f"{LISTS}/{list_id}/contacts/bulk", token=token, json_body=ids)
     return {c["id"]: c for c in found[1]}
-
-
-def fetch(uri: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(uri, timeout=30) as answer:
-            return answer.status, answer.read()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read()
 
 
 MESSY = (

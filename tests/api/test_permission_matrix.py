@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.support.server import Server
-from tests.support.uploads import upload_form
+from tests.support.uploads import upload_form, wait_for_import
 from tidings.domain.permissions import BUILTIN_ROLES, covers
 
 Prepare = Callable[[Server, str], dict[str, str]]
@@ -102,15 +102,34 @@ def _new_dnc_list(server: Server, token: str) -> dict[str, str]:
     return {"list_id": body["id"]}
 
 
-def _list_with_export(server: Server, token: str) -> dict[str, str]:
-    params = _list_with_contact(server, token)
-    path = f"/api/v2/outbound/contactlists/{params['list_id']}/export"
+def _exported(server: Server, token: str, path: str) -> None:
     server.request("POST", path, token=token)
     for _ in range(100):
         if server.request("GET", path, token=token)[0] == 200:
-            return params
+            return
         time.sleep(0.05)
     raise AssertionError("the export did not complete")
+
+
+def _list_with_export(server: Server, token: str) -> dict[str, str]:
+    params = _list_with_contact(server, token)
+    _exported(server, token, f"/api/v2/outbound/contactlists/{params['list_id']}/export")
+    return params
+
+
+def _dnc_list_with_export(server: Server, token: str) -> dict[str, str]:
+    params = _new_dnc_list(server, token)
+    _exported(server, token, f"/api/v2/outbound/dnclists/{params['list_id']}/export")
+    return params
+
+
+def _dnc_list_with_import(server: Server, token: str) -> dict[str, str]:
+    params = _new_dnc_list(server, token)
+    form = upload_form(params["list_id"], "phone\n+13175550100\n", fileType="dnclist")
+    status, body, _ = server.request("POST", "/uploads/v2/contactlist", token=token, **form)
+    assert status == 200, body
+    wait_for_import(server, token, f"/api/v2/outbound/dnclists/{params['list_id']}/importstatus")
+    return params
 
 
 def _list_with_import(server: Server, token: str) -> dict[str, str]:
@@ -119,12 +138,8 @@ def _list_with_import(server: Server, token: str) -> dict[str, str]:
         "POST", "/uploads/v2/contactlist", token=token, **upload_form(params["list_id"])
     )
     assert status == 200, body
-    path = f"/api/v2/outbound/contactlists/{params['list_id']}/importstatus"
-    for _ in range(100):
-        if server.request("GET", path, token=token)[1].get("status") == "COMPLETE":
-            return params
-        time.sleep(0.05)
-    raise AssertionError("the import did not complete")
+    wait_for_import(server, token, f"{LISTS}/{params['list_id']}/importstatus")
+    return params
 
 
 def _list_with_filter(server: Server, token: str) -> dict[str, str]:
@@ -336,6 +351,20 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("DELETE", ONE_DNC + "/emailaddresses"): Rule(
         "outbound:dnc:delete", _new_dnc_list, in_division=True, ok=(204,)
     ),
+    ("POST", DNC + "/uploads"): Rule(
+        "outbound:dncList:upload",
+        _new_dnc_list,
+        body={"contentType": "text/csv", "id": "{list_id}"},
+        in_division=True,
+    ),
+    ("GET", ONE_DNC + "/importstatus"): Rule(
+        "outbound:dncList:view", _dnc_list_with_import, in_division=True
+    ),
+    # Both also need outbound:dnc:view (test_dnc_imports.py).
+    ("POST", ONE_DNC + "/export"): Rule("outbound:dncList:view", _new_dnc_list, in_division=True),
+    ("GET", ONE_DNC + "/export"): Rule(
+        "outbound:dncList:view", _dnc_list_with_export, in_division=True
+    ),
 }
 
 # Routes anyone may call: the token endpoint authenticates by itself; the rest are for
@@ -348,6 +377,7 @@ PUBLIC = {
     ("GET", "/downloads/exports/{export_id}"),
     ("GET", "/downloads/imports/{import_id}"),
     ("PUT", "/uploads/v2/files/{import_id}"),
+    ("GET", "/downloads/dncexports/{list_id}/{export_id}"),  # test_dnc_imports.py
 }
 
 

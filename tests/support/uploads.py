@@ -1,10 +1,16 @@
 """Multipart bodies for `POST /uploads/v2/contactlist`, built by hand as a browser or
-curl sends them (the test client has no multipart encoder)."""
+curl sends them (the test client has no multipart encoder); waiting for an import; fetching
+a signed link."""
 
 from __future__ import annotations
 
+import time
+import urllib.error
+import urllib.request
 import uuid
 from typing import Any
+
+from tests.support.server import Server
 
 
 def upload_form(
@@ -29,3 +35,23 @@ def upload_form(
         "body": body,
         "headers": {"Content-Type": f"multipart/form-data; boundary={boundary}"},
     }
+
+
+def wait_for_import(server: Server, token: str, status_path: str) -> dict[str, Any]:
+    """The import status at `status_path` once the import has ended."""
+    for _ in range(600):
+        status, body, _ = server.request("GET", status_path, token=token)
+        assert status == 200, body
+        if body["status"] != "IN_PROGRESS":
+            return dict(body)
+        time.sleep(0.05)
+    raise AssertionError("the import did not end")
+
+
+def fetch(uri: str) -> tuple[int, bytes]:
+    """A signed link, followed without a token."""
+    try:
+        with urllib.request.urlopen(uri, timeout=30) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()

@@ -125,7 +125,9 @@ class AddressColumns:
 
     # --- phone numbers ------------------------------------------------------------------
 
-    def phones(self, values: pl.Series) -> pl.DataFrame:
+    def phones(self, values: pl.Series, *, zones: bool = True) -> pl.DataFrame:
+        """Each value's E.164 number or the reason it is not one, and (if `zones`) the
+        time zones of the number."""
         text = values.str.strip_chars()
         frame = pl.DataFrame({"raw": values, "text": text}).with_row_index("i")
         frame = frame.with_columns(
@@ -146,7 +148,7 @@ class AddressColumns:
         )
         settled = [self._settle_code(frame, code) for code in self._candidate_codes(frame)]
         fast = pl.concat(settled) if settled else None
-        return self._with_fallback(frame, fast, self._one.phone)
+        return self._with_fallback(frame, fast, self._one.phone, zones=zones)
 
     def _candidate_codes(self, frame: pl.DataFrame) -> list[str]:
         codes = frame.filter(pl.col("shaped") & pl.col("cc").is_not_null())["cc"].unique()

@@ -1,4 +1,4 @@
-"""CSV imports into contact lists: how a file's header maps onto a list, what rejects a
+"""CSV imports into lists: how a file's header maps onto a contact list, what rejects a
 file whole and what rejects one row, and the progress a user reads."""
 
 from __future__ import annotations
@@ -33,17 +33,17 @@ class FileRejected(InvalidInput):
 
 
 @dataclass
-class ContactImport:
+class ImportJob:
+    """An import of a CSV file into a list (a contact list or a DNC list)."""
+
     id: str
-    contact_list_id: str
+    list_id: str
     state: str
-    contact_id_column: str | None = None
-    clear_system_data: bool = False
     total_records: int = 0  # data rows in the file
     completed_records: int = 0  # rows read and checked so far
-    imported: int = 0  # contacts added or updated
+    imported: int = 0  # contacts or entries added or updated
     rejected: int = 0  # rows refused one by one (listed in the rejects file)
-    duplicates: int = 0  # rows whose contact id came again later in the file
+    duplicates: int = 0  # rows (entries) whose key came again later in the file
     failure_reason: str | None = None
     warnings: list[str] = field(default_factory=list)
     created_by: str | None = None
@@ -57,8 +57,14 @@ class ContactImport:
             return 100
         if self.total_records <= 0:
             return 0
-        # 100 only once the contacts are in the list, not when the last row is read.
+        # 100 only once the rows are in the list, not when the last row is read.
         return min(99, self.completed_records * 100 // self.total_records)
+
+
+@dataclass
+class ContactImport(ImportJob):
+    contact_id_column: str | None = None
+    clear_system_data: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,11 +75,11 @@ class CsvHeader:
 
 
 @dataclass(frozen=True)
-class StagedContacts:
-    """A file read and checked, its contacts waiting on disk to enter the list."""
+class StagedRows:
+    """A file read and checked, its rows waiting on disk to enter the list."""
 
     parts: list[Path]
-    rows: int  # rows staged (a contact id that comes again counts each time)
+    rows: int  # rows staged (a key that comes again counts each time)
     rejected: int
     duplicates: int
     rejects_file: Path | None
@@ -130,12 +136,9 @@ class ImportPlan:
     warnings: tuple[str, ...] = ()
 
 
-def plan_import(
-    contact_list: ContactList, header: list[str], contact_id_column: str | None
-) -> ImportPlan:
-    """Matches a file's header to the list's columns (ignoring case and surrounding
-    spaces). Columns the list needs to reach anyone must be there; others may be missing
-    (left empty) and extra ones are ignored, each with a warning."""
+def checked_header(header: list[str]) -> list[str]:
+    """The header's names without surrounding spaces; refuses a file without a usable
+    header row."""
     cleaned = [name.strip() for name in header]
     if not any(cleaned):
         raise FileRejected("The file has no header row: its first row must name the columns")
@@ -148,6 +151,16 @@ def plan_import(
             raise FileRejected(
                 f"The header {name[:40]!r}... is longer than {MAX_HEADER_LENGTH} characters"
             )
+    return cleaned
+
+
+def plan_import(
+    contact_list: ContactList, header: list[str], contact_id_column: str | None
+) -> ImportPlan:
+    """Matches a file's header to the list's columns (ignoring case and surrounding
+    spaces). Columns the list needs to reach anyone must be there; others may be missing
+    (left empty) and extra ones are ignored, each with a warning."""
+    cleaned = checked_header(header)
     by_key = {name.casefold(): name for name in contact_list.column_names}
     positions: dict[str, int] = {}
     ignored: list[str] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -9,7 +10,13 @@ from tidings.domain.dnc import MAX_ENTRIES_PER_CALL, DncList, email_key
 from tidings.domain.errors import FieldProblem, InvalidInput
 from tidings.domain.ids import utcnow
 from tidings.domain.paging import PageRequest
-from tidings.ports import AddressNormalizer, UnitOfWork, UnitOfWorkFactory
+from tidings.ports import (
+    AddressNormalizer,
+    DncExportFiles,
+    ImportFiles,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from tidings.services import divisioned
 from tidings.services.caller import Caller
 from tidings.services.divisioned import visible
@@ -19,9 +26,17 @@ FIELD_BY_KIND = {"phone": "phoneNumbers", "email": "emailAddresses"}
 
 
 class DncService:
-    def __init__(self, uow: UnitOfWorkFactory, addresses: AddressNormalizer) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        addresses: AddressNormalizer,
+        imports: ImportFiles,
+        exports: DncExportFiles,
+    ) -> None:
         self._uow = uow
         self._addresses = addresses
+        self._imports = imports
+        self._exports = exports
 
     async def find(
         self,
@@ -68,10 +83,14 @@ class DncService:
         return updated
 
     async def delete(self, caller: Caller, list_id: str) -> None:
+        """Deletes the list with its entries, and the files of its uploads and exports."""
         async with self._uow() as uow:
             await _visible(uow, caller, "outbound:dncList:delete", list_id)
+            uploads = await uow.dnc_imports.ids_for([list_id])
             await uow.dnc.delete(list_id)
             await uow.commit()
+        await asyncio.to_thread(self._imports.remove, uploads)
+        await asyncio.to_thread(self._exports.remove, list_id)
 
     # --- entries ------------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncTransaction
 
 from tidings.adapters.db.callable_time_set_repository import SqlCallableTimeSetRepository
 from tidings.adapters.db.contact_filter_repository import SqlContactFilterRepository
-from tidings.adapters.db.contact_import_repository import SqlContactImportRepository
 from tidings.adapters.db.contact_list_repository import SqlContactListRepository
 from tidings.adapters.db.contact_repository import SqlContactRepository
 from tidings.adapters.db.database import Database, WriterGate
@@ -16,7 +15,11 @@ from tidings.adapters.db.dispatcher_registry import SqlDispatcherRegistry
 from tidings.adapters.db.division_repository import SqlDivisionRepository
 from tidings.adapters.db.dnc_repository import SqlDncRepository
 from tidings.adapters.db.export_repository import SqlExportRepository
+from tidings.adapters.db.import_repository import SqlImportRepository
 from tidings.adapters.db.oauth_repository import SqlOAuthClientRepository, SqlTokenRepository
+from tidings.adapters.db.tables import contact_imports, dnc_imports
+from tidings.domain.dnc_imports import DncImport
+from tidings.domain.imports import ContactImport
 
 
 class SqlUnitOfWork:
@@ -29,7 +32,8 @@ class SqlUnitOfWork:
     callable_time_sets: SqlCallableTimeSetRepository
     dnc: SqlDncRepository
     exports: SqlExportRepository
-    contact_imports: SqlContactImportRepository
+    contact_imports: SqlImportRepository[ContactImport]
+    dnc_imports: SqlImportRepository[DncImport]
     contact_filters: SqlContactFilterRepository
 
     def __init__(self, engine: AsyncEngine, writer_gate: WriterGate | None = None) -> None:
@@ -51,7 +55,8 @@ class SqlUnitOfWork:
         self.callable_time_sets = SqlCallableTimeSetRepository(db)
         self.dnc = SqlDncRepository(db)
         self.exports = SqlExportRepository(db)
-        self.contact_imports = SqlContactImportRepository(db)
+        self.contact_imports = SqlImportRepository(db, contact_imports, ContactImport)
+        self.dnc_imports = SqlImportRepository(db, dnc_imports, DncImport)
         self.contact_filters = SqlContactFilterRepository(db)
         return self
 

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Body, Query, Request
-from pydantic import TypeAdapter, ValidationError
 from starlette.responses import Response
 
 from tidings.api.deps import CallerDep, ContainerDep, PageDep, split_list
 from tidings.api.paging import envelope
 from tidings.api.responses import ok
-from tidings.api.schemas.common import PlainText, UtcDatetime
+from tidings.api.routes.imports import import_statuses
+from tidings.api.schemas.common import PlainText
 from tidings.api.schemas.dnc import (
     DncListIn,
     DncListListing,
     DncListOut,
     PatchEmailAddresses,
     PatchPhoneNumbers,
+    parse_expiration,
 )
 from tidings.domain.dnc import MAX_ENTRIES_PER_CALL
 from tidings.domain.errors import FieldProblem, InvalidInput
@@ -27,20 +27,6 @@ router = APIRouter(prefix="/api/v2/outbound/dnclists", tags=["Outbound"])
 
 NameFilter = Literal["Prefix", "BeginsWith", "Contains", "EndsWith", "Equals"]
 Entries = Annotated[list[PlainText], Body(max_length=MAX_ENTRIES_PER_CALL)]
-_WHEN = TypeAdapter(UtcDatetime)
-
-
-def _expiration(raw: str | None) -> datetime | None:
-    """`expirationDateTime` travels as a query string (`yyyy-MM-ddTHH:mmZ`)."""
-    if raw is None:
-        return None
-    try:
-        return _WHEN.validate_python(raw)
-    except ValidationError as exc:
-        raise InvalidInput(
-            "expirationDateTime is not a date and time",
-            details=[FieldProblem("expirationDateTime", "invalid.value", "e.g. 2030-05-01T10:00Z")],
-        ) from exc
 
 
 @router.get("", response_model=DncListListing)
@@ -54,6 +40,7 @@ async def list_dnc_lists(
     division_ids: Annotated[list[str] | None, Query(alias="divisionId", max_length=1000)] = None,
     dnc_source_type: Annotated[Literal["rds"] | None, Query(alias="dncSourceType")] = None,
     include_size: Annotated[bool, Query(alias="includeSize")] = False,
+    include_import_status: Annotated[bool, Query(alias="includeImportStatus")] = False,
 ) -> Response:
     found, total, sizes = await app.dnc.find(
         caller,
@@ -63,7 +50,11 @@ async def list_dnc_lists(
         division_ids=split_list(division_ids),
         include_size=include_size,
     )
-    return ok(envelope(request, page, [DncListOut.of(d, sizes.get(d.id)) for d in found], total))
+    statuses = await import_statuses(
+        request, app, app.dnc_imports, [d.id for d in found], include_import_status
+    )
+    entities = [DncListOut.of(d, sizes.get(d.id), statuses.get(d.id)) for d in found]
+    return ok(envelope(request, page, entities, total))
 
 
 @router.post("", response_model=DncListOut)
@@ -78,12 +69,17 @@ async def create_dnc_list(body: DncListIn, app: ContainerDep, caller: CallerDep)
 @router.get("/{list_id}", response_model=DncListOut)
 async def get_dnc_list(
     list_id: str,
+    request: Request,
     app: ContainerDep,
     caller: CallerDep,
     include_size: Annotated[bool, Query(alias="includeSize")] = False,
+    include_import_status: Annotated[bool, Query(alias="includeImportStatus")] = False,
 ) -> Response:
     found, size = await app.dnc.get(caller, list_id, include_size=include_size)
-    return ok(DncListOut.of(found, size))
+    statuses = await import_statuses(
+        request, app, app.dnc_imports, [list_id], include_import_status
+    )
+    return ok(DncListOut.of(found, size, statuses.get(list_id)))
 
 
 @router.put("/{list_id}", response_model=DncListOut)
@@ -107,7 +103,7 @@ async def add_phone_numbers(
     caller: CallerDep,
     expiration: Annotated[str | None, Query(alias="expirationDateTime", max_length=64)] = None,
 ) -> Response:
-    await app.dnc.add(caller, list_id, "phone", body, _expiration(expiration))
+    await app.dnc.add(caller, list_id, "phone", body, parse_expiration(expiration))
     return Response(status_code=204)
 
 
@@ -140,7 +136,7 @@ async def add_email_addresses(
     caller: CallerDep,
     expiration: Annotated[str | None, Query(alias="expirationDateTime", max_length=64)] = None,
 ) -> Response:
-    await app.dnc.add(caller, list_id, "email", body, _expiration(expiration))
+    await app.dnc.add(caller, list_id, "email", body, parse_expiration(expiration))
     return Response(status_code=204)
 
 

@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, TypeAdapter, ValidationError, field_validator
 
 from tidings.api.schemas.common import ApiModel, DomainEntityRef, Listing, UtcDatetime
+from tidings.api.schemas.imports import ImportStatusOut
 from tidings.domain.dnc import MAX_ENTRIES_PER_CALL, DncList
+from tidings.domain.errors import FieldProblem, InvalidInput
 
 DNC_LISTS = "/api/v2/outbound/dnclists"
+_WHEN = TypeAdapter(UtcDatetime)
+
+
+def parse_expiration(raw: str | None) -> datetime | None:
+    """`expirationDateTime` as a query string or a form field (`yyyy-MM-ddTHH:mmZ`)."""
+    if raw is None:
+        return None
+    try:
+        return _WHEN.validate_python(raw)
+    except ValidationError as exc:
+        raise InvalidInput(
+            "expirationDateTime is not a date and time",
+            details=[FieldProblem("expirationDateTime", "invalid.value", "e.g. 2030-05-01T10:00Z")],
+        ) from exc
 
 
 class DncListIn(ApiModel):
@@ -45,13 +62,19 @@ class DncListOut(ApiModel):
     date_modified: UtcDatetime | None = None
     version: int
     size: int | None = None
+    import_status: ImportStatusOut | None = None
     dnc_source_type: str
     contact_method: str
     division: DomainEntityRef
     self_uri: str
 
     @classmethod
-    def of(cls, found: DncList, size: int | None = None) -> DncListOut:
+    def of(
+        cls,
+        found: DncList,
+        size: int | None = None,
+        import_status: ImportStatusOut | None = None,
+    ) -> DncListOut:
         return cls(
             id=found.id,
             name=found.name,
@@ -59,6 +82,7 @@ class DncListOut(ApiModel):
             date_modified=found.date_modified,
             version=found.version,
             size=size,
+            import_status=import_status,
             dnc_source_type="rds",
             contact_method=found.contact_method,
             division=DomainEntityRef(

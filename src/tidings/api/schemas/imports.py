@@ -1,4 +1,4 @@
-"""ImportStatus, ContactListUploadUrlRequest and UploadUrlResponse."""
+"""ImportStatus, ContactListUploadUrlRequest, DNCListUploadUrlRequest and UploadUrlResponse."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from tidings.api.schemas.common import ApiModel, UtcDatetime
-from tidings.domain.imports import COMPLETE, ContactImport
+from tidings.domain.imports import COMPLETE, ImportJob
 
 # Genesys' ImportStatus knows only these two states; an import that ended well has none.
 GenesysImportState = Literal["IN_PROGRESS", "FAILED"]
@@ -31,7 +31,7 @@ class ImportStatusOut(ApiModel):
     date_completed: UtcDatetime | None = None
 
     @classmethod
-    def of(cls, job: ContactImport, rejects_uri: str | None = None) -> ImportStatusOut:
+    def of(cls, job: ImportJob, rejects_uri: str | None = None) -> ImportStatusOut:
         return cls(
             state=None if job.state == COMPLETE else job.state,  # type: ignore[arg-type]
             total_records=job.total_records,
@@ -60,6 +60,18 @@ class ContactListUploadUrlRequest(ApiModel):
     list_name_prefix: str | None = Field(default=None, max_length=256)
     division_id_for_target_contact_lists: str | None = Field(default=None, max_length=64)
     file_specification_template_id: str | None = Field(default=None, max_length=64)
+
+
+class DncListUploadUrlRequest(ApiModel):
+    content_type: Literal["text/csv", "application/vnd.ms-excel"]
+    id: str = Field(min_length=1, max_length=64)
+    signed_url_timeout_seconds: int = Field(default=600, ge=1, le=604_800)
+    # Column names separated by commas, as in the multipart upload.
+    phone_columns: str | None = Field(default=None, max_length=4096)
+    email_columns: str | None = Field(default=None, max_length=4096)
+    custom_exclusion_columns: str | None = Field(default=None, max_length=4096)
+    expiration_date_time_column: str | None = Field(default=None, max_length=256)
+    whats_app_columns: str | None = Field(default=None, max_length=4096)
 
 
 class UploadUrlResponse(ApiModel):
