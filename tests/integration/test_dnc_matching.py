@@ -1,16 +1,19 @@
 """Whether an address is on a DNC list, against the real database: formatting does not
-matter, expired entries do not apply, and a check is a key lookup."""
+matter, expired entries do not apply, and a check is a key lookup, even in a million."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import event
 
 from tidings import bootstrap
 from tidings.config import Settings
@@ -94,3 +97,56 @@ async def test_email_entries_match_in_their_normalised_form(app: bootstrap.Conta
     list_id = await _list(app, "Email")
     await app.dnc.add(CALLER, list_id, "email", ["User@XN--BCHER-KVA.CH"], None)
     assert await app.dnc.listing([list_id], email="user@bücher.ch") == {list_id}
+
+
+_FILL = {
+    # A million numbers, +13172000000 to +13172999999, written by the database itself.
+    "sqlite": (
+        "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999999) "
+        "INSERT INTO dnc_entries (dnc_list_id, kind, address) "
+        "SELECT ?, 'phone', printf('+1317%07d', 2000000 + i) FROM n"
+    ),
+    "postgresql": (
+        "INSERT INTO dnc_entries (dnc_list_id, kind, address) "
+        "SELECT %s, 'phone', '+1317' || (2000000 + i) FROM generate_series(0, 999999) AS i"
+    ),
+}
+
+
+async def test_a_check_against_a_million_entries_is_a_primary_key_lookup(
+    app: bootstrap.Container,
+) -> None:
+    """What the campaign engine asks for each contact: the query plan goes through the
+    primary key's index to the one entry, whatever the size of the lists."""
+    big, other = await _list(app, "Phone"), await _list(app, "Any")
+    dialect = app.engine.dialect.name
+    async with app.engine.begin() as connection:
+        await connection.exec_driver_sql(_FILL[dialect], (big,))
+    asked: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "FROM dnc_entries" in statement:
+            asked.append((statement, parameters))
+
+    event.listen(app.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        started = time.perf_counter()
+        assert await app.dnc.listing([big, other], phone="(317) 212-3456") == {big}
+        seconds = time.perf_counter() - started
+        assert await app.dnc.listing([big, other], phone="(317) 555-0100") == set()
+    finally:
+        event.remove(app.engine.sync_engine, "before_cursor_execute", record)
+    assert (await app.dnc.get(CALLER, big, include_size=True))[1] == 1_000_000
+    statement, parameters = asked[0]
+    explain = "EXPLAIN QUERY PLAN " if dialect == "sqlite" else "EXPLAIN "
+    async with app.engine.connect() as connection:
+        plan = (await connection.exec_driver_sql(explain + statement, parameters)).all()
+    text = "\n".join(str(row[-1]) for row in plan)
+    if dialect == "sqlite":
+        assert "SEARCH dnc_entries USING INDEX sqlite_autoindex_dnc_entries_1" in text, text
+        assert "(dnc_list_id=? AND kind=? AND address=?)" in text, text
+    else:
+        assert "Index Scan using pk_dnc_entries on dnc_entries" in text, text
+        assert "Index Cond: (((dnc_list_id)::text = ANY" in text, text
+    assert "SCAN dnc_entries" not in text and "Seq Scan" not in text, text
+    assert seconds < 1.0  # a scan of a million rows would take longer than a lookup

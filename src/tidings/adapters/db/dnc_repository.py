@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, tuple_
+from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tidings.adapters.db.database import Database
@@ -164,11 +164,13 @@ class SqlDncRepository:
         primary-key lookup per list."""
         if not list_ids:
             return set()
+        # Not a row-value IN ((list, kind, address), ...): SQLite scans the table for that
+        # (tests/integration/test_dnc_matching.py shows the plan).
         rows = await self._db.execute(
             select(dnc_entries.c.dnc_list_id).where(
-                tuple_(dnc_entries.c.dnc_list_id, dnc_entries.c.kind, dnc_entries.c.address).in_(
-                    [(list_id, kind, address) for list_id in list_ids]
-                ),
+                dnc_entries.c.dnc_list_id.in_(list(list_ids)),
+                dnc_entries.c.kind == kind,
+                dnc_entries.c.address == address,
                 _live(now),
             )
         )
