@@ -330,3 +330,22 @@ def test_deleting_a_list_deletes_its_entries_and_files(
     assert server.request("DELETE", f"{DNC}/{phone_list}", token=admin_token)[0] == 204
     assert fetch(link)[0] == 404
     assert fetch(done["rejectsUri"])[0] == 404
+
+
+def test_an_upload_into_a_filled_list_adds_the_new_and_refreshes_the_listed(
+    server: Server, admin_token: str, phone_list: str
+) -> None:
+    """The upsert path (the list has entries): a listed number takes the file's expiration."""
+    server.request(
+        "POST", f"{DNC}/{phone_list}/phonenumbers", token=admin_token, json_body=["+13175550100"]
+    )
+    upload(server, admin_token, phone_list, "Phone\n")  # a header alone adds nothing
+    assert imported(server, admin_token, phone_list)["importedRecords"] == 0
+    text = "Phone\n+13175550100\n(317) 555-0101\n317-555-0101\n"
+    upload(server, admin_token, phone_list, text, expirationDateTime="2031-01-01T00:00Z")
+    done = imported(server, admin_token, phone_list)
+    assert (done["importedRecords"], done["duplicateRecords"]) == (2, 1)
+    assert exported(server, admin_token, phone_list)[1][1:] == [
+        ["+13175550100", "phone", "2031-01-01T00:00:00.000Z"],
+        ["+13175550101", "phone", "2031-01-01T00:00:00.000Z"],
+    ]
