@@ -22,12 +22,13 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import polars as pl
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from tests.support.server import running_server
+from tests.support.server import Server, running_server
 
 from bench.contact_export import COLUMNS, peak_rss_mb
 from bench.token_and_list import database
@@ -79,6 +80,45 @@ def polars_floor(path: Path) -> float:
     return time.perf_counter() - started
 
 
+def timed_upload(
+    server: Server, token: str, fields: dict[str, str], source: Path, status_path: str
+) -> tuple[float, float, dict[str, Any], dict[str, float]]:
+    """`POST /uploads/v2/contactlist` with the file and `fields`, then `importstatus` until
+    the import ends: seconds in all, seconds of the upload, the last status, and the
+    server's peak memory as sampled meanwhile."""
+    started = time.perf_counter()
+    with source.open("rb") as file:
+        answer = httpx.post(
+            server.base_url + "/uploads/v2/contactlist",
+            headers={"Authorization": f"Bearer {token}"},
+            data=fields,
+            files={"file": (source.name, file, "text/csv")},
+            timeout=600,
+        )
+    answer.raise_for_status()
+    uploaded = time.perf_counter() - started
+    peaks: dict[str, float] = {}
+    while True:
+        for name, value in memory_mb(server.process.pid).items():
+            peaks[name] = max(peaks.get(name, 0.0), value)
+        status = server.request("GET", status_path, token=token)[1]
+        if status["status"] != "IN_PROGRESS":
+            break
+        time.sleep(0.25)  # a client polls about this often; the wait adds ≤ 0.25 s
+    return time.perf_counter() - started, uploaded, status, peaks
+
+
+def report(result: dict[str, Any], log: str) -> None:
+    """Prints the import's phases from the server's log, then the result with the date and
+    the machine."""
+    print("\n".join(line for line in log.splitlines() if '"import ' in line))
+    result["machine"] = (
+        f"{platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    result["date"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    print(json.dumps(result, indent=2))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -104,26 +144,10 @@ def main() -> None:
             )[1]
             rss_before = peak_rss_mb(server.process.pid)
             status_path = f"/api/v2/outbound/contactlists/{created['id']}/importstatus"
-            started = time.perf_counter()
-            with source.open("rb") as file:
-                answer = httpx.post(
-                    server.base_url + "/uploads/v2/contactlist",
-                    headers={"Authorization": f"Bearer {token}"},
-                    data={"id": created["id"], "fileType": "contactlist"},
-                    files={"file": ("contacts.csv", file, "text/csv")},
-                    timeout=600,
-                )
-            answer.raise_for_status()
-            uploaded = time.perf_counter() - started
-            peaks: dict[str, float] = {}
-            while True:
-                for name, value in memory_mb(server.process.pid).items():
-                    peaks[name] = max(peaks.get(name, 0.0), value)
-                status = server.request("GET", status_path, token=token)[1]
-                if status["status"] != "IN_PROGRESS":
-                    break
-                time.sleep(0.25)  # a client polls about this often; the wait adds ≤ 0.25 s
-            seconds = time.perf_counter() - started
+            fields = {"id": created["id"], "fileType": "contactlist"}
+            seconds, uploaded, status, peaks = timed_upload(
+                server, token, fields, source, status_path
+            )
             list_path = f"/api/v2/outbound/contactlists/{created['id']}?includeSize=true"
             size = server.request("GET", list_path, token=token)[1]["size"]
             result = {
@@ -142,13 +166,9 @@ def main() -> None:
                 "server_peak_rss_mb_before": round(rss_before, 1),
                 "server_peak_rss_mb_after": round(peak_rss_mb(server.process.pid), 1),
                 "sampled_peak_mb": {k: round(v, 1) for k, v in peaks.items()},
-                "machine": f"{platform.node()}, {os.cpu_count()} cores, "
-                f"Python {platform.python_version()}",
-                "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             }
-            phases = [line for line in server.log().splitlines() if '"import ' in line]
-    print("\n".join(phases))
-    print(json.dumps(result, indent=2))
+            log = server.log()
+    report(result, log)
 
 
 if __name__ == "__main__":
