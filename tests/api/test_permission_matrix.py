@@ -360,7 +360,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", ONE_DNC + "/importstatus"): Rule(
         "outbound:dncList:view", _dnc_list_with_import, in_division=True
     ),
-    # Both also need outbound:dnc:view (test_dnc_imports.py).
+    # Both also need outbound:dnc:view (tests/integration/test_dnc_matching.py).
     ("POST", ONE_DNC + "/export"): Rule("outbound:dncList:view", _new_dnc_list, in_division=True),
     ("GET", ONE_DNC + "/export"): Rule(
         "outbound:dncList:view", _dnc_list_with_export, in_division=True

@@ -1,5 +1,6 @@
-"""Whether an address is on a DNC list, against the real database: formatting does not
-matter, expired entries do not apply, and a check is a key lookup, even in a million."""
+"""DNC lists against the real database: whether an address is on a list (formatting does
+not matter, expired entries do not apply, a check is a key lookup, even in a million), and
+who may export one."""
 
 from __future__ import annotations
 
@@ -18,8 +19,15 @@ from sqlalchemy import event
 from tidings import bootstrap
 from tidings.config import Settings
 from tidings.domain.dnc import DncList
-from tidings.domain.errors import InvalidInput
-from tidings.domain.permissions import ALL_DIVISIONS, Access, Grant, find_role
+from tidings.domain.errors import InvalidInput, MissingPermission
+from tidings.domain.permissions import (
+    ALL_DIVISIONS,
+    ROLES_BY_ID,
+    Access,
+    Grant,
+    Role,
+    find_role,
+)
 from tidings.services.caller import Caller
 
 ADMIN = find_role("admin")
@@ -150,3 +158,18 @@ async def test_a_check_against_a_million_entries_is_a_primary_key_lookup(
         assert "Index Cond: (((dnc_list_id)::text = ANY" in text, text
     assert "SCAN dnc_entries" not in text and "Seq Scan" not in text, text
     assert seconds < 1.0  # a scan of a million rows would take longer than a lookup
+
+
+async def test_an_export_needs_the_entries_permission_too(
+    app: bootstrap.Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Genesys asks for ALL of outbound:dncList:view and outbound:dnc:view; no built-in
+    role holds the one without the other, so one is made up here."""
+    lists_only = Role("dncListsOnly", "", ("outbound:dncList:view",))
+    monkeypatch.setitem(ROLES_BY_ID, lists_only.id, lists_only)
+    caller = Caller("lists-only", Access("lists-only", [Grant(lists_only.id, ALL_DIVISIONS)]), 1)
+    list_id = await _list(app, "Phone")
+    assert (await app.dnc.get(caller, list_id))[0].id == list_id  # it may read the list
+    for attempt in (app.dnc_exports.start, app.dnc_exports.latest):
+        with pytest.raises(MissingPermission, match="outbound:dnc:view"):
+            await attempt(caller, list_id)
