@@ -1,8 +1,8 @@
 """DKIM signatures (RFC 6376: rsa-sha256, relaxed/relaxed) with `cryptography`'s RSA.
 
-dkimpy signs in pure Python at ~6 ms a message; here the RSA operation runs in OpenSSL
-(~0.4 ms a message with a 2048-bit key, measured) and the canonicalisation is a few regular expressions. The
-tests verify every signature with dkimpy.
+dkimpy signs in pure Python (8.7 ms a message here); with the RSA operation in OpenSSL and
+the canonicalisation in a few regular expressions, signing takes 0.4 ms (2048-bit key,
+measured on the CI machine kind). The tests verify every signature with dkimpy.
 """
 
 from __future__ import annotations
