@@ -145,3 +145,16 @@ def test_a_nul_in_an_entry_is_a_400(
         "POST", f"{DNC}/{created.id}/phonenumbers", token=admin_token, json_body=["+1317\u0000"]
     )
     assert status == 400
+
+
+def test_division_views_outline_the_dnc_lists_a_caller_may_search(
+    admin_sdk: Any, unique: Any
+) -> None:
+    api = gc.OutboundApi(admin_sdk)
+    body = gc.DncListCreate()
+    body.name, body.dnc_source_type, body.contact_method = unique("Outlined"), "rds", "Phone"
+    created = api.post_outbound_dnclists(body)
+    views = api.get_outbound_dnclists_divisionviews(name=body.name, include_size=True)
+    assert [(v.id, v.contact_method, v.size) for v in views.entities] == [(created.id, "Phone", 0)]
+    view = api.get_outbound_dnclists_divisionview(created.id)
+    assert (view.division.id, view.dnc_source_type) == (created.division.id, "rds")

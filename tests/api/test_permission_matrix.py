@@ -321,6 +321,10 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", DNC): Rule("outbound:dncList:view"),
     ("POST", DNC): Rule("outbound:dncList:add", body=DNC_BODY),
     ("GET", ONE_DNC): Rule("outbound:dncList:view", _new_dnc_list, in_division=True),
+    ("GET", DNC + "/divisionviews"): Rule("outbound:dncList:search"),
+    ("GET", DNC + "/divisionviews/{list_id}"): Rule(
+        "outbound:dncList:search", _new_dnc_list, in_division=True
+    ),
     ("PUT", ONE_DNC): Rule("outbound:dncList:edit", _new_dnc_list, body=DNC_BODY, in_division=True),
     ("DELETE", ONE_DNC): Rule(
         "outbound:dncList:delete", _new_dnc_list, in_division=True, ok=(204,)

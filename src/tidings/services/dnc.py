@@ -47,8 +47,10 @@ class DncService:
         name_match: str = "Prefix",
         division_ids: Sequence[str] = (),
         include_size: bool = False,
+        permission: str = "outbound:dncList:view",
     ) -> tuple[list[DncList], int, dict[str, int]]:
-        scope = caller.access.require("outbound:dncList:view")
+        """`permission`: `...:search` for division views (lists seen by their outline)."""
+        scope = caller.access.require(permission)
         async with self._uow() as uow:
             found, total = await uow.dnc.list(
                 scope, page, name=name, name_match=name_match, division_ids=division_ids
@@ -57,10 +59,15 @@ class DncService:
         return found, total, sizes
 
     async def get(
-        self, caller: Caller, list_id: str, *, include_size: bool = False
+        self,
+        caller: Caller,
+        list_id: str,
+        *,
+        include_size: bool = False,
+        permission: str = "outbound:dncList:view",
     ) -> tuple[DncList, int | None]:
         async with self._uow() as uow:
-            found = await _visible(uow, caller, "outbound:dncList:view", list_id)
+            found = await _visible(uow, caller, permission, list_id)
             size = (await uow.dnc.sizes([list_id]))[list_id] if include_size else None
         return found, size
 

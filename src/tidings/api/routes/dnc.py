@@ -13,6 +13,8 @@ from tidings.api.responses import ok
 from tidings.api.routes.imports import import_statuses
 from tidings.api.schemas.common import PlainText
 from tidings.api.schemas.dnc import (
+    DncListDivisionView,
+    DncListDivisionViewListing,
     DncListIn,
     DncListListing,
     DncListOut,
@@ -64,6 +66,52 @@ async def create_dnc_list(body: DncListIn, app: ContainerDep, caller: CallerDep)
             "dncSourceType is required", details=[FieldProblem("dncSourceType", "required", "rds")]
         )
     return ok(DncListOut.of(await app.dnc.create(caller, body.to_domain())))
+
+
+SEARCH = "outbound:dncList:search"
+
+
+@router.get("/divisionviews", response_model=DncListDivisionViewListing)
+async def list_division_views(
+    request: Request,
+    app: ContainerDep,
+    caller: CallerDep,
+    page: PageDep,
+    name: Annotated[str | None, Query(max_length=256)] = None,
+    filter_type: Annotated[NameFilter, Query(alias="filterType")] = "Prefix",
+    include_size: Annotated[bool, Query(alias="includeSize")] = False,
+    include_import_status: Annotated[bool, Query(alias="includeImportStatus")] = False,
+) -> Response:
+    """The outline of DNC lists in divisions where the caller may search."""
+    found, total, sizes = await app.dnc.find(
+        caller,
+        page,
+        name=name,
+        name_match=filter_type,
+        include_size=include_size,
+        permission=SEARCH,
+    )
+    statuses = await import_statuses(
+        request, app, app.dnc_imports, [d.id for d in found], include_import_status
+    )
+    entities = [DncListDivisionView.of(d, sizes.get(d.id), statuses.get(d.id)) for d in found]
+    return ok(envelope(request, page, entities, total))
+
+
+@router.get("/divisionviews/{list_id}", response_model=DncListDivisionView)
+async def get_division_view(
+    list_id: str,
+    request: Request,
+    app: ContainerDep,
+    caller: CallerDep,
+    include_size: Annotated[bool, Query(alias="includeSize")] = False,
+    include_import_status: Annotated[bool, Query(alias="includeImportStatus")] = False,
+) -> Response:
+    found, size = await app.dnc.get(caller, list_id, include_size=include_size, permission=SEARCH)
+    statuses = await import_statuses(
+        request, app, app.dnc_imports, [list_id], include_import_status
+    )
+    return ok(DncListDivisionView.of(found, size, statuses.get(list_id)))
 
 
 @router.get("/{list_id}", response_model=DncListOut)

@@ -97,6 +97,35 @@ class DncListListing(Listing):
     entities: list[DncListOut]
 
 
+class DncListDivisionView(ApiModel):
+    """What `.../divisionviews` shows of a DNC list: enough to pick it for a campaign."""
+
+    id: str
+    name: str
+    division: DomainEntityRef
+    import_status: ImportStatusOut | None = None
+    size: int | None = None
+    dnc_source_type: str
+    contact_method: str
+    self_uri: str
+
+    @classmethod
+    def of(
+        cls, found: DncList, size: int | None = None, import_status: ImportStatusOut | None = None
+    ) -> DncListDivisionView:
+        full = DncListOut.of(found, size, import_status)
+        return cls(
+            **full.model_dump(include={"id", "name", "division", "import_status", "size"}),
+            dnc_source_type=full.dnc_source_type,
+            contact_method=full.contact_method,
+            self_uri=f"{DNC_LISTS}/divisionviews/{found.id}",
+        )
+
+
+class DncListDivisionViewListing(Listing):
+    entities: list[DncListDivisionView]
+
+
 class PatchPhoneNumbers(ApiModel):
     action: Literal["Add", "Remove"]
     phone_numbers: list[str] = Field(max_length=MAX_ENTRIES_PER_CALL)
