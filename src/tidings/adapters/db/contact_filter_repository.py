@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, select
+from sqlalchemy import delete, insert, select
 
 from tidings.adapters.db.database import Database
-from tidings.adapters.db.division_repository import escape_like, name_key
-from tidings.adapters.db.divisioned import NAME_PATTERNS, update_versioned
+from tidings.adapters.db.division_repository import name_key
+from tidings.adapters.db.divisioned import page_of, update_versioned
 from tidings.adapters.db.tables import contact_list_filters as filters
 from tidings.adapters.db.tables import contact_lists
 from tidings.domain.contact_filters import (
@@ -127,31 +127,20 @@ class SqlContactFilterRepository:
         ids: Sequence[str] = (),
     ) -> tuple[list[ContactListFilter], int]:
         """A page of the filters whose list is in the scope's divisions."""
-        conditions: list[ColumnElement[bool]] = []
-        if not scope.everywhere:
-            if not scope.division_ids:
-                return [], 0
-            conditions.append(contact_lists.c.division_id.in_(sorted(scope.division_ids)))
-        if name:
-            pattern = NAME_PATTERNS[name_match].format(escape_like(name_key(name)))
-            conditions.append(filters.c.name_key.like(pattern, escape="/"))
-        if contact_list_id:
-            conditions.append(filters.c.contact_list_id == contact_list_id)
-        if ids:
-            conditions.append(filters.c.id.in_(list(ids)))
-        joined = filters.join(contact_lists, contact_lists.c.id == filters.c.contact_list_id)
-        total = (
-            await self._db.execute(select(func.count()).select_from(joined).where(*conditions))
-        ).scalar()
-        rows = await self._db.execute(
-            select(filters)
-            .select_from(joined)
-            .where(*conditions)
-            .order_by(filters.c.name_key, filters.c.id)
-            .limit(page.page_size)
-            .offset(page.offset)
+        where = [filters.c.contact_list_id == contact_list_id] if contact_list_id else []
+        rows, total = await page_of(
+            self._db,
+            filters,
+            scope,
+            page,
+            name=name,
+            name_match=name_match,
+            ids=ids,
+            where=where,
+            division=contact_lists.c.division_id,
+            source=filters.join(contact_lists, contact_lists.c.id == filters.c.contact_list_id),
         )
-        return [_entity(row) for row in rows], int(total or 0)
+        return [_entity(row) for row in rows], total
 
     async def add(self, found: ContactListFilter) -> None:
         await self._db.execute(insert(filters).values(**_values(found), id=found.id))

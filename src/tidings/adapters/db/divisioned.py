@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, func, select, update
+from sqlalchemy import ColumnElement, FromClause, Table, func, select, update
 
 from tidings.adapters.db.database import Database
 from tidings.adapters.db.division_repository import escape_like, name_key
@@ -38,23 +38,30 @@ async def page_of(
     ids: Sequence[str] = (),
     division_ids: Sequence[str] = (),
     where: Sequence[ColumnElement[bool]] = (),
+    division: ColumnElement[str] | None = None,
+    source: FromClause | None = None,
 ) -> tuple[list[Any], int]:
-    """One page of rows the scope lets the caller see, by name, and their total."""
+    """One page of rows the scope lets the caller see, by name, and their total.
+    `division` and `source`: for rows whose division is another table's (a filter is in
+    its list's division), that column and the join that reaches it."""
+    division = table.c.division_id if division is None else division
     conditions = list(where)
     if not scope.everywhere:
         if not scope.division_ids:
             return [], 0
-        conditions.append(table.c.division_id.in_(sorted(scope.division_ids)))
+        conditions.append(division.in_(sorted(scope.division_ids)))
     if name:
         pattern = NAME_PATTERNS[name_match].format(escape_like(name_key(name)))
         conditions.append(table.c.name_key.like(pattern, escape="/"))
     if ids:
         conditions.append(table.c.id.in_(list(ids)))
     if division_ids:
-        conditions.append(table.c.division_id.in_(list(division_ids)))
-    total = (await db.execute(select(func.count()).select_from(table).where(*conditions))).scalar()
+        conditions.append(division.in_(list(division_ids)))
+    source = table if source is None else source
+    total = (await db.execute(select(func.count()).select_from(source).where(*conditions))).scalar()
     rows = await db.execute(
         select(table)
+        .select_from(source)
         .where(*conditions)
         .order_by(table.c.name_key, table.c.id)
         .limit(page.page_size)
