@@ -14,7 +14,7 @@ from tidings.domain.contact_lists import AddressCheck, Contact, ContactList
 from tidings.domain.divisions import Division
 from tidings.domain.dnc import DncList
 from tidings.domain.dnc_imports import DncImport, DncImportPlan
-from tidings.domain.exports import Export, ExportRecord
+from tidings.domain.exports import Export
 from tidings.domain.imports import (
     ContactImport,
     CsvHeader,
@@ -229,16 +229,25 @@ class ExportRepository(Protocol):
     ) -> None: ...
 
 
-class ExportSource(Protocol):
-    def records(
-        self, list_id: str, contact_ids: Sequence[str] = (), batch: int = 10_000
-    ) -> Iterator[list[ExportRecord]]:
-        """The list's contacts in insertion order, in batches; blocking (a worker thread's)."""
+# A batch of contacts on its way from the database to the export file: a table of the
+# fields of `ExportRecord` (data and address checks still their stored JSON text), in a
+# form the source and the store agree on (bootstrap pairs them; polars frames), so that a
+# million contacts never become a million Python objects.
+Batch_co = TypeVar("Batch_co", covariant=True)
+Batch_contra = TypeVar("Batch_contra", contravariant=True)
+
+
+class ExportSource(Protocol[Batch_co]):
+    def batches(self, list_id: str, contact_ids: Sequence[str] = ()) -> Iterator[Batch_co]:
+        """The list's contacts in insertion order, a few MB at a time. Blocking: a worker
+        thread's."""
         ...
 
 
-class ExportSink(Protocol):
-    def write(self, rows: Iterable[Sequence[str]]) -> None: ...
+class ExportSink(Protocol[Batch_contra]):
+    def write(self, batch: Batch_contra) -> int:
+        """Writes the rows of a batch; answers how many rows that was."""
+        ...
 
     def close(self) -> None:
         """Publishes the file whole."""
@@ -250,10 +259,14 @@ class ExportSink(Protocol):
 class ExportStore(Protocol):
     def path(self, export_id: str) -> Path: ...
 
-    def create(self, export_id: str) -> ExportSink: ...
-
     def remove(self, export_ids: Iterable[str]) -> None:
         """Deletes the files (exports hold personal data: they go with their list)."""
+        ...
+
+
+class ExportFiles(ExportStore, Protocol[Batch_contra]):
+    def create(self, export_id: str, contact_list: ContactList) -> ExportSink[Batch_contra]:
+        """A new file, its header written (the list's columns, then the system ones)."""
         ...
 
 

@@ -52,7 +52,8 @@ def header(contact_list: ContactList) -> list[str]:
 
 
 class ExportRecord(NamedTuple):
-    """One contact as the export reads it: plain values, no entity to build per row."""
+    """One contact as the export reads it: plain values, no entity to build per row. The
+    export source hands contacts on a batch at a time, as columns with these names."""
 
     id: str
     data: dict[str, str]
@@ -63,7 +64,9 @@ class ExportRecord(NamedTuple):
 
 
 class RowWriter:
-    """Turns records into CSV rows for one list; the column layout is worked out once."""
+    """Turns records into CSV rows for one list; the column layout is worked out once.
+    The exporter does the same over whole batches of contacts (adapters/exporters); a test
+    holds the two equal."""
 
     def __init__(self, contact_list: ContactList) -> None:
         self._columns = list(contact_list.column_names)

@@ -7,13 +7,13 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tidings.domain.contact_lists import ContactList
 from tidings.domain.errors import NotFound
-from tidings.domain.exports import Export, RowWriter, header, neutralize
+from tidings.domain.exports import Export
 from tidings.domain.ids import new_id, utcnow
-from tidings.ports import ExportSource, ExportStore, UnitOfWorkFactory
+from tidings.ports import ExportFiles, ExportSource, UnitOfWorkFactory
 from tidings.services.caller import Caller
 from tidings.services.divisioned import visible
 
@@ -22,15 +22,22 @@ log = logging.getLogger("tidings.exports")
 LIST = "Contact list"
 EXPORT = "Export"
 Spawn = Callable[[Coroutine[Any, Any, None]], None]
+Batch = TypeVar("Batch")
 
 
 class ContactExportService:
     def __init__(
-        self, uow: UnitOfWorkFactory, source: ExportSource, store: ExportStore, spawn: Spawn
+        self,
+        uow: UnitOfWorkFactory,
+        source: ExportSource[Batch],
+        store: ExportFiles[Batch],
+        spawn: Spawn,
     ) -> None:
+        """`source` and `store` pass batches in a form they agree on; this never looks
+        inside them."""
         self._uow = uow
-        self._source = source
-        self._store = store
+        self._source: ExportSource[object] = source
+        self._store: ExportFiles[Any] = store
         self._spawn = spawn
 
     async def start(self, caller: Caller, list_id: str, contact_ids: Sequence[str] = ()) -> Export:
@@ -82,14 +89,11 @@ class ContactExportService:
 
     def _write_file(self, export_id: str, contact_list: ContactList, ids: list[str]) -> int:
         """Blocking: streams the contacts into the file in a worker thread."""
-        sink = self._store.create(export_id)
-        to_row = RowWriter(contact_list).row
+        sink = self._store.create(export_id, contact_list)
         rows = 0
         try:
-            sink.write([[neutralize(name) for name in header(contact_list)]])
-            for batch in self._source.records(contact_list.id, ids):
-                sink.write([to_row(record) for record in batch])
-                rows += len(batch)
+            for batch in self._source.batches(contact_list.id, ids):
+                rows += sink.write(batch)
         except BaseException:
             sink.abort()
             raise
