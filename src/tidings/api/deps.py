@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request
 
@@ -45,3 +45,6 @@ def split_list(values: list[str] | None) -> list[str]:
 CallerDep = Annotated[Caller, Depends(current_caller)]
 ContainerDep = Annotated[Container, Depends(container)]
 PageDep = Annotated[PageRequest, Depends(page_request)]
+
+# How `filterType` matches a `name` parameter in list routes (case-insensitive).
+NameFilter = Literal["Prefix", "BeginsWith", "Contains", "EndsWith", "Equals"]

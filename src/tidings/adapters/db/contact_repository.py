@@ -15,7 +15,6 @@ from tidings.adapters.db.database import Database
 from tidings.adapters.db.tables import contact_lists, contacts
 from tidings.domain.contact_filters import Criteria
 from tidings.domain.contact_lists import AddressCheck, Contact
-from tidings.domain.errors import NotFound
 from tidings.domain.paging import PageRequest
 
 
@@ -91,7 +90,8 @@ class SqlContactRepository:
     ) -> None:
         if not batch:
             return
-        await self._lock_list(batch[0].contact_list_id)
+        # No foreign key to the list (migration 0007): it is checked and held instead.
+        await self._db.hold(contact_lists, batch[0].contact_list_id, "Contact list")
         dialect = self._db.connection.dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = insert(contacts)
@@ -105,16 +105,6 @@ class SqlContactRepository:
             set_={name: statement.excluded[name] for name in replaced},
         )
         await self._db.execute(statement, [_values(c) for c in batch])
-
-    async def _lock_list(self, list_id: str) -> None:
-        """Holds the list (it cannot be deleted until this transaction ends) and checks it
-        is still there: contacts have no foreign key to it (migration 0007)."""
-        await self._db.begin_write()
-        query = select(contact_lists.c.id).where(contact_lists.c.id == list_id)
-        if self._db.connection.dialect.name == "postgresql":
-            query = query.with_for_update(key_share=True)
-        if (await self._db.execute(query)).first() is None:
-            raise NotFound("Contact list", list_id)
 
     async def search(
         self,

@@ -18,12 +18,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Executable
+from sqlalchemy import Executable, Table, select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from tidings.domain.errors import Conflict
+from tidings.domain.errors import Conflict, NotFound
 
 
 class WriterGate:
@@ -101,6 +101,17 @@ class Database:
         except BaseException:
             self.end_write()
             raise
+
+    async def hold(self, table: Table, row_id: str, kind: str) -> None:
+        """Enters the write transaction and checks that the row is there, holding it on
+        PostgreSQL (`FOR KEY SHARE`) so it cannot be deleted before the transaction ends:
+        for rows that point at it without a foreign key (contacts, DNC entries)."""
+        await self.begin_write()
+        query = select(table.c.id).where(table.c.id == row_id)
+        if self.connection.dialect.name == "postgresql":
+            query = query.with_for_update(key_share=True)
+        if (await self.execute(query)).first() is None:
+            raise NotFound(kind, row_id)
 
     def end_write(self) -> None:
         self.writing = False

@@ -14,7 +14,6 @@ from tidings.adapters.db.division_repository import name_key
 from tidings.adapters.db.divisioned import counts, find_by_name, page_of, update_versioned
 from tidings.adapters.db.tables import dnc_entries, dnc_lists
 from tidings.domain.dnc import DncList
-from tidings.domain.errors import NotFound
 from tidings.domain.paging import PageRequest
 from tidings.domain.permissions import Scope
 
@@ -111,7 +110,8 @@ class SqlDncRepository:
         """Adds the addresses; one already listed takes the new expiration."""
         if not addresses:
             return
-        await self._hold(list_id)
+        # No foreign key to the list (migration 0009): it is checked and held instead.
+        await self._db.hold(dnc_lists, list_id, "DNC list")
         dialect = self._db.connection.dialect.name
         insert_ = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = insert_(dnc_entries)
@@ -126,16 +126,6 @@ class SqlDncRepository:
                 for a in dict.fromkeys(addresses)
             ],
         )
-
-    async def _hold(self, list_id: str) -> None:
-        """Entries have no foreign key to their list (migration 0009): the list is checked
-        inside the write transaction, and on PostgreSQL held until it ends."""
-        await self._db.begin_write()
-        held = select(dnc_lists.c.id).where(dnc_lists.c.id == list_id)
-        if self._db.connection.dialect.name == "postgresql":
-            held = held.with_for_update(key_share=True)
-        if (await self._db.execute(held)).first() is None:
-            raise NotFound("DNC list", list_id)
 
     async def remove_entries(self, list_id: str, kind: str, addresses: Sequence[str]) -> int:
         if not addresses:

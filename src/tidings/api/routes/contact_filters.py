@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from tidings.api.deps import CallerDep, ContainerDep, PageDep
+from tidings.api.deps import CallerDep, ContainerDep, NameFilter, PageDep
 from tidings.api.paging import envelope
 from tidings.api.responses import ok
 from tidings.api.schemas.contact_filters import (
@@ -26,7 +26,6 @@ from tidings.domain.paging import PageRequest
 router = APIRouter(tags=["Outbound"])
 
 FILTERS = "/api/v2/outbound/contactlistfilters"
-NameFilter = Literal["Prefix", "BeginsWith", "Contains", "EndsWith", "Equals"]
 
 
 def _from_lists_only(body: ContactListFilterIn) -> None:

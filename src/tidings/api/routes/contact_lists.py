@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request
 from starlette.responses import Response
 
-from tidings.api.deps import CallerDep, ContainerDep, PageDep, split_list
+from tidings.api.deps import CallerDep, ContainerDep, NameFilter, PageDep, split_list
 from tidings.api.paging import envelope
 from tidings.api.responses import ok
-from tidings.api.routes.imports import status_of
+from tidings.api.routes.imports import import_statuses
 from tidings.api.schemas.common import DomainEntityRef, PlainText
 from tidings.api.schemas.contact_lists import (
     ContactIn,
@@ -22,15 +22,12 @@ from tidings.api.schemas.contact_lists import (
     ContactOut,
     TimeZoneMappingPreviewOut,
 )
-from tidings.api.schemas.imports import ImportStatusOut
-from tidings.bootstrap import Container
-from tidings.domain.contact_lists import MAX_CONTACTS_PER_CALL, ContactList
+from tidings.domain.contact_lists import MAX_CONTACTS_PER_CALL
 from tidings.services.contact_lists import AddOptions
 
 router = APIRouter(prefix="/api/v2/outbound/contactlists", tags=["Outbound"])
 
 IdList = Annotated[list[str] | None, Query(alias="id", max_length=1000)]
-NameFilter = Literal["Prefix", "BeginsWith", "Contains", "EndsWith", "Equals"]
 
 
 @router.get("", response_model=ContactListListing)
@@ -55,19 +52,11 @@ async def list_contact_lists(
         division_ids=split_list(division_ids),
         include_size=include_size,
     )
-    statuses = await _import_statuses(request, app, found, include_import_status)
+    statuses = await import_statuses(
+        request, app, app.imports, [c.id for c in found], include_import_status
+    )
     entities = [ContactListOut.of(c, sizes.get(c.id), statuses.get(c.id)) for c in found]
     return ok(envelope(request, page, entities, total))
-
-
-async def _import_statuses(
-    request: Request, app: Container, lists: list[ContactList], wanted: bool
-) -> dict[str, ImportStatusOut]:
-    """Genesys shows `importStatus` only while an import runs (or after one failed)."""
-    if not wanted or not lists:
-        return {}
-    found = await app.imports.statuses([c.id for c in lists])
-    return {list_id: status_of(request, app, job) for list_id, job in found.items()}
 
 
 @router.post("", response_model=ContactListOut)
@@ -113,7 +102,9 @@ async def list_division_views(
         include_size=include_size,
         permission=SEARCH,
     )
-    statuses = await _import_statuses(request, app, found, include_import_status)
+    statuses = await import_statuses(
+        request, app, app.imports, [c.id for c in found], include_import_status
+    )
     entities = [ContactListDivisionView.of(c, sizes.get(c.id), statuses.get(c.id)) for c in found]
     return ok(envelope(request, page, entities, total))
 
@@ -130,7 +121,7 @@ async def get_division_view(
     found, size = await app.contact_lists.get(
         caller, list_id, include_size=include_size, permission=SEARCH
     )
-    statuses = await _import_statuses(request, app, [found], include_import_status)
+    statuses = await import_statuses(request, app, app.imports, [list_id], include_import_status)
     return ok(ContactListDivisionView.of(found, size, statuses.get(list_id)))
 
 
@@ -144,7 +135,7 @@ async def get_contact_list(
     include_import_status: Annotated[bool, Query(alias="includeImportStatus")] = False,
 ) -> Response:
     found, size = await app.contact_lists.get(caller, list_id, include_size=include_size)
-    statuses = await _import_statuses(request, app, [found], include_import_status)
+    statuses = await import_statuses(request, app, app.imports, [list_id], include_import_status)
     return ok(ContactListOut.of(found, size, statuses.get(list_id)))
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Query, Request
 from starlette.responses import Response
 
-from tidings.api.deps import CallerDep, ContainerDep, PageDep, split_list
+from tidings.api.deps import CallerDep, ContainerDep, NameFilter, PageDep, split_list
 from tidings.api.paging import envelope
 from tidings.api.responses import ok
 from tidings.api.routes.imports import import_statuses
@@ -27,7 +27,6 @@ from tidings.domain.errors import FieldProblem, InvalidInput
 
 router = APIRouter(prefix="/api/v2/outbound/dnclists", tags=["Outbound"])
 
-NameFilter = Literal["Prefix", "BeginsWith", "Contains", "EndsWith", "Equals"]
 Entries = Annotated[list[PlainText], Body(max_length=MAX_ENTRIES_PER_CALL)]
 
 
