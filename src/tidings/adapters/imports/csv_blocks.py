@@ -22,7 +22,7 @@ from tidings.domain.exports import neutralize
 from tidings.domain.imports import CsvHeader, FileRejected, StagedRows
 
 HEADER_BYTES = 1 << 20  # a header record longer than this is not a header
-BLOCK_BYTES = 4 << 20  # the file is read in blocks of about this size
+BLOCK_BYTES = 2 << 20  # the file is read in blocks of about this size
 EXTRA = "extra"  # the column that takes the cells of a row beyond the header's
 _ZIP_MAGIC = b"PK\x03\x04"  # .xlsx files are zip archives
 
