@@ -21,26 +21,37 @@ from tidings.domain.permissions import BUILTIN_ROLES, covers
 Prepare = Callable[[Server, str], dict[str, str]]
 
 
+def _created(answer: tuple[int, Any, dict[str, str]]) -> Any:
+    # A setup call that fails must say why: a bare KeyError on "id" once hid a flaky CI failure.
+    status, body, _ = answer
+    assert status == 200, f"setup call answered {status}: {body}"
+    return body
+
+
 def _new_client(server: Server, token: str) -> dict[str, str]:
-    body = server.request(
-        "POST",
-        "/api/v2/oauth/clients",
-        token=token,
-        json_body={
-            "name": f"matrix-{uuid.uuid4().hex[:6]}",
-            "authorizedGrantType": "CLIENT-CREDENTIALS",
-        },
-    )[1]
+    body = _created(
+        server.request(
+            "POST",
+            "/api/v2/oauth/clients",
+            token=token,
+            json_body={
+                "name": f"matrix-{uuid.uuid4().hex[:6]}",
+                "authorizedGrantType": "CLIENT-CREDENTIALS",
+            },
+        )
+    )
     return {"client_id": body["id"]}
 
 
 def _new_division(server: Server, token: str) -> dict[str, str]:
-    body = server.request(
-        "POST",
-        "/api/v2/authorization/divisions",
-        token=token,
-        json_body={"name": f"matrix-{uuid.uuid4().hex[:6]}"},
-    )[1]
+    body = _created(
+        server.request(
+            "POST",
+            "/api/v2/authorization/divisions",
+            token=token,
+            json_body={"name": f"matrix-{uuid.uuid4().hex[:6]}"},
+        )
+    )
     return {"division_id": body["id"]}
 
 
@@ -54,16 +65,18 @@ def _sender_role(server: Server, token: str) -> dict[str, str]:
 
 
 def _new_list(server: Server, token: str) -> dict[str, str]:
-    body = server.request(
-        "POST",
-        "/api/v2/outbound/contactlists",
-        token=token,
-        json_body={
-            "name": f"matrix-{uuid.uuid4().hex[:6]}",
-            "columnNames": ["phone", "first"],
-            "phoneColumns": [{"columnName": "phone", "type": "cell"}],
-        },
-    )[1]
+    body = _created(
+        server.request(
+            "POST",
+            "/api/v2/outbound/contactlists",
+            token=token,
+            json_body={
+                "name": f"matrix-{uuid.uuid4().hex[:6]}",
+                "columnNames": ["phone", "first"],
+                "phoneColumns": [{"columnName": "phone", "type": "cell"}],
+            },
+        )
+    )
     return {"list_id": body["id"]}
 
 
@@ -79,26 +92,30 @@ def _list_with_contact(server: Server, token: str) -> dict[str, str]:
 
 
 def _new_time_set(server: Server, token: str) -> dict[str, str]:
-    body = server.request(
-        "POST",
-        "/api/v2/outbound/callabletimesets",
-        token=token,
-        json_body={"name": f"matrix-{uuid.uuid4().hex[:6]}", "callableTimes": TIMES},
-    )[1]
+    body = _created(
+        server.request(
+            "POST",
+            "/api/v2/outbound/callabletimesets",
+            token=token,
+            json_body={"name": f"matrix-{uuid.uuid4().hex[:6]}", "callableTimes": TIMES},
+        )
+    )
     return {"set_id": body["id"]}
 
 
 def _new_dnc_list(server: Server, token: str) -> dict[str, str]:
-    body = server.request(
-        "POST",
-        DNC,
-        token=token,
-        json_body={
-            "name": f"matrix-{uuid.uuid4().hex[:6]}",
-            "dncSourceType": "rds",
-            "contactMethod": "Any",
-        },
-    )[1]
+    body = _created(
+        server.request(
+            "POST",
+            DNC,
+            token=token,
+            json_body={
+                "name": f"matrix-{uuid.uuid4().hex[:6]}",
+                "dncSourceType": "rds",
+                "contactMethod": "Any",
+            },
+        )
+    )
     return {"list_id": body["id"]}
 
 
@@ -144,16 +161,20 @@ def _list_with_import(server: Server, token: str) -> dict[str, str]:
 
 def _list_with_filter(server: Server, token: str) -> dict[str, str]:
     params = _new_list(server, token)
-    body = server.request(
-        "POST",
-        FILTERS,
-        token=token,
-        json_body={
-            "name": f"matrix-{uuid.uuid4().hex[:6]}",
-            "contactList": {"id": params["list_id"]},
-            "clauses": [{"predicates": [{"column": "first", "operator": "EQUALS", "value": "A"}]}],
-        },
-    )[1]
+    body = _created(
+        server.request(
+            "POST",
+            FILTERS,
+            token=token,
+            json_body={
+                "name": f"matrix-{uuid.uuid4().hex[:6]}",
+                "contactList": {"id": params["list_id"]},
+                "clauses": [
+                    {"predicates": [{"column": "first", "operator": "EQUALS", "value": "A"}]}
+                ],
+            },
+        )
+    )
     return {**params, "filter_id": body["id"]}
 
 
