@@ -9,6 +9,13 @@ from types import TracebackType
 from typing import Protocol, TypeVar
 
 from tidings.domain.callable_times import CallableTimeSet
+from tidings.domain.channels import (
+    DeliveryReport,
+    InboundSms,
+    OutboundEmail,
+    OutboundSms,
+    SendResult,
+)
 from tidings.domain.contact_filters import ContactListFilter, Criteria
 from tidings.domain.contact_lists import AddressCheck, Contact, ContactList
 from tidings.domain.divisions import Division
@@ -26,6 +33,8 @@ from tidings.domain.imports import (
 from tidings.domain.oauth import OAuthClient, TokenRecord
 from tidings.domain.paging import PageRequest
 from tidings.domain.permissions import Scope
+from tidings.domain.responses import Response
+from tidings.domain.senders import EmailDomain, SmsNumber
 
 
 class OAuthClientRepository(Protocol):
@@ -460,3 +469,51 @@ class UnitOfWork(Protocol):
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class ChannelEvents(Protocol):
+    """Where channel adapters hand what the network tells them. Each call returns once the
+    event is durable, so an adapter may acknowledge it to the provider afterwards."""
+
+    async def delivery_report(self, report: DeliveryReport) -> None: ...
+
+    async def inbound_sms(self, message: InboundSms) -> None: ...
+
+
+class SmsSender(Protocol):
+    """One provider connection (or pool). `send` may be called from many tasks at once; the
+    adapter keeps its own window and rate limit and waits rather than refusing."""
+
+    async def start(self, events: ChannelEvents) -> None:
+        """Connects (or prepares to) and starts delivering receipts and inbound messages."""
+        ...
+
+    async def send(self, sms: OutboundSms) -> SendResult: ...
+
+    async def close(self) -> None: ...
+
+
+class EmailSender(Protocol):
+    async def start(self, events: ChannelEvents) -> None: ...
+
+    async def send(self, email: OutboundEmail) -> SendResult: ...
+
+    async def close(self) -> None: ...
+
+
+class SmsNumberRepository(Protocol):
+    async def get(self, number_id: str) -> SmsNumber | None: ...
+
+    async def find_by_address(self, address: str) -> SmsNumber | None:
+        """The number provisioned for `address` (E.164, short code or alphanumeric id)."""
+        ...
+
+
+class EmailDomainRepository(Protocol):
+    async def get(self, domain: str) -> EmailDomain | None:
+        """The domain by name; names compare without case."""
+        ...
+
+
+class ResponseRepository(Protocol):
+    async def get(self, response_id: str) -> Response | None: ...
