@@ -30,6 +30,9 @@ class SendResult:
     code: str | None = None
     reason: str | None = None
     retry_after_seconds: float | None = None
+    # A long SMS sent as several parts gets an id per part, and receipts name parts: every
+    # part's id, the first being provider_message_id.
+    provider_part_ids: tuple[str, ...] = ()
 
     @classmethod
     def accepted(cls, provider_message_id: str) -> SendResult:
