@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import os
 import secrets
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -27,11 +30,17 @@ from tidings.adapters.imports.contact_csv import CsvContactReader
 from tidings.adapters.imports.dnc_csv import CsvDncReader
 from tidings.adapters.imports.files import ImportDirectory
 from tidings.adapters.process_lock import ProcessLock
+from tidings.adapters.sms.simulator import SimulatorEmail, SimulatorSms
 from tidings.adapters.zip_zones import ZipCodeZones
-from tidings.config import Settings
-from tidings.dispatch.loop import Dispatcher
-from tidings.ports import UnitOfWork, UnitOfWorkFactory
+from tidings.config import ConfigError, Settings
+from tidings.dispatch.channels import EmailChannel, SmsChannel
+from tidings.dispatch.loop import Channels, Dispatcher
+from tidings.dispatch.outbox import Outbox
+from tidings.domain.messages import EMAIL, SMS
+from tidings.ports import EmailSender, SmsSender, UnitOfWork, UnitOfWorkFactory
+from tidings.services.agentless import AgentlessService
 from tidings.services.callable_time_sets import CallableTimeSetService
+from tidings.services.channel_events import ChannelRecorder
 from tidings.services.contact_exports import ContactExportService
 from tidings.services.contact_filters import ContactFilterService
 from tidings.services.contact_imports import ContactImportService
@@ -90,6 +99,12 @@ class Container:
     export_source: SqlExportSource
     import_writer: SqlStagedContactWriter
     dnc_bulk: SqlDncBulk
+    agentless: AgentlessService
+    channel_events: ChannelRecorder
+    sms_sender: SmsSender
+    email_sender: EmailSender
+    verp_key: bytes
+    running_dispatcher: Dispatcher | None = None
 
     @property
     def uses_sqlite(self) -> bool:
@@ -104,7 +119,39 @@ class Container:
         return ProcessLock(self.settings.data_dir / "dispatcher.lock")
 
     def dispatcher(self) -> Dispatcher:
-        return Dispatcher(self.unit_of_work, poll_seconds=self.settings.dispatcher_poll_seconds)
+        """The dispatcher of this process: it owns the provider connections."""
+        settings = self.settings
+
+        def outbox(media_type: str, channel: SmsChannel | EmailChannel) -> Outbox:
+            return Outbox(
+                self.unit_of_work,
+                media_type,
+                channel.send,
+                in_flight=settings.send_in_flight,
+                poll_seconds=settings.send_poll_seconds,
+            )
+
+        channels = Channels(
+            events=self.channel_events,
+            connections=(self.sms_sender, self.email_sender),
+            outboxes=(
+                outbox(SMS, SmsChannel(self.sms_sender)),
+                outbox(
+                    EMAIL,
+                    EmailChannel(
+                        self.email_sender, self.unit_of_work, self.verp_key, settings.bounce_host
+                    ),
+                ),
+            ),
+        )
+        self.running_dispatcher = Dispatcher(
+            self.unit_of_work, poll_seconds=settings.dispatcher_poll_seconds, channels=channels
+        )
+        return self.running_dispatcher
+
+    def message_queued(self, media_type: str) -> None:
+        if self.running_dispatcher is not None:
+            self.running_dispatcher.wake(media_type)
 
     async def database_ready(self) -> bool:
         try:
@@ -116,6 +163,7 @@ class Container:
 
     async def close(self) -> None:
         await self.background.drain()
+        await self.channel_events.close()
         self.export_source.close()
         self.import_writer.close()
         self.dnc_bulk.close()
@@ -139,13 +187,16 @@ def build(settings: Settings) -> Container:
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(engine, writer_gate)
 
+    download_key = _download_key(settings)
+    channel_events = ChannelRecorder(uow, reply_window=timedelta(hours=settings.reply_window_hours))
+    wake: list[Callable[[str], None]] = []
     oauth = OAuthService(
         uow,
         default_rate_limit=settings.rate_limit_per_minute,
         token_cache_seconds=settings.token_cache_seconds,
         processes=settings.workers,
     )
-    return Container(
+    container = Container(
         settings=settings,
         engine=engine,
         unit_of_work=uow,
@@ -182,11 +233,35 @@ def build(settings: Settings) -> Container:
             settings.max_contacts_per_list,
         ),
         background=background,
-        download_key=_download_key(settings),
+        download_key=download_key,
         export_source=export_source,
         import_writer=import_writer,
         dnc_bulk=dnc_bulk,
+        agentless=AgentlessService(uow, addresses, lambda media: _call_each(wake, media)),
+        channel_events=channel_events,
+        sms_sender=_sms_sender(settings.sms_url),
+        email_sender=_email_sender(settings.smtp_url),
+        verp_key=hmac.new(download_key, b"verp", hashlib.sha256).digest(),
     )
+    wake.append(container.message_queued)
+    return container
+
+
+def _call_each(callbacks: list[Callable[[str], None]], value: str) -> None:
+    for callback in callbacks:
+        callback(value)
+
+
+def _sms_sender(url: str) -> SmsSender:
+    if url.startswith("simulator:"):
+        return SimulatorSms(url)
+    raise ConfigError(f"TIDINGS_SMS_URL {url!r}: use simulator:, smpp://... or twilio://...")
+
+
+def _email_sender(url: str) -> EmailSender:
+    if url.startswith("simulator:"):
+        return SimulatorEmail(url)
+    raise ConfigError(f"TIDINGS_SMTP_URL {url!r}: use simulator: or smtp://...")
 
 
 def _writer_gate(settings: Settings) -> WriterGate | None:

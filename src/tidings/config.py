@@ -47,6 +47,14 @@ class Settings:
     # Where phone numbers without a country code are taken to be (ISO 3166 code).
     phone_region: str = "US"
     dispatcher_poll_seconds: float = 1.0
+    # How often an idle outbox looks for messages queued by another process.
+    send_poll_seconds: float = 0.1
+    # Sends a dispatcher keeps under way per channel (the adapter's window sits below it).
+    send_in_flight: int = 200
+    # A reply within this many hours joins the conversation we started with its sender.
+    reply_window_hours: float = 72.0
+    # The domain of VERP Return-Path addresses; empty: bounce.<sending domain>.
+    bounce_host: str = ""
     run_dispatcher: bool = True
 
     @property

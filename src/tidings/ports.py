@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from tidings.domain.callable_times import CallableTimeSet
 from tidings.domain.channels import (
@@ -30,9 +30,11 @@ from tidings.domain.imports import (
     StagedParts,
     StagedRows,
 )
+from tidings.domain.messages import Conversation, Message, ReceiptRecord, Settlement
 from tidings.domain.oauth import OAuthClient, TokenRecord
 from tidings.domain.paging import PageRequest
 from tidings.domain.permissions import Scope
+from tidings.domain.receipts import Receipt
 from tidings.domain.responses import Response
 from tidings.domain.senders import EmailDomain, SmsNumber
 
@@ -416,6 +418,58 @@ class DispatcherRegistry(Protocol):
 
     async def forget(self, dispatcher_id: str) -> None: ...
 
+    async def live(self, seen_since: datetime) -> list[str]:
+        """Dispatchers whose heartbeat is newer than `seen_since`."""
+        ...
+
+
+class MessageRepository(Protocol):
+    async def add(self, conversation: Conversation | None, message: Message) -> None: ...
+
+    async def conversation(self, conversation_id: str) -> Conversation | None: ...
+
+    async def latest_conversation(
+        self, media_type: str, ours: str, theirs: str, since: datetime
+    ) -> Conversation | None: ...
+
+    async def messages_of(
+        self, conversation_id: str, message_ids: Sequence[str]
+    ) -> list[Message]: ...
+
+    async def receipts(self, message_ids: Sequence[str]) -> dict[str, list[ReceiptRecord]]: ...
+
+    async def claim(
+        self, dispatcher_id: str, media_type: str, limit: int, now: datetime, lease: timedelta
+    ) -> list[Message]: ...
+
+    async def settle(self, channel: str, settled: Sequence[Settlement], now: datetime) -> None: ...
+
+    async def abandon(self, live_dispatchers: Sequence[str], now: datetime) -> int: ...
+
+    async def next_due(self, media_type: str) -> datetime | None: ...
+
+    async def record_receipts(
+        self, channel: str, receipts: Sequence[tuple[Receipt, datetime]]
+    ) -> int: ...
+
+    async def opted_out(self, channel: str, address: str, sender: str) -> bool: ...
+
+    async def opted_out_among(
+        self, channel: str, pairs: Sequence[tuple[str, str]]
+    ) -> set[tuple[str, str]]: ...
+
+    async def add_opt_out(
+        self, channel: str, address: str, sender: str, reason: str, now: datetime
+    ) -> None: ...
+
+    async def remembered(self, client_id: str, key: str) -> tuple[str, Any] | None: ...
+
+    async def remember(
+        self, client_id: str, key: str, request_hash: str, answer: Any, now: datetime
+    ) -> None: ...
+
+    async def forget_keys(self, before: datetime) -> int: ...
+
 
 class UnitOfWork(Protocol):
     @property
@@ -453,6 +507,18 @@ class UnitOfWork(Protocol):
 
     @property
     def contact_filters(self) -> ContactFilterRepository: ...
+
+    @property
+    def messages(self) -> MessageRepository: ...
+
+    @property
+    def sms_numbers(self) -> SmsNumberRepository: ...
+
+    @property
+    def email_domains(self) -> EmailDomainRepository: ...
+
+    @property
+    def responses(self) -> ResponseRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -24,6 +24,7 @@ from tidings.api.routes import (
     exports,
     health,
     imports,
+    messages,
     oauth_clients,
     token,
 )
@@ -90,6 +91,7 @@ def create_app(container: Container, *, run_dispatcher: bool | None = None) -> F
         dnc_exports,
         exports,
         imports,
+        messages,
         health,
     ):
         app.include_router(module.router)

@@ -1,7 +1,8 @@
 """The dispatcher loop run by `tidings serve` and by each `tidings worker`.
 
-Each pass announces the process (a heartbeat row, so operators and later lease recovery can
-see who is alive), does housekeeping, and looks for work. Campaign pipes plug in here.
+Each pass announces the process (a heartbeat row, so operators and lease recovery can see
+who is alive), fails sends abandoned by a dead dispatcher (their outcome is unknown), and
+does housekeeping. The outboxes run beside it, one per channel; campaign pipes plug in here.
 """
 
 from __future__ import annotations
@@ -12,34 +13,74 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
 
+from tidings.dispatch.outbox import Outbox
 from tidings.domain.ids import new_id, utcnow
-from tidings.ports import UnitOfWorkFactory
+from tidings.ports import ChannelEvents, UnitOfWorkFactory
 
 log = logging.getLogger("tidings.dispatch")
 
 HOUSEKEEPING_SECONDS = 60.0
+# Idempotency keys are kept this long: the SDK's retries come within seconds.
+IDEMPOTENCY_KEPT = timedelta(days=1)
+
+
+class Connection(Protocol):
+    async def start(self, events: ChannelEvents) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass
+class Channels:
+    """The provider connections this dispatcher owns and the outboxes that feed them."""
+
+    events: ChannelEvents
+    connections: Sequence[Connection] = ()
+    outboxes: Sequence[Outbox] = ()
 
 
 class Dispatcher:
-    def __init__(self, uow: UnitOfWorkFactory, *, poll_seconds: float) -> None:
+    def __init__(
+        self, uow: UnitOfWorkFactory, *, poll_seconds: float, channels: Channels | None = None
+    ) -> None:
         self.id = new_id()
         self._uow = uow
         self._poll = poll_seconds
+        self._channels = channels
         self._last_housekeeping = float("-inf")
 
     async def run(self, stop: asyncio.Event) -> None:
         log.info("dispatcher started", extra={"dispatcher_id": self.id, "pid": os.getpid()})
+        outboxes: list[asyncio.Task[None]] = []
         try:
+            await self.run_once()  # heartbeat first: our claims must belong to a live process
+            if self._channels is not None:
+                for connection in self._channels.connections:
+                    await connection.start(self._channels.events)
+                outboxes = [
+                    asyncio.create_task(box.run(self.id, stop), name=f"outbox-{box.media_type}")
+                    for box in self._channels.outboxes
+                ]
             while not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=self._poll)
                 try:
                     await self.run_once()
                 except Exception:
                     # A database hiccup must not end the loop; the next pass retries.
                     log.exception("dispatcher pass failed")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self._poll)
         finally:
+            stop.set()
+            await asyncio.gather(*outboxes, return_exceptions=True)
+            if self._channels is not None:
+                for connection in self._channels.connections:
+                    with contextlib.suppress(Exception):
+                        await connection.close()
             try:
                 async with self._uow() as uow:
                     await uow.dispatchers.forget(self.id)
@@ -48,12 +89,25 @@ class Dispatcher:
                 log.exception("could not remove the dispatcher's heartbeat row")
             log.info("dispatcher stopped", extra={"dispatcher_id": self.id})
 
+    def wake(self, media_type: str) -> None:
+        for box in self._channels.outboxes if self._channels else ():
+            if box.media_type == media_type:
+                box.wake()
+
     async def run_once(self) -> None:
         now = utcnow()
         async with self._uow() as uow:
             await uow.dispatchers.heartbeat(self.id, socket.gethostname(), os.getpid(), now)
+            # A dispatcher is dead once it missed a few heartbeats.
+            live = await uow.dispatchers.live(now - timedelta(seconds=max(3 * self._poll, 10)))
+            abandoned = await uow.messages.abandon([*live, self.id], now)
+            if abandoned:
+                log.warning(
+                    "failed sends abandoned by a stopped dispatcher", extra={"count": abandoned}
+                )
             if time.monotonic() - self._last_housekeeping >= HOUSEKEEPING_SECONDS:
                 purged = await uow.tokens.purge_expired(now)
+                await uow.messages.forget_keys(now - IDEMPOTENCY_KEPT)
                 self._last_housekeeping = time.monotonic()
                 if purged:
                     log.info("purged expired tokens", extra={"count": purged})

@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Executable, Table, select
+from sqlalchemy import Executable, Table, select, text
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -112,6 +112,15 @@ class Database:
             query = query.with_for_update(key_share=True)
         if (await self.execute(query)).first() is None:
             raise NotFound(kind, row_id)
+
+    async def serialize(self, lock_key: int) -> None:
+        """Enters the write transaction and, on PostgreSQL, waits for others holding the same
+        transaction-scoped advisory lock (SQLite's write lock already serialises writers)."""
+        await self.begin_write()
+        if self.connection.dialect.name == "postgresql":
+            await self.connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key}
+            )
 
     def end_write(self) -> None:
         self.writing = False

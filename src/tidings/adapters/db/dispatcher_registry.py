@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, select, update
 
 from tidings.adapters.db.database import Database
 from tidings.adapters.db.tables import dispatchers
@@ -27,3 +27,9 @@ class SqlDispatcherRegistry:
 
     async def forget(self, dispatcher_id: str) -> None:
         await self._db.execute(delete(dispatchers).where(dispatchers.c.id == dispatcher_id))
+
+    async def live(self, seen_since: datetime) -> list[str]:
+        rows = await self._db.execute(
+            select(dispatchers.c.id).where(dispatchers.c.seen_at >= seen_since)
+        )
+        return [row.id for row in rows]

@@ -316,3 +316,107 @@ contact_list_filters = Table(
     Column("date_created", UtcDateTime, nullable=False),
     Column("date_modified", UtcDateTime, nullable=False),
 )
+
+conversations = Table(
+    "conversations",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("media_type", String(8), nullable=False),  # sms | email
+    Column("from_address", String(320), nullable=False),
+    Column("to_address", String(320), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("ended_at", UtcDateTime),
+    Column("campaign_id", ID),
+    Column("division_id", ID),
+    # Threading finds the latest conversation between two addresses.
+    Index("ix_conversations_to_address_from_address", "to_address", "from_address", "started_at"),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("conversation_id", ID, nullable=False, index=True),
+    Column("media_type", String(8), nullable=False),
+    Column("direction", String(8), nullable=False),  # outbound | inbound
+    Column("from_address", String(320), nullable=False),
+    Column("to_address", String(320), nullable=False),
+    Column("from_name", String(256)),
+    Column("to_name", String(256)),
+    Column("reply_to", String(320)),
+    Column("status", String(24), nullable=False),
+    Column("text_body", Text),
+    Column("subject", Text),
+    Column("html_body", Text),
+    Column("segment_count", Integer, nullable=False),
+    Column("encoding", String(8)),
+    Column("provider_message_id", String(128)),
+    Column("error_code", String(64)),
+    Column("error_message", Text),
+    Column("provider_code", String(32)),
+    # The outbox: pending → sending (claimed under a lease) → done.
+    Column("send_state", String(8), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime),
+    Column("lease_until", UtcDateTime),
+    Column("claimed_by", ID),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("status_changed_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime),
+    Column("response_id", ID),
+    Column("client_id", ID),
+    Column("campaign_id", ID),
+    Column("contact_list_id", ID),
+    Column("contact_id", String(256)),
+    Index("ix_messages_send_state_next_attempt_at", "send_state", "next_attempt_at"),
+)
+
+# Every id a provider gave a message (one per part of a long SMS). Not unique: an SMSC may
+# hand out an id again after a restart; the newest message with the id wins.
+message_provider_ids = Table(
+    "message_provider_ids",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(8), nullable=False),
+    Column("provider_message_id", String(128), nullable=False),
+    Column("message_id", ID, nullable=False),
+    Index("ix_message_provider_ids_channel_provider_message_id", "channel", "provider_message_id"),
+)
+
+# Receipts as they came; `message_id` is empty until the receipt's message is known (a
+# receipt may overtake the settling of its own submit).
+message_receipts = Table(
+    "message_receipts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(8), nullable=False),
+    Column("provider_message_id", String(128), nullable=False),
+    Column("message_id", ID, index=True),
+    Column("state", String(16), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("error", String(64)),
+    Column("final", Boolean, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Index("ix_message_receipts_channel_provider_message_id", "channel", "provider_message_id"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("client_id", ID, primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("answer", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, index=True),
+)
+
+# Addresses that must not be messaged: by one sender, or by every sender ("*").
+opt_outs = Table(
+    "opt_outs",
+    metadata,
+    Column("channel", String(8), primary_key=True),
+    Column("address", String(320), primary_key=True),
+    Column("sender", String(320), primary_key=True),
+    Column("reason", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+)

@@ -16,6 +16,7 @@ from tidings.adapters.db.division_repository import SqlDivisionRepository
 from tidings.adapters.db.dnc_repository import SqlDncRepository
 from tidings.adapters.db.export_repository import SqlExportRepository
 from tidings.adapters.db.import_repository import SqlImportRepository
+from tidings.adapters.db.message_repository import SqlMessageRepository
 from tidings.adapters.db.oauth_repository import SqlOAuthClientRepository, SqlTokenRepository
 from tidings.adapters.db.tables import contact_imports, dnc_imports
 from tidings.domain.dnc_imports import DncImport
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
     contact_imports: SqlImportRepository[ContactImport]
     dnc_imports: SqlImportRepository[DncImport]
     contact_filters: SqlContactFilterRepository
+    messages: SqlMessageRepository
 
     def __init__(self, engine: AsyncEngine, writer_gate: WriterGate | None = None) -> None:
         self._engine = engine
@@ -58,6 +60,7 @@ class SqlUnitOfWork:
         self.contact_imports = SqlImportRepository(db, contact_imports, ContactImport)
         self.dnc_imports = SqlImportRepository(db, dnc_imports, DncImport)
         self.contact_filters = SqlContactFilterRepository(db)
+        self.messages = SqlMessageRepository(db)
         return self
 
     async def __aexit__(

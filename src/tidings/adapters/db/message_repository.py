@@ -1,0 +1,434 @@
+"""Messages, conversations and the outbox they form; receipts; opt-outs; idempotency keys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import fields
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
+
+from tidings.adapters.db.database import Database
+from tidings.adapters.db.tables import (
+    conversations,
+    idempotency_keys,
+    message_provider_ids,
+    message_receipts,
+    messages,
+    opt_outs,
+)
+from tidings.domain.messages import (
+    AMBIGUOUS_REASON,
+    DONE,
+    FAILED,
+    GENERAL_ERROR,
+    PENDING,
+    SENDING,
+    Conversation,
+    Message,
+    ReceiptRecord,
+    Settlement,
+)
+from tidings.domain.receipts import Receipt, moves_forward
+
+_MESSAGE_FIELDS = [f.name for f in fields(Message)]
+# Receipts and the settling of sends take this lock: a receipt may overtake its own send's
+# settlement, and one of the two must see the other's provider id.
+_RECEIPTS_LOCK = 0x7469_6469_6E67_0001
+
+
+def _message(row: Any) -> Message:
+    return Message(**{name: getattr(row, name) for name in _MESSAGE_FIELDS})
+
+
+def _conversation(row: Any) -> Conversation:
+    return Conversation(
+        id=row.id,
+        media_type=row.media_type,
+        from_address=row.from_address,
+        to_address=row.to_address,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+        campaign_id=row.campaign_id,
+        division_id=row.division_id,
+    )
+
+
+class SqlMessageRepository:
+    def __init__(self, connection: Database) -> None:
+        self._db = connection
+
+    async def add(self, conversation: Conversation | None, message: Message) -> None:
+        """Stores a message (and its new conversation); an outbound one joins the outbox."""
+        if conversation is not None:
+            await self._db.execute(
+                insert(conversations).values(
+                    id=conversation.id,
+                    media_type=conversation.media_type,
+                    from_address=conversation.from_address,
+                    to_address=conversation.to_address,
+                    started_at=conversation.started_at,
+                    ended_at=conversation.ended_at,
+                    campaign_id=conversation.campaign_id,
+                    division_id=conversation.division_id,
+                )
+            )
+        values = {name: getattr(message, name) for name in _MESSAGE_FIELDS}
+        values["status_changed_at"] = message.status_changed_at or message.created_at
+        values["next_attempt_at"] = message.created_at if message.send_state == PENDING else None
+        await self._db.execute(insert(messages).values(**values))
+
+    async def conversation(self, conversation_id: str) -> Conversation | None:
+        row = (
+            await self._db.execute(
+                select(conversations).where(conversations.c.id == conversation_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        found = _conversation(row)
+        rows = await self._db.execute(
+            select(messages)
+            .where(messages.c.conversation_id == conversation_id)
+            .order_by(messages.c.created_at, messages.c.id)
+        )
+        found.messages = [_message(r) for r in rows]
+        return found
+
+    async def latest_conversation(
+        self, media_type: str, ours: str, theirs: str, since: datetime
+    ) -> Conversation | None:
+        """The newest conversation we started from `ours` to `theirs` after `since`."""
+        row = (
+            await self._db.execute(
+                select(conversations)
+                .where(
+                    conversations.c.to_address == theirs,
+                    conversations.c.from_address == ours,
+                    conversations.c.media_type == media_type,
+                    conversations.c.started_at >= since,
+                )
+                .order_by(conversations.c.started_at.desc())
+                .limit(1)
+            )
+        ).first()
+        return None if row is None else _conversation(row)
+
+    async def messages_of(self, conversation_id: str, message_ids: Sequence[str]) -> list[Message]:
+        rows = await self._db.execute(
+            select(messages).where(
+                messages.c.conversation_id == conversation_id, messages.c.id.in_(message_ids)
+            )
+        )
+        return [_message(r) for r in rows]
+
+    async def receipts(self, message_ids: Sequence[str]) -> dict[str, list[ReceiptRecord]]:
+        found: dict[str, list[ReceiptRecord]] = {}
+        if not message_ids:
+            return found
+        rows = await self._db.execute(
+            select(message_receipts)
+            .where(message_receipts.c.message_id.in_(message_ids))
+            .order_by(message_receipts.c.id)
+        )
+        for row in rows:
+            found.setdefault(row.message_id, []).append(
+                ReceiptRecord(
+                    row.message_id, row.status, row.state, row.error, row.received_at, row.final
+                )
+            )
+        return found
+
+    # The outbox.
+
+    async def claim(
+        self, dispatcher_id: str, media_type: str, limit: int, now: datetime, lease: timedelta
+    ) -> list[Message]:
+        """Takes up to `limit` due messages for this dispatcher; on PostgreSQL rows another
+        dispatcher is claiming are skipped, not waited for."""
+        due = (
+            select(messages.c.id)
+            .where(
+                messages.c.send_state == PENDING,
+                messages.c.next_attempt_at <= now,
+                messages.c.media_type == media_type,
+            )
+            .order_by(messages.c.next_attempt_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = await self._db.execute(
+            update(messages)
+            .where(messages.c.id.in_(due.scalar_subquery()))
+            .values(
+                send_state=SENDING,
+                claimed_by=dispatcher_id,
+                lease_until=now + lease,
+                attempts=messages.c.attempts + 1,
+            )
+            .returning(*messages.c)
+        )
+        claimed = [_message(r) for r in rows]
+        claimed.sort(key=lambda m: m.created_at)
+        return claimed
+
+    async def settle(self, channel: str, settled: Sequence[Settlement], now: datetime) -> None:
+        if not settled:
+            return
+        await self._db.execute(
+            update(messages)
+            .where(messages.c.id == bindparam("b_id"), messages.c.send_state == SENDING)
+            .values(
+                status=bindparam("b_status"),
+                send_state=bindparam("b_send_state"),
+                provider_message_id=bindparam("b_provider_id"),
+                error_code=bindparam("b_error_code"),
+                error_message=bindparam("b_error_message"),
+                provider_code=bindparam("b_provider_code"),
+                next_attempt_at=bindparam("b_retry_at"),
+                sent_at=bindparam("b_sent_at"),
+                status_changed_at=now,
+                lease_until=None,
+                claimed_by=None,
+            ),
+            [
+                {
+                    "b_id": s.message_id,
+                    "b_status": s.status,
+                    "b_send_state": s.send_state,
+                    "b_provider_id": s.provider_message_id,
+                    "b_error_code": s.error_code,
+                    "b_error_message": s.error_message,
+                    "b_provider_code": s.provider_code,
+                    "b_retry_at": s.retry_at,
+                    "b_sent_at": now if s.provider_message_id else None,
+                }
+                for s in settled
+            ],
+        )
+        ids = [
+            {"channel": channel, "provider_message_id": part, "message_id": s.message_id}
+            for s in settled
+            for part in s.provider_part_ids
+        ]
+        if ids:
+            await self._db.serialize(_RECEIPTS_LOCK)
+            await self._db.execute(insert(message_provider_ids), ids)
+            await self._match_waiting_receipts(channel, [i["provider_message_id"] for i in ids])
+
+    async def abandon(self, live_dispatchers: Sequence[str], now: datetime) -> int:
+        """Settles sends whose dispatcher died or whose lease ran out: their outcome is
+        unknown, so they fail rather than risk a second copy."""
+        result = await self._db.execute(
+            update(messages)
+            .where(
+                messages.c.send_state == SENDING,
+                or_(messages.c.lease_until < now, messages.c.claimed_by.not_in(live_dispatchers)),
+            )
+            .values(
+                status=FAILED,
+                send_state=DONE,
+                error_code=GENERAL_ERROR,
+                error_message=AMBIGUOUS_REASON,
+                status_changed_at=now,
+                lease_until=None,
+                claimed_by=None,
+            )
+        )
+        return result.rowcount or 0
+
+    async def next_due(self, media_type: str) -> datetime | None:
+        row = (
+            await self._db.execute(
+                select(messages.c.next_attempt_at)
+                .where(messages.c.send_state == PENDING, messages.c.media_type == media_type)
+                .order_by(messages.c.next_attempt_at)
+                .limit(1)
+            )
+        ).first()
+        return None if row is None else row[0]
+
+    # Receipts.
+
+    async def record_receipts(
+        self, channel: str, receipts: Sequence[tuple[Receipt, datetime]]
+    ) -> int:
+        """Stores receipts and moves their messages forward; returns how many matched."""
+        if not receipts:
+            return 0
+        await self._db.serialize(_RECEIPTS_LOCK)
+        owners = await self._owners(channel, [r.message_id for r, _ in receipts])
+        await self._db.execute(
+            insert(message_receipts),
+            [
+                {
+                    "channel": channel,
+                    "provider_message_id": receipt.message_id,
+                    "message_id": owners.get(receipt.message_id),
+                    "state": receipt.state,
+                    "status": receipt.outcome or "sent",
+                    "error": receipt.error,
+                    "final": receipt.final,
+                    "received_at": at,
+                }
+                for receipt, at in receipts
+            ],
+        )
+        await self._advance(
+            [(owners[r.message_id], r) for r, _ in receipts if r.message_id in owners],
+            max(at for _, at in receipts),
+        )
+        return sum(1 for r, _ in receipts if r.message_id in owners)
+
+    async def _owners(self, channel: str, provider_ids: Sequence[str]) -> dict[str, str]:
+        rows = await self._db.execute(
+            select(message_provider_ids.c.provider_message_id, message_provider_ids.c.message_id)
+            .where(
+                message_provider_ids.c.channel == channel,
+                message_provider_ids.c.provider_message_id.in_(set(provider_ids)),
+            )
+            .order_by(message_provider_ids.c.id)
+        )
+        # Ordered oldest first, so a reused id ends up naming its newest message.
+        return {row.provider_message_id: row.message_id for row in rows}
+
+    async def _match_waiting_receipts(self, channel: str, provider_ids: Sequence[str]) -> None:
+        waiting = list(
+            await self._db.execute(
+                select(message_receipts).where(
+                    message_receipts.c.channel == channel,
+                    message_receipts.c.provider_message_id.in_(provider_ids),
+                    message_receipts.c.message_id.is_(None),
+                )
+            )
+        )
+        if not waiting:
+            return
+        owners = await self._owners(channel, [row.provider_message_id for row in waiting])
+        await self._db.execute(
+            update(message_receipts)
+            .where(message_receipts.c.id == bindparam("b_id"))
+            .values(message_id=bindparam("b_message_id")),
+            [{"b_id": r.id, "b_message_id": owners[r.provider_message_id]} for r in waiting],
+        )
+        await self._advance(
+            [
+                (owners[r.provider_message_id], Receipt(r.provider_message_id, r.state, r.error))
+                for r in waiting
+            ],
+            max(r.received_at for r in waiting),
+        )
+
+    async def _advance(self, matched: Sequence[tuple[str, Receipt]], now: datetime) -> None:
+        """Applies receipts in arrival order; a status only ever moves forward."""
+        if not matched:
+            return
+        rows = await self._db.execute(
+            select(messages.c.id, messages.c.status).where(
+                messages.c.id.in_({m for m, _ in matched})
+            )
+        )
+        status = {row.id: row.status for row in rows}
+        changed: dict[str, Receipt] = {}
+        for message_id, receipt in matched:
+            proposed = receipt.outcome
+            if proposed and moves_forward(status[message_id], proposed):
+                status[message_id] = proposed
+                changed[message_id] = receipt
+        if changed:
+            await self._db.execute(
+                update(messages)
+                .where(messages.c.id == bindparam("b_id"))
+                .values(
+                    status=bindparam("b_status"),
+                    error_message=bindparam("b_error"),
+                    status_changed_at=now,
+                ),
+                [
+                    {
+                        "b_id": message_id,
+                        "b_status": status[message_id],
+                        "b_error": None
+                        if receipt.outcome != "delivery-failed"
+                        else f"the network reported {receipt.state}"
+                        + (f" (error {receipt.error})" if receipt.error else ""),
+                    }
+                    for message_id, receipt in changed.items()
+                ],
+            )
+
+    # Opt-outs and idempotency keys.
+
+    async def opted_out(self, channel: str, address: str, sender: str) -> bool:
+        row = (
+            await self._db.execute(
+                select(opt_outs.c.address).where(
+                    opt_outs.c.channel == channel,
+                    opt_outs.c.address == address,
+                    opt_outs.c.sender.in_([sender, "*"]),
+                )
+            )
+        ).first()
+        return row is not None
+
+    async def opted_out_among(
+        self, channel: str, pairs: Sequence[tuple[str, str]]
+    ) -> set[tuple[str, str]]:
+        """Which (address, sender) pairs may not be messaged: one query for a batch."""
+        if not pairs:
+            return set()
+        rows = await self._db.execute(
+            select(opt_outs.c.address, opt_outs.c.sender).where(
+                opt_outs.c.channel == channel,
+                opt_outs.c.address.in_({address for address, _ in pairs}),
+            )
+        )
+        blocked = {(row.address, row.sender) for row in rows}
+        return {
+            (address, sender)
+            for address, sender in pairs
+            if (address, sender) in blocked or (address, "*") in blocked
+        }
+
+    async def add_opt_out(
+        self, channel: str, address: str, sender: str, reason: str, now: datetime
+    ) -> None:
+        if not await self.opted_out(channel, address, sender):
+            await self._db.execute(
+                insert(opt_outs).values(
+                    channel=channel, address=address, sender=sender, reason=reason, created_at=now
+                )
+            )
+
+    async def remembered(self, client_id: str, key: str) -> tuple[str, Any] | None:
+        # Inside the write transaction: on SQLite no other call with this key can commit
+        # between this read and our insert (PostgreSQL reports the race as a conflict).
+        await self._db.begin_write()
+        row = (
+            await self._db.execute(
+                select(idempotency_keys.c.request_hash, idempotency_keys.c.answer).where(
+                    and_(idempotency_keys.c.client_id == client_id, idempotency_keys.c.key == key)
+                )
+            )
+        ).first()
+        return None if row is None else (row.request_hash, row.answer)
+
+    async def remember(
+        self, client_id: str, key: str, request_hash: str, answer: Any, now: datetime
+    ) -> None:
+        await self._db.execute(
+            insert(idempotency_keys).values(
+                client_id=client_id,
+                key=key,
+                request_hash=request_hash,
+                answer=answer,
+                created_at=now,
+            )
+        )
+
+    async def forget_keys(self, before: datetime) -> int:
+        result = await self._db.execute(
+            delete(idempotency_keys).where(idempotency_keys.c.created_at < before)
+        )
+        return result.rowcount or 0

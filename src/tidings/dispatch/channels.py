@@ -1,0 +1,84 @@
+"""From a stored message to what a channel adapter sends."""
+
+from __future__ import annotations
+
+import time
+
+from tidings.domain import verp
+from tidings.domain.channels import (
+    DkimIdentity,
+    EmailAddress,
+    OutboundEmail,
+    OutboundSms,
+    SendResult,
+)
+from tidings.domain.messages import Message
+from tidings.domain.senders import EmailDomain
+from tidings.ports import EmailSender, SmsSender, UnitOfWorkFactory
+
+
+class SmsChannel:
+    def __init__(self, sender: SmsSender) -> None:
+        self._sender = sender
+
+    async def send(self, message: Message) -> SendResult:
+        return await self._sender.send(
+            OutboundSms(
+                message_id=message.id,
+                from_address=message.from_address,
+                to_address=message.to_address,
+                text=message.text_body or "",
+            )
+        )
+
+
+class EmailChannel:
+    """Adds what the domain gives a message: its DKIM key, Message-ID and VERP Return-Path.
+    Domains are read once a minute at most, not once a message."""
+
+    CACHE_SECONDS = 60.0
+
+    def __init__(
+        self, sender: EmailSender, uow: UnitOfWorkFactory, verp_key: bytes, bounce_host: str
+    ) -> None:
+        self._sender = sender
+        self._uow = uow
+        self._verp_key = verp_key
+        self._bounce_host = bounce_host
+        self._domains: dict[str, tuple[float, EmailDomain | None]] = {}
+
+    async def _domain(self, name: str) -> EmailDomain | None:
+        cached = self._domains.get(name)
+        if cached is not None and time.monotonic() - cached[0] < self.CACHE_SECONDS:
+            return cached[1]
+        async with self._uow() as uow:
+            found = await uow.email_domains.get(name)
+        self._domains[name] = (time.monotonic(), found)
+        return found
+
+    async def send(self, message: Message) -> SendResult:
+        domain_name = message.from_address.rpartition("@")[2].lower()
+        domain = await self._domain(domain_name)
+        dkim = (
+            DkimIdentity(domain.id, domain.dkim_selector, domain.dkim_private_key_pem)
+            if domain is not None and domain.dkim_private_key_pem
+            else None
+        )
+        bounce_domain = self._bounce_host or f"bounce.{domain_name}"
+        return await self._sender.send(
+            OutboundEmail(
+                message_id=message.id,
+                conversation_id=message.conversation_id,
+                from_address=EmailAddress(message.from_address, message.from_name),
+                to_address=EmailAddress(message.to_address, message.to_name),
+                subject=message.subject or "",
+                text_body=message.text_body,
+                html_body=message.html_body,
+                reply_to=EmailAddress(message.reply_to) if message.reply_to else None,
+                message_id_header=verp.message_id_header(
+                    message.conversation_id, message.id, domain_name
+                ),
+                return_path=verp.return_path(self._verp_key, message.id, bounce_domain),
+                dkim=dkim,
+            )
+        )

@@ -1,0 +1,135 @@
+"""The outbox: queued messages of one channel, claimed, handed to the channel, settled.
+
+A message is claimed (committed as `sending`, under a lease) before its bytes go out and
+settled after the provider answered, so a crash in between leaves a row that says exactly
+that: its outcome is unknown, and housekeeping fails it instead of sending it twice. Claims
+and settlements are written in groups; sends run concurrently up to `in_flight`, and the
+adapter keeps its own window and rate below that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+from tidings.domain.channels import SendOutcome, SendResult
+from tidings.domain.ids import utcnow
+from tidings.domain.messages import (
+    DONE,
+    FAILED,
+    RECIPIENT_OPTED_OUT,
+    Message,
+    Settlement,
+    settle,
+)
+from tidings.group_commit import GroupCommit
+from tidings.ports import UnitOfWorkFactory
+
+log = logging.getLogger("tidings.outbox")
+
+Send = Callable[[Message], Awaitable[SendResult]]
+OPTED_OUT_REASON = "the recipient opted out of messages from this sender; nothing was sent"
+
+
+class Outbox:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        media_type: str,
+        send: Send,
+        *,
+        in_flight: int = 200,
+        lease: timedelta = timedelta(minutes=10),
+        poll_seconds: float = 0.1,
+    ) -> None:
+        self.media_type = media_type
+        self._uow = uow
+        self._send = send
+        self._in_flight = in_flight
+        self._lease = lease
+        self._poll = poll_seconds
+        self._wake = asyncio.Event()
+        self._settler: GroupCommit[Settlement] = GroupCommit(self._write_settlements)
+
+    def wake(self) -> None:
+        """Something was queued in this process: look now rather than at the next poll."""
+        self._wake.set()
+
+    async def run(self, dispatcher_id: str, stop: asyncio.Event) -> None:
+        running: set[asyncio.Task[None]] = set()
+        try:
+            while not stop.is_set():
+                free = self._in_flight - len(running)
+                claimed: list[Message] = []
+                if free >= max(self._in_flight // 4, 1) or not running:
+                    try:
+                        claimed = await self._claim(dispatcher_id, free)
+                    except Exception:
+                        log.exception("claiming %s messages failed", self.media_type)
+                for message in claimed:
+                    task = asyncio.create_task(self._deliver(message))
+                    running.add(task)
+                    task.add_done_callback(running.discard)
+                if running:
+                    await asyncio.wait(
+                        running, timeout=self._poll, return_when=asyncio.FIRST_COMPLETED
+                    )
+                elif not claimed:
+                    self._wake.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+        finally:
+            # Sends under way finish and settle: stopping must not leave them ambiguous.
+            if running:
+                await asyncio.gather(*running, return_exceptions=True)
+            await self._settler.close()
+
+    async def _claim(self, dispatcher_id: str, limit: int) -> list[Message]:
+        now = utcnow()
+        async with self._uow() as uow:
+            claimed = await uow.messages.claim(
+                dispatcher_id, self.media_type, limit, now, self._lease
+            )
+            if not claimed:
+                return []
+            blocked = await uow.messages.opted_out_among(
+                self.media_type, [(m.to_address, m.from_address) for m in claimed]
+            )
+            refused = [m for m in claimed if (m.to_address, m.from_address) in blocked]
+            await uow.messages.settle(
+                self.media_type,
+                [
+                    Settlement(
+                        m.id,
+                        FAILED,
+                        DONE,
+                        error_code=RECIPIENT_OPTED_OUT,
+                        error_message=OPTED_OUT_REASON,
+                    )
+                    for m in refused
+                ],
+                now,
+            )
+            await uow.commit()
+        return [m for m in claimed if (m.to_address, m.from_address) not in blocked]
+
+    async def _deliver(self, message: Message) -> None:
+        try:
+            result = await self._send(message)
+        except Exception as exc:
+            # An adapter bug must not leave the row claimed until its lease ends.
+            log.exception("sending message %s raised", message.id)
+            result = SendResult(SendOutcome.UNKNOWN, reason=f"the channel failed: {exc!r}")
+        settlement = settle(message.id, message.attempts, result, utcnow())
+        try:
+            await self._settler.submit(settlement)
+        except Exception:
+            log.exception("settling message %s failed; its lease will end it", message.id)
+
+    async def _write_settlements(self, batch: list[Settlement]) -> None:
+        async with self._uow() as uow:
+            await uow.messages.settle(self.media_type, batch, utcnow())
+            await uow.commit()

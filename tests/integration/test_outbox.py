@@ -1,0 +1,222 @@
+"""The outbox against the real database: queued messages are claimed, sent once, settled;
+receipts move them forward and never back; opted-out recipients get nothing; a send whose
+outcome is unknown is failed, never repeated."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from tidings import bootstrap
+from tidings.adapters.sms.simulator import SimulatorSms
+from tidings.config import Settings
+from tidings.dispatch.channels import SmsChannel
+from tidings.dispatch.outbox import Outbox
+from tidings.domain.channels import DeliveryReport, OutboundSms, SendOutcome, SendResult
+from tidings.domain.ids import new_id, utcnow
+from tidings.domain.messages import (
+    DELIVERY_SUCCESS,
+    FAILED,
+    GENERAL_ERROR,
+    PENDING,
+    QUEUED,
+    RECIPIENT_OPTED_OUT,
+    SENT,
+    SMS,
+    Conversation,
+    Message,
+)
+from tidings.domain.receipts import Receipt
+
+
+@pytest.fixture
+async def app(tmp_path: Path, database_url: str) -> AsyncIterator[bootstrap.Container]:
+    settings = Settings(data_dir=tmp_path, database_url=database_url)
+    bootstrap.prepare_storage(settings)
+    container = bootstrap.build(settings)
+    yield container
+    await container.close()
+
+
+class FakeSms:
+    """Answers each send with the next scripted result, recording what it was given."""
+
+    def __init__(self, *results: SendResult) -> None:
+        self.results = list(results)
+        self.sent: list[OutboundSms] = []
+
+    async def send(self, sms: OutboundSms) -> SendResult:
+        self.sent.append(sms)
+        return self.results.pop(0) if self.results else SendResult.accepted(f"p-{len(self.sent)}")
+
+
+async def _queue(app: bootstrap.Container, to: str = "+13175550100") -> Message:
+    now = utcnow()
+    conversation = Conversation(new_id(), SMS, "+13175550999", to, now)
+    message = Message(
+        id=new_id(),
+        conversation_id=conversation.id,
+        media_type=SMS,
+        direction="outbound",
+        from_address="+13175550999",
+        to_address=to,
+        status=QUEUED,
+        created_at=now,
+        text_body="Your parcel leaves the depot today",
+        segment_count=1,
+        send_state=PENDING,
+    )
+    async with app.unit_of_work() as uow:
+        await uow.messages.add(conversation, message)
+        await uow.commit()
+    return message
+
+
+async def _read(app: bootstrap.Container, message: Message) -> Message:
+    async with app.unit_of_work() as uow:
+        return (await uow.messages.messages_of(message.conversation_id, [message.id]))[0]
+
+
+async def _run_until(
+    app: bootstrap.Container,
+    outbox: Outbox,
+    done: Callable[[], object],
+    dispatcher_id: str = "d1",
+) -> None:
+    stop = asyncio.Event()
+    task = asyncio.create_task(outbox.run(dispatcher_id, stop))
+    for _ in range(400):
+        if await done():  # type: ignore[misc]
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await task
+
+
+async def test_a_queued_sms_is_sent_once_and_its_receipt_marks_it_delivered(
+    app: bootstrap.Container,
+) -> None:
+    simulator = SimulatorSms("simulator:?delay=0")
+    await simulator.start(app.channel_events)
+    outbox = Outbox(app.unit_of_work, SMS, SmsChannel(simulator).send, poll_seconds=0.01)
+    message = await _queue(app)
+
+    async def delivered() -> bool:
+        return (await _read(app, message)).status == DELIVERY_SUCCESS
+
+    await _run_until(app, outbox, delivered)
+    await simulator.close()
+    found = await _read(app, message)
+    assert found.status == DELIVERY_SUCCESS
+    assert found.provider_message_id and found.sent_at is not None
+    assert [m.message_id for m in simulator.received] == [message.id]  # type: ignore[union-attr]
+    async with app.unit_of_work() as uow:
+        receipts = (await uow.messages.receipts([message.id]))[message.id]
+    assert [(r.state, r.final) for r in receipts] == [("DELIVRD", True)]
+
+
+async def test_a_receipt_that_overtakes_its_submit_is_applied_once_the_send_settles(
+    app: bootstrap.Container,
+) -> None:
+    message = await _queue(app)
+    await app.channel_events.delivery_report(
+        DeliveryReport(Receipt("early-1", "DELIVRD"), utcnow())
+    )
+    outbox = Outbox(
+        app.unit_of_work, SMS, FakeSms(SendResult.accepted("early-1")).send, poll_seconds=0.01
+    )
+
+    async def settled() -> bool:
+        return (await _read(app, message)).status != QUEUED
+
+    await _run_until(app, outbox, settled)
+    assert (await _read(app, message)).status == DELIVERY_SUCCESS
+
+
+async def test_a_late_failure_receipt_never_moves_a_delivered_message_back(
+    app: bootstrap.Container,
+) -> None:
+    message = await _queue(app)
+    outbox = Outbox(
+        app.unit_of_work, SMS, FakeSms(SendResult.accepted("late-1")).send, poll_seconds=0.01
+    )
+
+    async def sent() -> bool:
+        return (await _read(app, message)).status == SENT
+
+    await _run_until(app, outbox, sent)
+    for state in ("DELIVRD", "UNDELIV", "DELIVRD"):
+        await app.channel_events.delivery_report(DeliveryReport(Receipt("late-1", state), utcnow()))
+    assert (await _read(app, message)).status == DELIVERY_SUCCESS
+
+
+async def test_an_opted_out_recipient_gets_nothing_and_the_message_says_why(
+    app: bootstrap.Container,
+) -> None:
+    message = await _queue(app, to="+13175550123")
+    async with app.unit_of_work() as uow:
+        await uow.messages.add_opt_out(SMS, "+13175550123", "*", "STOPALL", utcnow())
+        await uow.commit()
+    fake = FakeSms()
+    outbox = Outbox(app.unit_of_work, SMS, fake.send, poll_seconds=0.01)
+
+    async def ended() -> bool:
+        return (await _read(app, message)).status == FAILED
+
+    await _run_until(app, outbox, ended)
+    found = await _read(app, message)
+    assert (found.status, found.error_code) == (FAILED, RECIPIENT_OPTED_OUT)
+    assert fake.sent == []
+
+
+async def test_a_transient_refusal_waits_and_is_tried_again(app: bootstrap.Container) -> None:
+    message = await _queue(app)
+    fake = FakeSms(SendResult(SendOutcome.RETRY, code="0x00000058", retry_after_seconds=0.0))
+    outbox = Outbox(app.unit_of_work, SMS, fake.send, poll_seconds=0.01)
+
+    async def tried() -> bool:
+        return bool(fake.sent) and (await _read(app, message)).attempts == 1
+
+    await _run_until(app, outbox, tried)
+    found = await _read(app, message)
+    assert (found.status, found.send_state, found.provider_code) == (
+        QUEUED,
+        PENDING,
+        "0x00000058",
+    )
+
+
+async def test_an_unknown_outcome_fails_the_message_without_sending_it_again(
+    app: bootstrap.Container,
+) -> None:
+    message = await _queue(app)
+    fake = FakeSms(SendResult(SendOutcome.UNKNOWN, reason="connection lost"))
+    outbox = Outbox(app.unit_of_work, SMS, fake.send, poll_seconds=0.01)
+
+    async def ended() -> bool:
+        return (await _read(app, message)).status == FAILED
+
+    await _run_until(app, outbox, ended)
+    await asyncio.sleep(0.1)
+    assert len(fake.sent) == 1
+    assert (await _read(app, message)).error_code == GENERAL_ERROR
+
+
+async def test_sends_claimed_by_a_dead_dispatcher_are_failed_not_resent(
+    app: bootstrap.Container,
+) -> None:
+    message = await _queue(app)
+    async with app.unit_of_work() as uow:
+        claimed = await uow.messages.claim("dead", SMS, 10, utcnow(), timedelta(minutes=10))
+        await uow.commit()
+    assert [m.id for m in claimed] == [message.id]
+    async with app.unit_of_work() as uow:
+        assert await uow.messages.abandon(["alive"], utcnow()) == 1
+        await uow.commit()
+    found = await _read(app, message)
+    assert (found.status, found.send_state) == (FAILED, "done")
+    assert "not sent again" in (found.error_message or "")
