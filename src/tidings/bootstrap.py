@@ -104,6 +104,7 @@ class Container:
     sms_sender: SmsSender
     email_sender: EmailSender
     verp_key: bytes
+    addresses: AddressNormalizer
     running_dispatcher: Dispatcher | None = None
 
     @property
@@ -242,6 +243,7 @@ def build(settings: Settings) -> Container:
         sms_sender=_sms_sender(settings.sms_url),
         email_sender=_email_sender(settings.smtp_url),
         verp_key=hmac.new(download_key, b"verp", hashlib.sha256).digest(),
+        addresses=addresses,
     )
     wake.append(container.message_queued)
     return container

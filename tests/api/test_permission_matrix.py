@@ -178,6 +178,71 @@ def _list_with_filter(server: Server, token: str) -> dict[str, str]:
     return {**params, "filter_id": body["id"]}
 
 
+def _new_number(server: Server, token: str) -> dict[str, str]:
+    for _ in range(20):
+        status, body, _ = server.request(
+            "POST",
+            "/api/v2/routing/sms/phonenumbers",
+            token=token,
+            json_body={
+                "phoneNumber": f"+1317555{uuid.uuid4().int % 10_000:04d}",
+                "phoneNumberType": "local",
+                "countryCode": "US",
+            },
+        )
+        if status == 200:
+            return {"number": body["phoneNumber"]}
+    raise AssertionError(f"could not provision a number: {status} {body}")
+
+
+def _new_domain(server: Server, token: str) -> dict[str, str]:
+    name = f"matrix-{uuid.uuid4().hex[:8]}.example.com"
+    _created(
+        server.request(
+            "POST",
+            "/api/v2/routing/email/outbound/domains",
+            token=token,
+            json_body={"id": name, "name": name},
+        )
+    )
+    return {"domain": name}
+
+
+def _sms_sent(server: Server, token: str) -> dict[str, str]:
+    params = _new_number(server, token)
+    status, body, _ = server.request(
+        "POST", AGENTLESS_SMS, token=token, json_body=_formatted(SMS_BODY, params)
+    )
+    assert status == 202, body
+    return {**params, "conversation_id": body["conversationId"], "message_id": body["id"]}
+
+
+def _email_sent(server: Server, token: str) -> dict[str, str]:
+    params = _new_domain(server, token)
+    status, body, _ = server.request(
+        "POST", AGENTLESS_EMAIL, token=token, json_body=_formatted(EMAIL_BODY, params)
+    )
+    assert status == 202, body
+    return {**params, "conversation_id": body["conversationId"], "message_id": body["id"]}
+
+
+AGENTLESS_SMS = "/api/v2/conversations/messages/agentless"
+AGENTLESS_EMAIL = "/api/v2/conversations/emails/agentless"
+SMS_BODY = {
+    "fromAddress": "{number}",
+    "toAddress": "+13175550142",
+    "toAddressMessengerType": "sms",
+    "textBody": "matrix",
+}
+EMAIL_BODY = {
+    "senderType": "Outbound",
+    "fromAddress": {"email": "matrix@{domain}"},
+    "toAddresses": [{"email": "matrix@example.org"}],
+    "subject": "matrix",
+    "textBody": "matrix",
+}
+ONE_SMS_CONVERSATION = "/api/v2/conversations/messages/{conversation_id}"
+ONE_EMAIL_CONVERSATION = "/api/v2/conversations/emails/{conversation_id}"
 UPLOAD_FORM = "multipart upload form"
 
 
@@ -390,6 +455,29 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", ONE_DNC + "/export"): Rule(
         "outbound:dncList:view", _dnc_list_with_export, in_division=True
     ),
+    ("POST", AGENTLESS_SMS): Rule(
+        "conversation:message:create", _new_number, body=SMS_BODY, ok=(202,)
+    ),
+    ("GET", ONE_SMS_CONVERSATION): Rule("conversation:message:view", _sms_sent),
+    ("GET", ONE_SMS_CONVERSATION + "/messages/{message_id}"): Rule(
+        "conversation:message:view", _sms_sent
+    ),
+    ("POST", ONE_SMS_CONVERSATION + "/messages/bulk"): Rule(
+        "conversation:message:view", _sms_sent, body=["{message_id}"]
+    ),
+    ("POST", AGENTLESS_EMAIL): Rule(
+        "conversation:email:create", _new_domain, body=EMAIL_BODY, ok=(202,)
+    ),
+    ("GET", ONE_EMAIL_CONVERSATION): Rule("conversation:email:view", _email_sent),
+    ("GET", ONE_EMAIL_CONVERSATION + "/messages/{message_id}"): Rule(
+        "conversation:email:view", _email_sent
+    ),
+    ("POST", "/api/v2/simulator/sms/inbound"): Rule(
+        "conversation:message:create",
+        _new_number,
+        body={"fromAddress": "+13175550143", "toAddress": "{number}", "textBody": "hi"},
+        ok=(202,),
+    ),
 }
 
 # Routes anyone may call: the token endpoint authenticates by itself; the rest are for
@@ -416,7 +504,7 @@ def _call(server: Server, method: str, template: str, rule: Rule, token: str, ad
     path = (template + rule.query).format(**params)
     if body == UPLOAD_FORM:
         return server.request(method, path, token=token, **upload_form(params["list_id"]))
-    if isinstance(body, dict):
+    if isinstance(body, (dict, list)):
         body = _formatted(body, params)
     return server.request(method, path, token=token, json_body=body)
 
@@ -432,12 +520,13 @@ def _formatted(value: Any, params: dict[str, str]) -> Any:
     return value
 
 
-def _role_without(permission: str) -> str:
-    """A built-in role that lacks `permission` but has others (so the 403 is not trivial)."""
+def _role_without(permission: str) -> str | None:
+    """A built-in role that lacks `permission` but has others (so the 403 is not trivial);
+    None when every role holds it (reading messages back), so only no grants lack it."""
     for role in BUILTIN_ROLES:
         if role.name != "admin" and not any(covers(p, permission) for p in role.permissions):
             return role.name
-    raise AssertionError(f"every role holds {permission}")
+    return None
 
 
 @pytest.fixture(scope="module")
@@ -458,9 +547,11 @@ def tokens_without(server: Server) -> Callable[[str], str]:
 
     def token(permission: str) -> str:
         role = _role_without(permission)
-        if role not in cache:
-            cache[role] = server.token(server.create_client(f"no {permission}", role))
-        return cache[role]
+        name = role or ""
+        if name not in cache:
+            roles = (role,) if role else ()
+            cache[name] = server.token(server.create_client(f"no {permission}", *roles))
+        return cache[name]
 
     return token
 

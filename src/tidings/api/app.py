@@ -26,6 +26,7 @@ from tidings.api.routes import (
     imports,
     messages,
     oauth_clients,
+    simulator,
     token,
 )
 from tidings.api.schemas.common import ErrorBody
@@ -92,6 +93,7 @@ def create_app(container: Container, *, run_dispatcher: bool | None = None) -> F
         exports,
         imports,
         messages,
+        simulator,
         health,
     ):
         app.include_router(module.router)

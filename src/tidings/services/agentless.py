@@ -9,6 +9,7 @@ back, and nothing is sent twice.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -25,7 +26,9 @@ from tidings.domain.messages import (
     Message,
     ReceiptRecord,
 )
+from tidings.domain.senders import SmsNumber
 from tidings.domain.templates import plain_text, render
+from tidings.group_commit import GroupCommit
 from tidings.ports import AddressNormalizer, UnitOfWork, UnitOfWorkFactory
 from tidings.services.caller import Caller
 
@@ -38,6 +41,7 @@ EMAIL_PERMISSIONS = ("conversation:email:create", "conversation:agentlessEmail:s
 READ_SMS = ("conversation:message:view", SEND_SMS)
 READ_EMAIL = ("conversation:email:view", *EMAIL_PERMISSIONS)
 IDEMPOTENCY_DAYS = 1
+NUMBER_CACHE_SECONDS = 5.0
 MAX_SUBJECT = 998
 MAX_EMAIL_BODY = 1024 * 1024
 
@@ -68,6 +72,8 @@ class EmailRequest:
 class Accepted:
     message: Message
     warnings: tuple[str, ...] = ()
+    # The conversation the message starts; None when it joins an existing one.
+    conversation: Conversation | None = None
 
 
 def _bad(field_name: str, message: str, code: str = "invalid.value") -> InvalidInput:
@@ -86,6 +92,15 @@ class AgentlessService:
         self._uow = uow
         self._addresses = addresses
         self._queued = queued
+        self._numbers: dict[str, tuple[float, SmsNumber | None]] = {}
+        # Messages without an Idempotency-Key are written in groups: one transaction for all
+        # that arrived while the previous one was written; each call returns after its commit.
+        self._intake: GroupCommit[Accepted] = GroupCommit(self._store_many)
+
+    async def _store_many(self, batch: list[Accepted]) -> None:
+        async with self._uow() as uow:
+            await uow.messages.add_many([(a.conversation, a.message) for a in batch])
+            await uow.commit()
 
     async def send_sms(
         self, caller: Caller, request: SmsRequest, key: str | None, request_hash: str
@@ -100,7 +115,7 @@ class AgentlessService:
         )
 
     async def _sms(self, uow: UnitOfWork, request: SmsRequest, to: str) -> Accepted:
-        number = await uow.sms_numbers.find_by_address(request.from_address.strip())
+        number = await self._number(uow, request.from_address.strip())
         if number is None or not number.can_send:
             raise _bad(
                 "fromAddress",
@@ -126,8 +141,19 @@ class AgentlessService:
             send_state=PENDING,
             response_id=request.response_id,
         )
-        await uow.messages.add(conversation, message)
-        return Accepted(message)
+        return Accepted(message, conversation=conversation)
+
+    async def _number(self, uow: UnitOfWork, address: str) -> SmsNumber | None:
+        """Sender numbers are read at most every few seconds, not once a message: a number
+        deprovisioned stops sending within NUMBER_CACHE_SECONDS."""
+        cached = self._numbers.get(address)
+        if cached is not None and time.monotonic() - cached[0] < NUMBER_CACHE_SECONDS:
+            return cached[1]
+        found = await uow.sms_numbers.find_by_address(address)
+        if len(self._numbers) > 10_000:
+            self._numbers.clear()
+        self._numbers[address] = (time.monotonic(), found)
+        return found
 
     async def _sms_text(self, uow: UnitOfWork, request: SmsRequest) -> str:
         if request.response_id:
@@ -229,19 +255,18 @@ class AgentlessService:
             segment_count=1,
             send_state=PENDING,
         )
-        await uow.messages.add(conversation, message)
-        return Accepted(message, warnings)
+        return Accepted(message, warnings, conversation)
 
     async def _accept(
         self,
         caller: Caller,
         key: str | None,
         request_hash: str,
-        store: Callable[[UnitOfWork], Awaitable[Accepted]],
+        prepare: Callable[[UnitOfWork], Awaitable[Accepted]],
     ) -> Accepted:
         for _ in range(2):
             try:
-                accepted = await self._accept_once(caller, key, request_hash, store)
+                accepted = await self._accept_once(caller, key, request_hash, prepare)
             except Conflict:
                 if key is None:
                     raise
@@ -255,21 +280,25 @@ class AgentlessService:
         caller: Caller,
         key: str | None,
         request_hash: str,
-        store: Callable[[UnitOfWork], Awaitable[Accepted]],
+        prepare: Callable[[UnitOfWork], Awaitable[Accepted]],
     ) -> Accepted:
+        if key is None:
+            async with self._uow() as uow:
+                accepted = await prepare(uow)
+            await self._intake.submit(accepted)
+            return accepted
         async with self._uow() as uow:
-            if key is not None:
-                known = await uow.messages.remembered(caller.client_id, key)
-                if known is not None:
-                    return await self._replay(uow, key, request_hash, *known)
-            accepted = await store(uow)
-            if key is not None:
-                answer = {
-                    "messageId": accepted.message.id,
-                    "conversationId": accepted.message.conversation_id,
-                    "warnings": list(accepted.warnings),
-                }
-                await uow.messages.remember(caller.client_id, key, request_hash, answer, utcnow())
+            known = await uow.messages.remembered(caller.client_id, key)
+            if known is not None:
+                return await self._replay(uow, key, request_hash, *known)
+            accepted = await prepare(uow)
+            await uow.messages.add(accepted.conversation, accepted.message)
+            answer = {
+                "messageId": accepted.message.id,
+                "conversationId": accepted.message.conversation_id,
+                "warnings": list(accepted.warnings),
+            }
+            await uow.messages.remember(caller.client_id, key, request_hash, answer, utcnow())
             await uow.commit()
         return accepted
 

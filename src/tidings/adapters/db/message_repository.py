@@ -42,6 +42,27 @@ def _message(row: Any) -> Message:
     return Message(**{name: getattr(row, name) for name in _MESSAGE_FIELDS})
 
 
+def _message_row(message: Message) -> dict[str, Any]:
+    values = {name: getattr(message, name) for name in _MESSAGE_FIELDS}
+    values["status_changed_at"] = message.status_changed_at or message.created_at
+    values["next_attempt_at"] = message.created_at if message.send_state == PENDING else None
+    values["lease_until"] = values["claimed_by"] = None
+    return values
+
+
+def _conversation_row(conversation: Conversation) -> dict[str, Any]:
+    return {
+        "id": conversation.id,
+        "media_type": conversation.media_type,
+        "from_address": conversation.from_address,
+        "to_address": conversation.to_address,
+        "started_at": conversation.started_at,
+        "ended_at": conversation.ended_at,
+        "campaign_id": conversation.campaign_id,
+        "division_id": conversation.division_id,
+    }
+
+
 def _conversation(row: Any) -> Conversation:
     return Conversation(
         id=row.id,
@@ -61,23 +82,14 @@ class SqlMessageRepository:
 
     async def add(self, conversation: Conversation | None, message: Message) -> None:
         """Stores a message (and its new conversation); an outbound one joins the outbox."""
-        if conversation is not None:
-            await self._db.execute(
-                insert(conversations).values(
-                    id=conversation.id,
-                    media_type=conversation.media_type,
-                    from_address=conversation.from_address,
-                    to_address=conversation.to_address,
-                    started_at=conversation.started_at,
-                    ended_at=conversation.ended_at,
-                    campaign_id=conversation.campaign_id,
-                    division_id=conversation.division_id,
-                )
-            )
-        values = {name: getattr(message, name) for name in _MESSAGE_FIELDS}
-        values["status_changed_at"] = message.status_changed_at or message.created_at
-        values["next_attempt_at"] = message.created_at if message.send_state == PENDING else None
-        await self._db.execute(insert(messages).values(**values))
+        await self.add_many([(conversation, message)])
+
+    async def add_many(self, pairs: Sequence[tuple[Conversation | None, Message]]) -> None:
+        started = [_conversation_row(c) for c, _ in pairs if c is not None]
+        if started:
+            await self._db.execute(insert(conversations), started)
+        if pairs:
+            await self._db.execute(insert(messages), [_message_row(m) for _, m in pairs])
 
     async def conversation(self, conversation_id: str) -> Conversation | None:
         row = (

@@ -15,6 +15,7 @@ from tidings.api.schemas.messages import (
     AgentlessEmailOut,
     AgentlessSmsIn,
     AgentlessSmsOut,
+    EmailMessageOut,
     MessageConversationOut,
     MessageDataOut,
     MessageListing,
@@ -150,5 +151,5 @@ async def get_email_message(
     found = await app.agentless.messages(caller, EMAIL, conversation_id, [message_id])
     if not found:
         raise NotFound("message", message_id)
-    message, receipts = found[0]
-    return ok(MessageDataOut.of(message, receipts))
+    message, _ = found[0]
+    return ok(EmailMessageOut.of(message))

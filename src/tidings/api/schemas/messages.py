@@ -59,6 +59,7 @@ class AgentlessSmsOut(ApiModel):
     text_body: str | None = None
     messaging_template: MessagingTemplateIn | None = None
     use_existing_active_conversation: bool = False
+    message: MessageDataOut | None = None
     timestamp: UtcDatetime
     self_uri: str
 
@@ -73,6 +74,7 @@ class AgentlessSmsOut(ApiModel):
             to_address=message.to_address,
             text_body=None if normalized else message.text_body,
             messaging_template=None if normalized else template,
+            message=MessageDataOut.of(message, []),
             timestamp=message.created_at,
             self_uri=message_uri(message),
         )
@@ -341,3 +343,38 @@ class MessageListing(ApiModel):
     page_number: int | None = None
     total: int | None = None
     self_uri: str | None = None
+
+
+class EmailMessageOut(ApiModel):
+    """Genesys' EmailMessage, with the message's status (our extension, as for SMS)."""
+
+    id: str
+    to: list[EmailAddressIn]
+    from_: EmailAddressIn = Field(alias="from")
+    reply_to: EmailAddressIn | None = None
+    subject: str | None = None
+    text_body: str | None = None
+    html_body: str | None = None
+    time: UtcDatetime
+    self_uri: str
+    status: str
+    error_info: ErrorBody | None = None
+
+    @classmethod
+    def of(cls, message: Message) -> EmailMessageOut:
+        return cls.model_validate(
+            {
+                "id": message.id,
+                "to": [{"email": message.to_address, "name": message.to_name}],
+                "from": {"email": message.from_address, "name": message.from_name},
+                "replyTo": {"email": message.reply_to} if message.reply_to else None,
+                "subject": message.subject,
+                "textBody": message.text_body,
+                "htmlBody": message.html_body,
+                "time": message.sent_at or message.created_at,
+                "selfUri": f"/api/v2/conversations/emails/{message.conversation_id}"
+                f"/messages/{message.id}",
+                "status": message.status,
+                "errorInfo": error_info(message),
+            }
+        )

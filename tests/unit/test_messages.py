@@ -1,0 +1,99 @@
+"""What becomes of a message after each answer of its provider."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tidings.domain.channels import SendOutcome, SendResult
+from tidings.domain.messages import (
+    DONE,
+    FAILED,
+    GENERAL_ERROR,
+    MAX_SEND_ATTEMPTS,
+    PENDING,
+    QUEUED,
+    RATE_LIMITED,
+    SENT,
+    retry_delay,
+    settle,
+)
+from tidings.group_commit import GroupCommit
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def test_an_accepted_message_is_sent_with_every_part_id() -> None:
+    result = SendResult(SendOutcome.ACCEPTED, "a1", provider_part_ids=("a1", "a2"))
+    settled = settle("m", 1, result, NOW)
+    assert (settled.status, settled.send_state) == (SENT, DONE)
+    assert settled.provider_part_ids == ("a1", "a2")
+
+
+def test_a_single_part_message_is_known_by_its_one_id() -> None:
+    assert settle("m", 1, SendResult.accepted("x"), NOW).provider_part_ids == ("x",)
+
+
+def test_a_permanent_refusal_fails_at_once_with_the_providers_code() -> None:
+    result = SendResult(SendOutcome.REJECTED, code="0x0000000B", reason="invalid destination")
+    settled = settle("m", 1, result, NOW)
+    assert (settled.status, settled.error_code, settled.provider_code) == (
+        FAILED,
+        GENERAL_ERROR,
+        "0x0000000B",
+    )
+    assert settled.error_message == "invalid destination"
+
+
+@pytest.mark.parametrize("attempts", [1, 2, MAX_SEND_ATTEMPTS - 1])
+def test_a_transient_refusal_is_queued_again_later(attempts: int) -> None:
+    settled = settle("m", attempts, SendResult(SendOutcome.RETRY, code="421"), NOW)
+    assert (settled.status, settled.send_state) == (QUEUED, PENDING)
+    assert settled.retry_at == NOW + retry_delay(attempts)
+
+
+def test_throttling_that_never_ends_fails_as_rate_limited() -> None:
+    result = SendResult(SendOutcome.RETRY, code="0x00000058", reason="throttled")
+    settled = settle("m", MAX_SEND_ATTEMPTS, result, NOW)
+    assert (settled.status, settled.error_code) == (FAILED, RATE_LIMITED)
+
+
+def test_an_unknown_outcome_fails_and_says_it_is_not_resent() -> None:
+    settled = settle("m", 1, SendResult(SendOutcome.UNKNOWN), NOW)
+    assert settled.status == FAILED
+    assert "not sent again" in (settled.error_message or "")
+
+
+def test_retry_pauses_double_up_to_five_minutes_or_the_providers_hint() -> None:
+    assert [retry_delay(n).total_seconds() for n in (1, 2, 3)] == [2, 4, 8]
+    assert retry_delay(30) == timedelta(minutes=5)
+    assert retry_delay(1, hint_seconds=60) == timedelta(seconds=60)
+
+
+async def test_group_commit_writes_what_gathered_while_the_last_write_ran() -> None:
+    batches: list[list[int]] = []
+    gate = asyncio.Event()
+
+    async def write(items: list[int]) -> None:
+        batches.append(items)
+        await gate.wait()
+
+    commit = GroupCommit(write)
+    first = asyncio.create_task(commit.submit(0))
+    await asyncio.sleep(0)
+    rest = [asyncio.create_task(commit.submit(i)) for i in range(1, 6)]
+    await asyncio.sleep(0)
+    gate.set()
+    await asyncio.gather(first, *rest)
+    assert batches == [[0], [1, 2, 3, 4, 5]]
+
+
+async def test_group_commit_fails_each_waiter_of_a_failed_write() -> None:
+    async def write(items: list[int]) -> None:
+        raise RuntimeError("disk full")
+
+    commit = GroupCommit(write)
+    with pytest.raises(RuntimeError, match="disk full"):
+        await commit.submit(1)
