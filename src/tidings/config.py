@@ -6,6 +6,7 @@ name as its key (`database_url = "..."`). The environment wins over the file.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, fields
@@ -47,6 +48,12 @@ class Settings:
     # Where phone numbers without a country code are taken to be (ISO 3166 code).
     phone_region: str = "US"
     dispatcher_poll_seconds: float = 1.0
+    # The DNS name of the mail host that receives bounces (and usually sends): each outbound
+    # e-mail domain is asked to publish `bounce.<domain>` as a CNAME to it, and an SPF hint
+    # naming it. Empty: no bounce record is asked for.
+    bounce_host: str = ""
+    # Where outbound-domain checks send their DNS questions, HOST:PORT; empty: the system's.
+    dns_resolver: str = ""
     run_dispatcher: bool = True
 
     @property
@@ -104,4 +111,18 @@ def load_settings(
         raise ConfigError("rate_limit_per_minute must be at least 1")
     if not 1 <= settings.workers <= 64:
         raise ConfigError("workers must be from 1 to 64")
+    if settings.dns_resolver:
+        try:
+            ipaddress.ip_address(host_port(settings.dns_resolver)[0])
+        except ValueError as exc:
+            raise ConfigError(f"dns_resolver is an IP address and port: {exc}") from exc
     return settings
+
+
+def host_port(setting: str) -> tuple[str, int]:
+    """`HOST:PORT` (`[::1]:53` for IPv6) → (host, port)."""
+    host, sep, port = setting.strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"write HOST:PORT, e.g. 127.0.0.1:53, not {setting!r}")
+    return host, int(port)

@@ -25,6 +25,7 @@ from tidings.api.routes import (
     health,
     imports,
     oauth_clients,
+    senders,
     token,
 )
 from tidings.api.schemas.common import ErrorBody
@@ -93,6 +94,8 @@ def create_app(container: Container, *, run_dispatcher: bool | None = None) -> F
         health,
     ):
         app.include_router(module.router)
+    app.include_router(senders.numbers)
+    app.include_router(senders.domains)
     app.add_middleware(
         RequestContext,
         metrics=app.state.metrics,
