@@ -24,12 +24,15 @@ from tidings.adapters.db.dnc_bulk import SqlDncBulk
 from tidings.adapters.db.engine import is_sqlite, make_async_engine, sqlite_path
 from tidings.adapters.db.export_source import SqlExportSource
 from tidings.adapters.db.uow import SqlUnitOfWork
+from tidings.adapters.dns_lookups import DnspythonLookups
+from tidings.adapters.email.dkim_keys import RsaDkimKeys
 from tidings.adapters.exporters.csv_files import CsvExportStore
 from tidings.adapters.exporters.dnc_files import CsvDncExportFiles
 from tidings.adapters.imports.contact_csv import CsvContactReader
 from tidings.adapters.imports.dnc_csv import CsvDncReader
 from tidings.adapters.imports.files import ImportDirectory
 from tidings.adapters.process_lock import ProcessLock
+from tidings.adapters.sender_numbers import PhonenumbersParser
 from tidings.adapters.sms.simulator import SimulatorEmail, SimulatorSms
 from tidings.adapters.zip_zones import ZipCodeZones
 from tidings.config import ConfigError, Settings
@@ -49,7 +52,9 @@ from tidings.services.divisions import DivisionService
 from tidings.services.dnc import DncService
 from tidings.services.dnc_exports import DncExportService
 from tidings.services.dnc_imports import DncImportService
+from tidings.services.email_domains import EmailDomainService
 from tidings.services.oauth import OAuthService
+from tidings.services.sms_numbers import SmsNumberService
 
 
 def prepare_storage(settings: Settings) -> None:
@@ -94,6 +99,8 @@ class Container:
     dnc_exports: DncExportService
     exports: ContactExportService
     imports: ContactImportService
+    sms_numbers: SmsNumberService
+    email_domains: EmailDomainService
     background: Background
     download_key: bytes
     export_source: SqlExportSource
@@ -139,9 +146,7 @@ class Container:
                 outbox(SMS, SmsChannel(self.sms_sender)),
                 outbox(
                     EMAIL,
-                    EmailChannel(
-                        self.email_sender, self.unit_of_work, self.verp_key, settings.bounce_host
-                    ),
+                    EmailChannel(self.email_sender, self.unit_of_work, self.verp_key),
                 ),
             ),
         )
@@ -232,6 +237,10 @@ def build(settings: Settings) -> Container:
             background.spawn,
             oauth.caller_for_client,
             settings.max_contacts_per_list,
+        ),
+        sms_numbers=SmsNumberService(uow, PhonenumbersParser(settings.phone_region)),
+        email_domains=EmailDomainService(
+            uow, RsaDkimKeys(), DnspythonLookups(settings.dns_resolver), settings.bounce_host
         ),
         background=background,
         download_key=download_key,

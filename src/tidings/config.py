@@ -6,6 +6,7 @@ name as its key (`database_url = "..."`). The environment wins over the file.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, fields
@@ -53,8 +54,12 @@ class Settings:
     send_in_flight: int = 200
     # A reply within this many hours joins the conversation we started with its sender.
     reply_window_hours: float = 72.0
-    # The domain of VERP Return-Path addresses; empty: bounce.<sending domain>.
+    # The DNS name of the mail host that receives bounces (and usually sends): each outbound
+    # e-mail domain is asked to publish `bounce.<domain>` as a CNAME to it, and an SPF hint
+    # naming it. Empty: no bounce record is asked for.
     bounce_host: str = ""
+    # Where outbound-domain checks send their DNS questions, HOST:PORT; empty: the system's.
+    dns_resolver: str = ""
     run_dispatcher: bool = True
 
     @property
@@ -112,4 +117,18 @@ def load_settings(
         raise ConfigError("rate_limit_per_minute must be at least 1")
     if not 1 <= settings.workers <= 64:
         raise ConfigError("workers must be from 1 to 64")
+    if settings.dns_resolver:
+        try:
+            ipaddress.ip_address(host_port(settings.dns_resolver)[0])
+        except ValueError as exc:
+            raise ConfigError(f"dns_resolver is an IP address and port: {exc}") from exc
     return settings
+
+
+def host_port(setting: str) -> tuple[str, int]:
+    """`HOST:PORT` (`[::1]:53` for IPv6) → (host, port)."""
+    host, sep, port = setting.strip().rpartition(":")
+    host = host.strip("[]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"write HOST:PORT, e.g. 127.0.0.1:53, not {setting!r}")
+    return host, int(port)

@@ -36,7 +36,7 @@ from tidings.domain.paging import PageRequest
 from tidings.domain.permissions import Scope
 from tidings.domain.receipts import Receipt
 from tidings.domain.responses import Response
-from tidings.domain.senders import EmailDomain, SmsNumber
+from tidings.domain.senders import DnsLookup, EmailDomain, ParsedNumber, SmsNumber
 
 
 class OAuthClientRepository(Protocol):
@@ -576,10 +576,63 @@ class SmsNumberRepository(Protocol):
         """The number provisioned for `address` (E.164, short code or alphanumeric id)."""
         ...
 
+    async def list(
+        self,
+        page: PageRequest,
+        *,
+        pattern: str | None = None,
+        types: Sequence[str] = (),
+        statuses: Sequence[str] = (),
+        countries: Sequence[str] = (),
+        sort_by: str = "phoneNumber",
+        descending: bool = False,
+    ) -> tuple[list[SmsNumber], int]:
+        """`pattern`: a LIKE pattern (`%` wildcards) the address, without its `+`, matches."""
+        ...
+
+    async def add(self, number: SmsNumber) -> None: ...
+
+    async def update(self, number: SmsNumber, expected_version: int) -> bool: ...
+
+    async def delete(self, number_id: str) -> bool: ...
+
 
 class EmailDomainRepository(Protocol):
     async def get(self, domain: str) -> EmailDomain | None:
         """The domain by name; names compare without case."""
+        ...
+
+    async def list(
+        self, page: PageRequest, *, pattern: str | None = None
+    ) -> tuple[list[EmailDomain], int]:
+        """`pattern`: a LIKE pattern (`%` wildcards) the domain name matches."""
+        ...
+
+    async def add(self, domain: EmailDomain) -> None: ...
+
+    async def save_check(self, domain: EmailDomain) -> bool:
+        """Stores the verdicts of a DNS check (records, DMARC, time); False if it is gone."""
+        ...
+
+    async def delete(self, domain: str) -> bool: ...
+
+
+class DkimKeyFactory(Protocol):
+    def generate(self) -> tuple[bytes, str]:
+        """A new private key (PEM) and the `p=` value of its DNS record. Blocking (CPU):
+        a worker thread's."""
+        ...
+
+
+class DnsLookups(Protocol):
+    async def lookup(self, name: str, record_type: str) -> DnsLookup:
+        """The values of the records of `record_type` (TXT strings joined, CNAME targets)."""
+        ...
+
+
+class PhoneNumberParser(Protocol):
+    def parse(self, raw: str, country_code: str | None) -> ParsedNumber:
+        """A local, mobile or toll-free number; a national form is read in `country_code`."""
         ...
 
 

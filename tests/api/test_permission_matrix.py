@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.numbers import fresh_number
 from tests.support.server import Server
 from tests.support.uploads import upload_form, wait_for_import
 from tidings.domain.permissions import BUILTIN_ROLES, covers
@@ -243,6 +244,35 @@ EMAIL_BODY = {
 }
 ONE_SMS_CONVERSATION = "/api/v2/conversations/messages/{conversation_id}"
 ONE_EMAIL_CONVERSATION = "/api/v2/conversations/emails/{conversation_id}"
+
+
+def _fresh_sender(server: Server, token: str) -> dict[str, str]:
+    # Each number and sender id may be provisioned once: every call gets its own.
+    return {"number": fresh_number(), "alpha": f"M {uuid.uuid4().hex[:8]}"}
+
+
+def _new_number(server: Server, token: str) -> dict[str, str]:
+    body = _created(
+        server.request(
+            "POST",
+            NUMBERS,
+            token=token,
+            json_body={"phoneNumber": fresh_number(), "phoneNumberType": "local"},
+        )
+    )
+    return {"phone_number_id": body["id"]}
+
+
+def _fresh_domain(server: Server, token: str) -> dict[str, str]:
+    return {"domain_id": f"matrix-{uuid.uuid4().hex[:8]}.example"}
+
+
+def _new_domain(server: Server, token: str) -> dict[str, str]:
+    params = _fresh_domain(server, token)
+    _created(server.request("POST", DOMAINS, token=token, json_body={"id": params["domain_id"]}))
+    return params
+
+
 UPLOAD_FORM = "multipart upload form"
 
 
@@ -282,6 +312,10 @@ FILTER_BODY = {
     "version": 1,
 }
 ONE_CONTACT = ONE_LIST + "/contacts/{contact_id}"
+NUMBERS = "/api/v2/routing/sms/phonenumbers"
+ONE_NUMBER = NUMBERS + "/{phone_number_id}"
+DOMAINS = "/api/v2/routing/email/outbound/domains"
+ONE_DOMAIN = DOMAINS + "/{domain_id}"
 DIVISION_BODY_FN = "fresh-name"
 
 MATRIX: dict[tuple[str, str], Rule] = {
@@ -478,6 +512,27 @@ MATRIX: dict[tuple[str, str], Rule] = {
         body={"fromAddress": "+13175550143", "toAddress": "{number}", "textBody": "hi"},
         ok=(202,),
     ),
+    ("GET", NUMBERS): Rule("sms:phoneNumber:view"),
+    ("POST", NUMBERS): Rule(
+        "sms:phoneNumber:add",
+        _fresh_sender,
+        body={"phoneNumber": "{number}", "phoneNumberType": "mobile"},
+    ),
+    ("POST", NUMBERS + "/alphanumeric"): Rule(
+        "sms:phoneNumber:add", _fresh_sender, body={"phoneNumber": "{alpha}"}
+    ),
+    ("GET", ONE_NUMBER): Rule("sms:phoneNumber:view", _new_number),
+    ("PATCH", ONE_NUMBER): Rule(
+        "sms:phoneNumber:edit", _new_number, body={"phoneNumberStatus": "ACTIVE"}
+    ),
+    ("DELETE", ONE_NUMBER): Rule("sms:phoneNumber:delete", _new_number, ok=(204,)),
+    ("GET", DOMAINS): Rule("routing:email:manage"),
+    ("POST", DOMAINS): Rule("routing:email:manage", _fresh_domain, body={"id": "{domain_id}"}),
+    # Manage or view will do (test_email_domains.py); a role without view has neither.
+    ("GET", ONE_DOMAIN): Rule("routing:email:view", _new_domain),
+    ("DELETE", ONE_DOMAIN): Rule("routing:email:manage", _new_domain, ok=(204,)),
+    ("GET", ONE_DOMAIN + "/activation"): Rule("routing:email:manage", _new_domain),
+    ("PUT", ONE_DOMAIN + "/activation"): Rule("routing:email:manage", _new_domain),
 }
 
 # Routes anyone may call: the token endpoint authenticates by itself; the rest are for

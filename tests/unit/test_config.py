@@ -34,6 +34,9 @@ def test_the_environment_wins_over_the_file(tmp_path: Path) -> None:
         ({"TIDINGS_RUN_DISPATCHER": "maybe"}, "run_dispatcher"),
         ({"TIDINGS_RATE_LIMIT_PER_MINUTE": "0"}, "rate_limit_per_minute"),
         ({"TIDINGS_WORKERS": "0"}, "workers"),
+        ({"TIDINGS_DNS_RESOLVER": "127.0.0.1"}, "dns_resolver"),
+        ({"TIDINGS_DNS_RESOLVER": "dns.example:53"}, "dns_resolver"),
+        ({"TIDINGS_DNS_RESOLVER": "127.0.0.1:99999"}, "dns_resolver"),
     ],
 )
 def test_bad_values_are_named(environ: dict[str, str], message: str) -> None:
@@ -46,3 +49,8 @@ def test_unknown_keys_in_the_file_are_refused(tmp_path: Path) -> None:
     config.write_text('databse_url = "typo"\n')
     with pytest.raises(ConfigError, match="databse_url"):
         load_settings(config, environ={})
+
+
+def test_a_dns_resolver_is_an_address_and_port() -> None:
+    assert load_settings(environ={"TIDINGS_DNS_RESOLVER": "[::1]:5353"}).dns_resolver
+    assert load_settings(environ={"TIDINGS_DNS_RESOLVER": "127.0.0.1:53"}).dns_resolver

@@ -26,6 +26,7 @@ from tidings.api.routes import (
     imports,
     messages,
     oauth_clients,
+    senders,
     simulator,
     token,
 )
@@ -97,6 +98,8 @@ def create_app(container: Container, *, run_dispatcher: bool | None = None) -> F
         health,
     ):
         app.include_router(module.router)
+    app.include_router(senders.numbers)
+    app.include_router(senders.domains)
     app.add_middleware(
         RequestContext,
         metrics=app.state.metrics,

@@ -38,13 +38,10 @@ class EmailChannel:
 
     CACHE_SECONDS = 60.0
 
-    def __init__(
-        self, sender: EmailSender, uow: UnitOfWorkFactory, verp_key: bytes, bounce_host: str
-    ) -> None:
+    def __init__(self, sender: EmailSender, uow: UnitOfWorkFactory, verp_key: bytes) -> None:
         self._sender = sender
         self._uow = uow
         self._verp_key = verp_key
-        self._bounce_host = bounce_host
         self._domains: dict[str, tuple[float, EmailDomain | None]] = {}
 
     async def _domain(self, name: str) -> EmailDomain | None:
@@ -64,7 +61,9 @@ class EmailChannel:
             if domain is not None and domain.dkim_private_key_pem
             else None
         )
-        bounce_domain = self._bounce_host or f"bounce.{domain_name}"
+        # Each domain publishes bounce.<domain> as a CNAME to our bounce host, so bounces
+        # to the VERP address come back to the inbound receiver.
+        bounce_domain = f"bounce.{domain_name}"
         return await self._sender.send(
             OutboundEmail(
                 message_id=message.id,

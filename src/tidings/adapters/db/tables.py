@@ -420,3 +420,37 @@ opt_outs = Table(
     Column("reason", Text),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+sms_phone_numbers = Table(
+    "sms_phone_numbers",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("phone_number", String(32), nullable=False),
+    # The number's lookup key (domain.senders.sender_key): one number, one row.
+    Column("address_key", String(32), nullable=False, unique=True),
+    Column("phone_number_type", String(16), nullable=False),
+    Column("name", String(256)),
+    Column("status", String(32), nullable=False),
+    Column("country_code", String(2)),
+    Column("version", Integer, nullable=False),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_modified", UtcDateTime, nullable=False),
+)
+
+email_domains = Table(
+    "email_domains",
+    metadata,
+    Column("id", String(253), primary_key=True),  # the domain name, lower case
+    Column("name", String(256), nullable=False),
+    Column("sender_type", String(32), nullable=False),
+    Column("dkim_selector", String(63), nullable=False),
+    # The signing key in PEM, unencrypted: whoever reads the database can sign as the domain
+    # (docs/operations.md).
+    Column("dkim_private_key", Text, nullable=False),
+    # [{purpose, type, name, value, status}] as asked to be published, with the last verdicts.
+    Column("records", JSON, nullable=False),
+    Column("dmarc", JSON),  # {status, policy, record} of the last check
+    Column("version", Integer, nullable=False),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_checked", UtcDateTime),
+)

@@ -18,6 +18,10 @@ from tidings.adapters.db.export_repository import SqlExportRepository
 from tidings.adapters.db.import_repository import SqlImportRepository
 from tidings.adapters.db.message_repository import SqlMessageRepository
 from tidings.adapters.db.oauth_repository import SqlOAuthClientRepository, SqlTokenRepository
+from tidings.adapters.db.sender_repositories import (
+    SqlEmailDomainRepository,
+    SqlSmsNumberRepository,
+)
 from tidings.adapters.db.tables import contact_imports, dnc_imports
 from tidings.domain.dnc_imports import DncImport
 from tidings.domain.imports import ContactImport
@@ -37,6 +41,8 @@ class SqlUnitOfWork:
     dnc_imports: SqlImportRepository[DncImport]
     contact_filters: SqlContactFilterRepository
     messages: SqlMessageRepository
+    sms_numbers: SqlSmsNumberRepository
+    email_domains: SqlEmailDomainRepository
 
     def __init__(self, engine: AsyncEngine, writer_gate: WriterGate | None = None) -> None:
         self._engine = engine
@@ -61,6 +67,8 @@ class SqlUnitOfWork:
         self.dnc_imports = SqlImportRepository(db, dnc_imports, DncImport)
         self.contact_filters = SqlContactFilterRepository(db)
         self.messages = SqlMessageRepository(db)
+        self.sms_numbers = SqlSmsNumberRepository(db)
+        self.email_domains = SqlEmailDomainRepository(db)
         return self
 
     async def __aexit__(
