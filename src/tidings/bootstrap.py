@@ -41,6 +41,8 @@ from tidings.services.dnc import DncService
 from tidings.services.dnc_exports import DncExportService
 from tidings.services.dnc_imports import DncImportService
 from tidings.services.oauth import OAuthService
+from tidings.services.response_previews import ResponsePreviewService
+from tidings.services.responses import ResponseService
 
 
 def prepare_storage(settings: Settings) -> None:
@@ -83,6 +85,8 @@ class Container:
     dnc: DncService
     dnc_imports: DncImportService
     dnc_exports: DncExportService
+    responses: ResponseService
+    response_previews: ResponsePreviewService
     exports: ContactExportService
     imports: ContactImportService
     background: Background
@@ -166,6 +170,8 @@ def build(settings: Settings) -> Container:
             oauth.caller_for_client,
         ),
         dnc_exports=DncExportService(uow, dnc_bulk, dnc_exports, background.spawn),
+        responses=ResponseService(uow),
+        response_previews=ResponsePreviewService(uow),
         exports=ContactExportService(
             uow,
             export_source,

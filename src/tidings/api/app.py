@@ -25,6 +25,8 @@ from tidings.api.routes import (
     health,
     imports,
     oauth_clients,
+    response_libraries,
+    responses,
     token,
 )
 from tidings.api.schemas.common import ErrorBody
@@ -90,6 +92,8 @@ def create_app(container: Container, *, run_dispatcher: bool | None = None) -> F
         dnc_exports,
         exports,
         imports,
+        response_libraries,
+        responses,
         health,
     ):
         app.include_router(module.router)

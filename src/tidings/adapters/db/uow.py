@@ -17,6 +17,10 @@ from tidings.adapters.db.dnc_repository import SqlDncRepository
 from tidings.adapters.db.export_repository import SqlExportRepository
 from tidings.adapters.db.import_repository import SqlImportRepository
 from tidings.adapters.db.oauth_repository import SqlOAuthClientRepository, SqlTokenRepository
+from tidings.adapters.db.response_repository import (
+    SqlResponseLibraryRepository,
+    SqlResponseRepository,
+)
 from tidings.adapters.db.tables import contact_imports, dnc_imports
 from tidings.domain.dnc_imports import DncImport
 from tidings.domain.imports import ContactImport
@@ -35,6 +39,8 @@ class SqlUnitOfWork:
     contact_imports: SqlImportRepository[ContactImport]
     dnc_imports: SqlImportRepository[DncImport]
     contact_filters: SqlContactFilterRepository
+    response_libraries: SqlResponseLibraryRepository
+    responses: SqlResponseRepository
 
     def __init__(self, engine: AsyncEngine, writer_gate: WriterGate | None = None) -> None:
         self._engine = engine
@@ -58,6 +64,8 @@ class SqlUnitOfWork:
         self.contact_imports = SqlImportRepository(db, contact_imports, ContactImport)
         self.dnc_imports = SqlImportRepository(db, dnc_imports, DncImport)
         self.contact_filters = SqlContactFilterRepository(db)
+        self.response_libraries = SqlResponseLibraryRepository(db)
+        self.responses = SqlResponseRepository(db)
         return self
 
     async def __aexit__(
