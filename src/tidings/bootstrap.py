@@ -54,6 +54,8 @@ from tidings.services.dnc_exports import DncExportService
 from tidings.services.dnc_imports import DncImportService
 from tidings.services.email_domains import EmailDomainService
 from tidings.services.oauth import OAuthService
+from tidings.services.response_previews import ResponsePreviewService
+from tidings.services.responses import ResponseService
 from tidings.services.sms_numbers import SmsNumberService
 
 
@@ -97,6 +99,8 @@ class Container:
     dnc: DncService
     dnc_imports: DncImportService
     dnc_exports: DncExportService
+    responses: ResponseService
+    response_previews: ResponsePreviewService
     exports: ContactExportService
     imports: ContactImportService
     sms_numbers: SmsNumberService
@@ -223,6 +227,8 @@ def build(settings: Settings) -> Container:
             oauth.caller_for_client,
         ),
         dnc_exports=DncExportService(uow, dnc_bulk, dnc_exports, background.spawn),
+        responses=ResponseService(uow),
+        response_previews=ResponsePreviewService(uow),
         exports=ContactExportService(
             uow,
             export_source,

@@ -35,7 +35,7 @@ from tidings.domain.oauth import OAuthClient, TokenRecord
 from tidings.domain.paging import PageRequest
 from tidings.domain.permissions import Scope
 from tidings.domain.receipts import Receipt
-from tidings.domain.responses import Response
+from tidings.domain.responses import Library, Response
 from tidings.domain.senders import DnsLookup, EmailDomain, ParsedNumber, SmsNumber
 
 
@@ -520,6 +520,9 @@ class UnitOfWork(Protocol):
     def email_domains(self) -> EmailDomainRepository: ...
 
     @property
+    def response_libraries(self) -> ResponseLibraryRepository: ...
+
+    @property
     def responses(self) -> ResponseRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
@@ -638,3 +641,44 @@ class PhoneNumberParser(Protocol):
 
 class ResponseRepository(Protocol):
     async def get(self, response_id: str) -> Response | None: ...
+
+    async def in_library(self, library_id: str, page: PageRequest) -> tuple[list[Response], int]:
+        """One page of the library's responses, by name."""
+        ...
+
+    async def visible(
+        self, scope: Scope, library_ids: Sequence[str] | None = None
+    ) -> list[Response]:
+        """Every response with a library in a division of `scope` (and among `library_ids`)."""
+        ...
+
+    async def add(self, response: Response) -> None: ...
+
+    async def update(self, response: Response, expected_version: int) -> bool: ...
+
+    async def delete(self, response_id: str) -> bool: ...
+
+
+class ResponseLibraryRepository(Protocol):
+    async def get(self, library_id: str) -> Library | None: ...
+
+    async def get_many(self, library_ids: Sequence[str]) -> dict[str, Library]: ...
+
+    async def find_by_name(self, name: str) -> Library | None: ...
+
+    async def list(
+        self,
+        scope: Scope,
+        page: PageRequest,
+        *,
+        name_prefix: str | None = None,
+        ids: Sequence[str] = (),
+    ) -> tuple[list[Library], int]: ...
+
+    async def add(self, library: Library) -> None: ...
+
+    async def update(self, library: Library, expected_version: int) -> bool: ...
+
+    async def delete(self, library_id: str) -> bool:
+        """Deletes the library and the responses no other library holds."""
+        ...

@@ -273,6 +273,28 @@ def _new_domain(server: Server, token: str) -> dict[str, str]:
     return params
 
 
+def _new_library(server: Server, token: str) -> dict[str, str]:
+    body = _created(
+        server.request(
+            "POST", LIBRARIES, token=token, json_body={"name": f"matrix-{uuid.uuid4().hex[:6]}"}
+        )
+    )
+    return {"library_id": body["id"]}
+
+
+def _library_with_response(server: Server, token: str) -> dict[str, str]:
+    params = _new_library(server, token)
+    body = _created(
+        server.request(
+            "POST",
+            RESPONSES,
+            token=token,
+            json_body=_formatted({**RESPONSE_BODY, "name": "matrix"}, params),
+        )
+    )
+    return {**params, "response_id": body["id"]}
+
+
 UPLOAD_FORM = "multipart upload form"
 
 
@@ -317,6 +339,19 @@ ONE_NUMBER = NUMBERS + "/{phone_number_id}"
 DOMAINS = "/api/v2/routing/email/outbound/domains"
 ONE_DOMAIN = DOMAINS + "/{domain_id}"
 DIVISION_BODY_FN = "fresh-name"
+LIBRARIES = "/api/v2/responsemanagement/libraries"
+ONE_LIBRARY = LIBRARIES + "/{library_id}"
+RESPONSES = "/api/v2/responsemanagement/responses"
+ONE_RESPONSE = RESPONSES + "/{response_id}"
+SMS_TEXTS = [{"content": "Hi {{first}}", "contentType": "text/plain", "type": "body"}]
+RESPONSE_BODY = {
+    "name": "matrix",
+    "libraries": [{"id": "{library_id}"}],
+    "texts": SMS_TEXTS,
+    "responseType": "CampaignSmsTemplate",
+    "version": 1,
+}
+SAMPLE = {"contact": {"data": {"first": "Ann"}}}
 
 MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v2/oauth/clients"): Rule("oauth:client:view"),
@@ -533,6 +568,43 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("DELETE", ONE_DOMAIN): Rule("routing:email:manage", _new_domain, ok=(204,)),
     ("GET", ONE_DOMAIN + "/activation"): Rule("routing:email:manage", _new_domain),
     ("PUT", ONE_DOMAIN + "/activation"): Rule("routing:email:manage", _new_domain),
+    ("GET", LIBRARIES): Rule("responses:library:view"),
+    ("POST", LIBRARIES): Rule("responses:library:add", body={"name": "matrix"}),
+    ("POST", LIBRARIES + "/bulk"): Rule(
+        "responses:library:view", _new_library, body={"libraryIds": ["{library_id}"]}
+    ),
+    ("GET", ONE_LIBRARY): Rule("responses:library:view", _new_library, in_division=True),
+    ("PUT", ONE_LIBRARY): Rule(
+        "responses:library:edit",
+        _new_library,
+        body={"name": "matrix", "version": 1},
+        in_division=True,
+    ),
+    ("DELETE", ONE_LIBRARY): Rule(
+        "responses:library:delete", _new_library, in_division=True, ok=(204,)
+    ),
+    ("GET", RESPONSES): Rule(
+        "responses:response:view", _new_library, in_division=True, query="?libraryId={library_id}"
+    ),
+    ("POST", RESPONSES): Rule(
+        "responses:response:add", _new_library, body=RESPONSE_BODY, in_division=True
+    ),
+    ("POST", RESPONSES + "/query"): Rule("responses:response:view", body={"pageSize": 10}),
+    ("POST", RESPONSES + "/preview"): Rule(
+        "responses:response:view", body={**SAMPLE, "texts": SMS_TEXTS}
+    ),
+    ("GET", ONE_RESPONSE): Rule(
+        "responses:response:view", _library_with_response, in_division=True
+    ),
+    ("PUT", ONE_RESPONSE): Rule(
+        "responses:response:edit", _library_with_response, body=RESPONSE_BODY, in_division=True
+    ),
+    ("DELETE", ONE_RESPONSE): Rule(
+        "responses:response:delete", _library_with_response, in_division=True, ok=(204,)
+    ),
+    ("POST", ONE_RESPONSE + "/preview"): Rule(
+        "responses:response:view", _library_with_response, body=SAMPLE, in_division=True
+    ),
 }
 
 # Routes anyone may call: the token endpoint authenticates by itself; the rest are for

@@ -26,6 +26,8 @@ from tidings.api.routes import (
     imports,
     messages,
     oauth_clients,
+    response_libraries,
+    responses,
     senders,
     simulator,
     token,
@@ -95,6 +97,8 @@ def create_app(container: Container, *, run_dispatcher: bool | None = None) -> F
         imports,
         messages,
         simulator,
+        response_libraries,
+        responses,
         health,
     ):
         app.include_router(module.router)

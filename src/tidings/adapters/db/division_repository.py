@@ -10,7 +10,13 @@ from sqlalchemy import Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.sql import ColumnElement
 
 from tidings.adapters.db.database import Database
-from tidings.adapters.db.tables import contact_lists, divisions, dnc_lists, oauth_client_grants
+from tidings.adapters.db.tables import (
+    contact_lists,
+    divisions,
+    dnc_lists,
+    oauth_client_grants,
+    response_libraries,
+)
 from tidings.domain.divisions import Division
 from tidings.domain.paging import PageRequest
 from tidings.domain.permissions import Scope
@@ -157,6 +163,7 @@ class SqlDivisionRepository:
             ("OAuth client grant", oauth_client_grants, oauth_client_grants.c.division_id),
             ("contact list", contact_lists, contact_lists.c.division_id),
             ("DNC list", dnc_lists, dnc_lists.c.division_id),
+            ("response library", response_libraries, response_libraries.c.division_id),
         ):
             found = (
                 await self._db.execute(

@@ -437,6 +437,24 @@ sms_phone_numbers = Table(
     Column("date_modified", UtcDateTime, nullable=False),
 )
 
+response_libraries = Table(
+    "response_libraries",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(256), nullable=False),
+    Column("name_key", Text, nullable=False, unique=True),
+    Column(
+        "division_id",
+        ID,
+        ForeignKey("divisions.id", ondelete="RESTRICT"),
+        nullable=False,
+        index=True,
+    ),
+    Column("version", Integer, nullable=False),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_modified", UtcDateTime, nullable=False),
+)
+
 email_domains = Table(
     "email_domains",
     metadata,
@@ -453,4 +471,40 @@ email_domains = Table(
     Column("version", Integer, nullable=False),
     Column("date_created", UtcDateTime, nullable=False),
     Column("date_checked", UtcDateTime),
+)
+
+responses = Table(
+    "responses",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(256), nullable=False),
+    Column("name_key", Text, nullable=False, index=True),
+    Column("response_type", String(32)),
+    Column("interaction_type", String(16)),
+    # [{content, contentType, type}] and [{id, description, defaultValue}], Genesys' names.
+    Column("texts", JSON, nullable=False),
+    Column("substitutions", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_modified", UtcDateTime, nullable=False),
+)
+
+# Which libraries hold a response (one or more), in the order the response names them.
+response_library_members = Table(
+    "response_library_members",
+    metadata,
+    Column(
+        "response_id",
+        ID,
+        ForeignKey("responses.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "library_id",
+        ID,
+        ForeignKey("response_libraries.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+    Column("position", Integer, nullable=False),
 )

@@ -18,6 +18,10 @@ from tidings.adapters.db.export_repository import SqlExportRepository
 from tidings.adapters.db.import_repository import SqlImportRepository
 from tidings.adapters.db.message_repository import SqlMessageRepository
 from tidings.adapters.db.oauth_repository import SqlOAuthClientRepository, SqlTokenRepository
+from tidings.adapters.db.response_repository import (
+    SqlResponseLibraryRepository,
+    SqlResponseRepository,
+)
 from tidings.adapters.db.sender_repositories import (
     SqlEmailDomainRepository,
     SqlSmsNumberRepository,
@@ -43,6 +47,8 @@ class SqlUnitOfWork:
     messages: SqlMessageRepository
     sms_numbers: SqlSmsNumberRepository
     email_domains: SqlEmailDomainRepository
+    response_libraries: SqlResponseLibraryRepository
+    responses: SqlResponseRepository
 
     def __init__(self, engine: AsyncEngine, writer_gate: WriterGate | None = None) -> None:
         self._engine = engine
@@ -69,6 +75,8 @@ class SqlUnitOfWork:
         self.messages = SqlMessageRepository(db)
         self.sms_numbers = SqlSmsNumberRepository(db)
         self.email_domains = SqlEmailDomainRepository(db)
+        self.response_libraries = SqlResponseLibraryRepository(db)
+        self.responses = SqlResponseRepository(db)
         return self
 
     async def __aexit__(
