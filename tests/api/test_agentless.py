@@ -78,9 +78,21 @@ def _eventually(check: Callable[[], Any], seconds: float = 15.0) -> Any:
         time.sleep(0.05)
 
 
+def _model(kind: Any, **attributes: Any) -> Any:
+    """SDK models take no constructor arguments; their attributes are set one by one."""
+    model = kind()
+    for name, value in attributes.items():
+        setattr(model, name, value)
+    return model
+
+
 def _sms_body(sender: str, to: str, text_body: str = "Your code is 123456") -> Any:
-    return gc.SendAgentlessOutboundMessageRequest(
-        from_address=sender, to_address=to, to_address_messenger_type="sms", text_body=text_body
+    return _model(
+        gc.SendAgentlessOutboundMessageRequest,
+        from_address=sender,
+        to_address=to,
+        to_address_messenger_type="sms",
+        text_body=text_body,
     )
 
 
@@ -97,7 +109,7 @@ def test_an_sms_is_queued_sent_and_delivered_and_reads_back(admin_sdk: Any, send
 
     found = _eventually(delivered)
     assert found is not None, "the simulator's receipt never marked the message delivered"
-    assert found.text_body == "Your code is 123456"
+    assert found.normalized_message.text == "Your code is 123456"
     assert found.provider_message_id
     assert [r.status for r in found.normalized_receipts] == ["Delivered"]
     conversation = api.get_conversations_message(sent.conversation_id)
@@ -245,10 +257,11 @@ def test_an_email_is_queued_sent_and_reads_back(
 ) -> None:
     api = gc.ConversationsApi(admin_sdk)
     sent = api.post_conversations_emails_agentless(
-        gc.AgentlessEmailSendRequestDto(
+        _model(
+            gc.AgentlessEmailSendRequestDto,
             sender_type="Outbound",
-            from_address=gc.EmailAddress(email=f"alerts@{domain}", name="Alerts"),
-            to_addresses=[gc.EmailAddress(email="ann@example.org", name="Ann")],
+            from_address=_model(gc.EmailAddress, email=f"alerts@{domain}", name="Alerts"),
+            to_addresses=[_model(gc.EmailAddress, email="ann@example.org", name="Ann")],
             subject="Suspicious payment",
             html_body="<p>Was this <b>you</b>?</p>",
         )
