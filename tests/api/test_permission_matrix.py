@@ -179,7 +179,7 @@ def _list_with_filter(server: Server, token: str) -> dict[str, str]:
     return {**params, "filter_id": body["id"]}
 
 
-def _new_number(server: Server, token: str) -> dict[str, str]:
+def _sender_number(server: Server, token: str) -> dict[str, str]:
     for _ in range(20):
         status, body, _ = server.request(
             "POST",
@@ -196,7 +196,7 @@ def _new_number(server: Server, token: str) -> dict[str, str]:
     raise AssertionError(f"could not provision a number: {status} {body}")
 
 
-def _new_domain(server: Server, token: str) -> dict[str, str]:
+def _sender_domain(server: Server, token: str) -> dict[str, str]:
     name = f"matrix-{uuid.uuid4().hex[:8]}.example.com"
     _created(
         server.request(
@@ -210,7 +210,7 @@ def _new_domain(server: Server, token: str) -> dict[str, str]:
 
 
 def _sms_sent(server: Server, token: str) -> dict[str, str]:
-    params = _new_number(server, token)
+    params = _sender_number(server, token)
     status, body, _ = server.request(
         "POST", AGENTLESS_SMS, token=token, json_body=_formatted(SMS_BODY, params)
     )
@@ -219,7 +219,7 @@ def _sms_sent(server: Server, token: str) -> dict[str, str]:
 
 
 def _email_sent(server: Server, token: str) -> dict[str, str]:
-    params = _new_domain(server, token)
+    params = _sender_domain(server, token)
     status, body, _ = server.request(
         "POST", AGENTLESS_EMAIL, token=token, json_body=_formatted(EMAIL_BODY, params)
     )
@@ -525,7 +525,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
         "outbound:dncList:view", _dnc_list_with_export, in_division=True
     ),
     ("POST", AGENTLESS_SMS): Rule(
-        "conversation:message:create", _new_number, body=SMS_BODY, ok=(202,)
+        "conversation:message:create", _sender_number, body=SMS_BODY, ok=(202,)
     ),
     ("GET", ONE_SMS_CONVERSATION): Rule("conversation:message:view", _sms_sent),
     ("GET", ONE_SMS_CONVERSATION + "/messages/{message_id}"): Rule(
@@ -535,7 +535,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
         "conversation:message:view", _sms_sent, body=["{message_id}"]
     ),
     ("POST", AGENTLESS_EMAIL): Rule(
-        "conversation:email:create", _new_domain, body=EMAIL_BODY, ok=(202,)
+        "conversation:email:create", _sender_domain, body=EMAIL_BODY, ok=(202,)
     ),
     ("GET", ONE_EMAIL_CONVERSATION): Rule("conversation:email:view", _email_sent),
     ("GET", ONE_EMAIL_CONVERSATION + "/messages/{message_id}"): Rule(
@@ -543,7 +543,7 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ),
     ("POST", "/api/v2/simulator/sms/inbound"): Rule(
         "conversation:message:create",
-        _new_number,
+        _sender_number,
         body={"fromAddress": "+13175550143", "toAddress": "{number}", "textBody": "hi"},
         ok=(202,),
     ),

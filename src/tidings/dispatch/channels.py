@@ -61,9 +61,10 @@ class EmailChannel:
             if domain is not None and domain.dkim_private_key_pem
             else None
         )
-        # Each domain publishes bounce.<domain> as a CNAME to our bounce host, so bounces
-        # to the VERP address come back to the inbound receiver.
-        bounce_domain = f"bounce.{domain_name}"
+        # A domain publishes bounce.<domain> as a CNAME to our bounce host, so bounces to
+        # the VERP address come back to the inbound receiver; with no bounce host configured
+        # the envelope sender is the From address and bounces go wherever that leads.
+        bounce_domain = domain.bounce_domain if domain is not None else None
         return await self._sender.send(
             OutboundEmail(
                 message_id=message.id,
@@ -77,7 +78,9 @@ class EmailChannel:
                 message_id_header=verp.message_id_header(
                     message.conversation_id, message.id, domain_name
                 ),
-                return_path=verp.return_path(self._verp_key, message.id, bounce_domain),
+                return_path=verp.return_path(self._verp_key, message.id, bounce_domain)
+                if bounce_domain
+                else message.from_address,
                 dkim=dkim,
             )
         )
