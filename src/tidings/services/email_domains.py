@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 from dataclasses import replace
 
 from tidings.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
@@ -70,7 +71,9 @@ class EmailDomainService:
         # RSA key generation takes tens of milliseconds of CPU: off the event loop.
         private_key, public_key = await asyncio.to_thread(self._keys.generate)
         now = utcnow()
-        selector = f"tidings{now:%Y%m%d}"
+        # Dated, with a random tail: a domain made again the same day (a key rotation) gets
+        # a new name for its record, so the old record may stay until the new one is live.
+        selector = f"tidings{now:%Y%m%d}{secrets.token_hex(2)}"
         created = EmailDomain(
             id=domain,
             name=name.strip() if name and name.strip() else domain,
