@@ -6,7 +6,7 @@ import asyncio
 import os
 import secrets
 from collections.abc import Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import text
@@ -27,10 +27,12 @@ from tidings.adapters.imports.contact_csv import CsvContactReader
 from tidings.adapters.imports.dnc_csv import CsvDncReader
 from tidings.adapters.imports.files import ImportDirectory
 from tidings.adapters.process_lock import ProcessLock
+from tidings.adapters.sms.twilio import TwilioAccount, is_twilio_url
 from tidings.adapters.zip_zones import ZipCodeZones
 from tidings.config import Settings
 from tidings.dispatch.loop import Dispatcher
-from tidings.ports import UnitOfWork, UnitOfWorkFactory
+from tidings.domain.channels import DeliveryReport, InboundSms
+from tidings.ports import ChannelEvents, UnitOfWork, UnitOfWorkFactory
 from tidings.services.callable_time_sets import CallableTimeSetService
 from tidings.services.contact_exports import ContactExportService
 from tidings.services.contact_filters import ContactFilterService
@@ -70,6 +72,17 @@ class Background:
             await asyncio.wait(self._tasks, timeout=seconds)
 
 
+class EventsNotWired:
+    """The ChannelEvents in place until the message store records receipts and inbound SMS:
+    fails loudly rather than drop them (a webhook then answers 500 and the provider retries)."""
+
+    async def delivery_report(self, report: DeliveryReport) -> None:
+        raise NotImplementedError("no message store records delivery reports yet")
+
+    async def inbound_sms(self, message: InboundSms) -> None:
+        raise NotImplementedError("no message store records inbound SMS yet")
+
+
 @dataclass
 class Container:
     settings: Settings
@@ -90,6 +103,11 @@ class Container:
     export_source: SqlExportSource
     import_writer: SqlStagedContactWriter
     dnc_bulk: SqlDncBulk
+    # Where channel adapters and webhooks hand receipts and inbound messages.
+    channel_events: ChannelEvents = field(default_factory=EventsNotWired)
+    # The Auth Token that signs Twilio webhooks; None when the SMS provider is not Twilio
+    # (the webhook routes then answer 404).
+    twilio_auth_token: str | None = None
 
     @property
     def uses_sqlite(self) -> bool:
@@ -186,6 +204,11 @@ def build(settings: Settings) -> Container:
         export_source=export_source,
         import_writer=import_writer,
         dnc_bulk=dnc_bulk,
+        twilio_auth_token=(
+            TwilioAccount.from_url(settings.sms_url).auth_token
+            if is_twilio_url(settings.sms_url)
+            else None
+        ),
     )
 
 

@@ -26,6 +26,7 @@ from tidings.api.routes import (
     imports,
     oauth_clients,
     token,
+    twilio_webhooks,
 )
 from tidings.api.schemas.common import ErrorBody
 from tidings.bootstrap import Container
@@ -91,6 +92,7 @@ def create_app(container: Container, *, run_dispatcher: bool | None = None) -> F
         exports,
         imports,
         health,
+        twilio_webhooks,
     ):
         app.include_router(module.router)
     app.add_middleware(
