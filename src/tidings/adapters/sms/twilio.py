@@ -145,52 +145,57 @@ class TwilioSender:
         self._status_callback = status_callback_url(public_url) if public_url else None
         self._transport = transport
         self._timeout = timeout
-        self._slots = asyncio.Semaphore(account.concurrency)
         self._pace = Pace(account.tps)
-        self._client: httpx.AsyncClient | None = None
+        # One client per connection, checked out for a request at a time: this is the
+        # concurrency limit, and it spares httpcore's pool, whose bookkeeping grows with
+        # connections x requests (2.4 ms of CPU a message at 20 connections in one pool).
+        self._clients: list[httpx.AsyncClient] = []
+        self._idle: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
 
     @classmethod
     def from_url(cls, url: str, public_url: str | None) -> TwilioSender:
         return cls(TwilioAccount.from_url(url), public_url)
 
     async def start(self, events: ChannelEvents) -> None:
-        # Receipts and inbound messages reach our webhook routes, not this object.
+        # Receipts and inbound messages reach our webhook routes, not this object; the
+        # connections open on first use.
         del events
-        self._http()
 
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        clients, self._clients, self._idle = self._clients, [], asyncio.Queue()
+        for client in clients:
+            await client.aclose()
 
-    def _http(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(
+    async def _checkout(self) -> httpx.AsyncClient:
+        if self._idle.empty() and len(self._clients) < self.account.concurrency:
+            client = httpx.AsyncClient(
                 auth=(self.account.account_sid, self.account.auth_token),
                 timeout=self._timeout,
-                limits=httpx.Limits(
-                    max_connections=self.account.concurrency,
-                    max_keepalive_connections=self.account.concurrency,
-                ),
+                limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
                 transport=self._transport,
                 headers={"Accept": "application/json"},
             )
-        return self._client
+            self._clients.append(client)
+            return client
+        return await self._idle.get()
 
     async def send(self, sms: OutboundSms) -> SendResult:
         form = {"To": sms.to_address, "From": sms.from_address, "Body": sms.text}
         if self._status_callback:
             form["StatusCallback"] = self._status_callback
-        async with self._slots:
+        client = await self._checkout()
+        try:
             await self._pace.wait()
-            try:
-                response = await self._http().post(self.account.messages_url, data=form)
-            except _NOT_CONNECTED as exc:
-                return _failed(SendOutcome.RETRY, exc, "no connection to the aggregator")
-            except (httpx.WriteError, httpx.WriteTimeout) as exc:
-                return _failed(SendOutcome.RETRY, exc, "the request was not sent whole")
-            except httpx.TransportError as exc:
-                return _failed(SendOutcome.UNKNOWN, exc, "no answer after the request was sent")
+            response = await client.post(self.account.messages_url, data=form)
+        except _NOT_CONNECTED as exc:
+            return _failed(SendOutcome.RETRY, exc, "no connection to the aggregator")
+        except (httpx.WriteError, httpx.WriteTimeout) as exc:
+            return _failed(SendOutcome.RETRY, exc, "the request was not sent whole")
+        except httpx.TransportError as exc:
+            return _failed(SendOutcome.UNKNOWN, exc, "no answer after the request was sent")
+        finally:
+            if client in self._clients:  # not closed meanwhile
+                self._idle.put_nowait(client)
         return _result(response)
 
 
