@@ -34,6 +34,7 @@ from tidings.adapters.imports.files import ImportDirectory
 from tidings.adapters.process_lock import ProcessLock
 from tidings.adapters.sender_numbers import PhonenumbersParser
 from tidings.adapters.sms.simulator import SimulatorEmail, SimulatorSms
+from tidings.adapters.sms.twilio import TwilioAccount, TwilioSender, is_twilio_url
 from tidings.adapters.zip_zones import ZipCodeZones
 from tidings.config import ConfigError, Settings
 from tidings.dispatch.channels import EmailChannel, SmsChannel
@@ -117,6 +118,9 @@ class Container:
     verp_key: bytes
     addresses: AddressNormalizer
     running_dispatcher: Dispatcher | None = None
+    # The Auth Token that signs Twilio webhooks; None when the SMS provider is not Twilio
+    # (the webhook routes then answer 404).
+    twilio_auth_token: str | None = None
 
     @property
     def uses_sqlite(self) -> bool:
@@ -255,10 +259,15 @@ def build(settings: Settings) -> Container:
         dnc_bulk=dnc_bulk,
         agentless=AgentlessService(uow, addresses, lambda media: _call_each(wake, media)),
         channel_events=channel_events,
-        sms_sender=_sms_sender(settings.sms_url),
+        sms_sender=_sms_sender(settings.sms_url, settings.public_url),
         email_sender=_email_sender(settings.smtp_url),
         verp_key=hmac.new(download_key, b"verp", hashlib.sha256).digest(),
         addresses=addresses,
+        twilio_auth_token=(
+            TwilioAccount.from_url(settings.sms_url).auth_token
+            if is_twilio_url(settings.sms_url)
+            else None
+        ),
     )
     wake.append(container.message_queued)
     return container
@@ -269,9 +278,11 @@ def _call_each(callbacks: list[Callable[[str], None]], value: str) -> None:
         callback(value)
 
 
-def _sms_sender(url: str) -> SmsSender:
+def _sms_sender(url: str, public_url: str) -> SmsSender:
     if url.startswith("simulator:"):
         return SimulatorSms(url)
+    if is_twilio_url(url):
+        return TwilioSender.from_url(url, public_url)
     raise ConfigError(f"TIDINGS_SMS_URL {url!r}: use simulator:, smpp://... or twilio://...")
 
 

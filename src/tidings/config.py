@@ -23,6 +23,9 @@ class Settings:
     data_dir: Path = Path("./tidings-data")
     database_url: str = ""  # empty: SQLite file inside data_dir
     sms_url: str = "simulator:"
+    # Where the aggregator reaches our API (its webhooks: status callbacks, inbound SMS), as
+    # the aggregator sees it: behind a proxy, the proxy's public https URL.
+    public_url: str = "http://127.0.0.1:8080"
     smtp_url: str = "simulator:"
     inbound_smtp: str = "127.0.0.1:2525"
     host: str = "127.0.0.1"

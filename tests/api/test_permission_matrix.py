@@ -618,6 +618,9 @@ PUBLIC = {
     ("GET", "/downloads/imports/{import_id}"),
     ("PUT", "/uploads/v2/files/{import_id}"),
     ("GET", "/downloads/dncexports/{list_id}/{export_id}"),  # test_dnc_imports.py
+    # Authorised by X-Twilio-Signature (tests/integration/test_twilio_webhooks.py).
+    ("POST", "/webhooks/twilio/status"),
+    ("POST", "/webhooks/twilio/inbound"),
 }
 
 

@@ -31,6 +31,7 @@ from tidings.api.routes import (
     senders,
     simulator,
     token,
+    twilio_webhooks,
 )
 from tidings.api.schemas.common import ErrorBody
 from tidings.bootstrap import Container
@@ -100,6 +101,7 @@ def create_app(container: Container, *, run_dispatcher: bool | None = None) -> F
         response_libraries,
         responses,
         health,
+        twilio_webhooks,
     ):
         app.include_router(module.router)
     app.include_router(senders.numbers)

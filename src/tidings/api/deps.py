@@ -9,6 +9,7 @@ from fastapi import Depends, Query, Request
 from tidings.bootstrap import Container
 from tidings.domain.errors import Unauthenticated
 from tidings.domain.paging import DEFAULT_PAGE_SIZE, PageRequest
+from tidings.ports import ChannelEvents
 from tidings.services.caller import Caller
 
 
@@ -24,6 +25,12 @@ async def current_caller(request: Request) -> Caller:
         raise Unauthenticated("A bearer token is required: Authorization: Bearer <access_token>")
     app_container: Container = request.app.state.container
     return await app_container.oauth.authenticate(token.strip())
+
+
+async def channel_events(request: Request) -> ChannelEvents:
+    """Where webhooks hand what a provider reports (the container's sink)."""
+    app_container: Container = request.app.state.container
+    return app_container.channel_events
 
 
 async def page_request(
@@ -45,6 +52,7 @@ def split_list(values: list[str] | None) -> list[str]:
 CallerDep = Annotated[Caller, Depends(current_caller)]
 ContainerDep = Annotated[Container, Depends(container)]
 PageDep = Annotated[PageRequest, Depends(page_request)]
+ChannelEventsDep = Annotated[ChannelEvents, Depends(channel_events)]
 
 # How `filterType` matches a `name` parameter in list routes (case-insensitive).
 NameFilter = Literal["Prefix", "BeginsWith", "Contains", "EndsWith", "Equals"]
