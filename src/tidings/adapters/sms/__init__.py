@@ -1,0 +1,1 @@
+"""SMS channel adapters: SMPP (smpp.py)."""
