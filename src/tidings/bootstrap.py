@@ -34,6 +34,7 @@ from tidings.adapters.imports.files import ImportDirectory
 from tidings.adapters.process_lock import ProcessLock
 from tidings.adapters.sender_numbers import PhonenumbersParser
 from tidings.adapters.sms.simulator import SimulatorEmail, SimulatorSms
+from tidings.adapters.sms.smpp import SmppSender
 from tidings.adapters.sms.twilio import TwilioAccount, TwilioSender, is_twilio_url
 from tidings.adapters.zip_zones import ZipCodeZones
 from tidings.config import ConfigError, Settings
@@ -283,6 +284,8 @@ def _sms_sender(url: str, public_url: str) -> SmsSender:
         return SimulatorSms(url)
     if is_twilio_url(url):
         return TwilioSender.from_url(url, public_url)
+    if url.startswith("smpp://"):
+        return SmppSender.from_url(url)
     raise ConfigError(f"TIDINGS_SMS_URL {url!r}: use simulator:, smpp://... or twilio://...")
 
 
