@@ -186,10 +186,12 @@ async def test_a_sent_message_gets_its_receipts_through_the_status_callback(
     name the sid the send returned."""
     peer.auto_statuses = ("sent", "delivered")
     sender = TwilioSender(TwilioAccount.from_url(sms_url(peer)), api.base_url)
+    answered = len(peer.callback_answers)
     try:
         result = await sender.send(OutboundSms("m1", "+15005550006", "+13175550100", "Hi"))
         for _ in range(1000):
-            if len(events.reports) == 2:
+            # The peer notes our answer after it has read it: wait for that too.
+            if len(events.reports) == 2 and len(peer.callback_answers) >= answered + 2:
                 break
             await asyncio.sleep(0.01)
     finally:
