@@ -4,65 +4,17 @@ answers become."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import email
-import email.policy
 from collections.abc import AsyncIterator, Iterator
-from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 import dkim
 import pytest
 
+from tests.support.emails import DKIM, body, dns, outbound, parsed
 from tests.support.smtp_peer import SmtpPeer, free_port
 from tests.support.tls import self_signed
-from tidings.adapters.email.dkim import generate_key
 from tidings.adapters.email.smtp import SmtpSender
-from tidings.domain.channels import (
-    DkimIdentity,
-    EmailAddress,
-    OutboundEmail,
-    SendOutcome,
-    SendResult,
-)
-
-PRIVATE, PUBLIC = generate_key()
-
-
-def outbound(number: int = 1, **changes: Any) -> OutboundEmail:
-    message_id = f"00000000-0000-4000-8000-{number:012d}"
-    conversation = "11111111-1111-4111-8111-111111111111"
-    message = OutboundEmail(
-        message_id=message_id,
-        conversation_id=conversation,
-        from_address=EmailAddress("news@shop.example", "The Shop"),
-        to_address=EmailAddress("ann@example.org", "Ann Smith"),
-        subject="Your order has shipped",
-        text_body="Hello Ann,\n\nyour order 1234 is on its way.\n",
-        html_body="<p>Hello Ann,</p><p>your order <b>1234</b> is on its way.</p>",
-        reply_to=EmailAddress("help@shop.example", "Shop Help"),
-        message_id_header=f"<{message_id}.{conversation}@shop.example>",
-    )
-    return dataclasses.replace(message, **changes)
-
-
-def parsed(data: bytes) -> EmailMessage:
-    message = email.message_from_bytes(data, policy=email.policy.default)
-    assert isinstance(message, EmailMessage)
-    return message
-
-
-def body(message: EmailMessage, subtype: str) -> str:
-    part = message.get_body((subtype,))
-    assert part is not None
-    # Line ends as sent (CRLF) and without the last one, which MIME gives to the boundary.
-    return str(part.get_content()).replace("\r\n", "\n").rstrip("\n")  # type: ignore[attr-defined]
-
-
-def dns(name: bytes, timeout: int = 5) -> bytes:
-    assert name == b"tidings1._domainkey.shop.example."
-    return b"v=DKIM1; k=rsa; p=" + PUBLIC.encode()
+from tidings.domain.channels import EmailAddress, SendOutcome, SendResult
 
 
 @pytest.fixture
@@ -116,8 +68,7 @@ async def test_a_message_with_one_body_is_not_multipart(sender: SmtpSender, peer
 
 
 async def test_the_dkim_signature_verifies_with_dkimpy(sender: SmtpSender, peer: SmtpPeer) -> None:
-    identity = DkimIdentity("shop.example", "tidings1", PRIVATE)
-    result = await sender.send(outbound(dkim=identity))
+    result = await sender.send(outbound(dkim=DKIM))
 
     assert result.outcome is SendOutcome.ACCEPTED
     data = peer.messages[0].data
@@ -129,14 +80,13 @@ async def test_the_dkim_signature_verifies_with_dkimpy(sender: SmtpSender, peer:
 async def test_non_ascii_subject_names_and_bodies_survive(
     sender: SmtpSender, peer: SmtpPeer
 ) -> None:
-    identity = DkimIdentity("shop.example", "tidings1", PRIVATE)
     email_ = outbound(
         subject="Ihre Bestellung ist unterwegs \u2013 注文は発送されました 📦 " * 3,
         from_address=EmailAddress("news@shop.example", 'Bücherstube Köln, "Süd"'),
         to_address=EmailAddress("zoe@bücher.example", "Zoë Ō'Brien"),
         text_body="Grüße, Zoë!\n.\n..leading dots\n注文 📦\n" + "é" * 300 + "\n",
         html_body="<p>Grüße, <b>Zoë</b> 📦</p>",
-        dkim=identity,
+        dkim=DKIM,
     )
     assert (await sender.send(email_)).outcome is SendOutcome.ACCEPTED
 
