@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import email
+import email.header
 import email.policy
 from email.message import EmailMessage
 from typing import Any
@@ -43,6 +44,16 @@ def body(message: EmailMessage, subtype: str) -> str:
     assert part is not None
     # Line ends as sent (CRLF) and without the last one, which MIME gives to the boundary.
     return str(part.get_content()).replace("\r\n", "\n").rstrip("\n")  # type: ignore[attr-defined]
+
+
+def display_name(data: bytes, header: str = "From") -> str:
+    """The display name as an RFC 2047 decoder reads it: the whitespace between encoded
+    words dropped (the stdlib's address parser keeps it, so it is not used for those)."""
+    raw = str(email.message_from_bytes(data)[header])
+    if "=?" not in raw:
+        return str(parsed(data)[header].addresses[0].display_name)
+    phrase = raw.rpartition("<")[0]
+    return str(email.header.make_header(email.header.decode_header(phrase))).strip()
 
 
 def dns(name: bytes, timeout: int = 5) -> bytes:

@@ -121,7 +121,7 @@ def _mailbox(name: str | None, addr_spec: str) -> str:
     if not name:
         return addr_spec
     if not name.isascii() or "=?" in name:
-        phrase = "\r\n ".join(_encoded_words(name))
+        phrase = "\r\n ".join(_encoded_words(name, at_spaces=True))
     elif _ATOMS.fullmatch(name):
         phrase = name
     else:
@@ -144,18 +144,33 @@ def _unstructured(text: str) -> str:
     return "\r\n ".join(lines)
 
 
-def _encoded_words(text: str) -> list[str]:
-    """RFC 2047 B-encoded words, each whole characters and at most 64 characters long."""
-    chunks: list[bytes] = []
-    chunk = b""
+def _encoded_words(text: str, at_spaces: bool = False) -> list[str]:
+    """RFC 2047 B-encoded words, each whole characters and at most 64 characters long.
+
+    `at_spaces`: end words after a space where one is near. Decoders drop the whitespace
+    between encoded words, but the stdlib's address parser keeps it in display names, so
+    a name cut only at its own spaces reads back right there too.
+    """
+    chunks: list[str] = []
+    chunk, size = "", 0
     for char in text:
-        encoded = char.encode("utf-8")
-        if len(chunk) + len(encoded) > _WORD_BYTES:
-            chunks.append(chunk)
-            chunk = b""
-        chunk += encoded
+        width = len(char.encode("utf-8"))
+        if size + width > _WORD_BYTES:
+            cut = chunk.rfind(" ") + 1 if at_spaces else 0
+            if 0 < cut < len(chunk):
+                chunks.append(chunk[:cut])
+                chunk = chunk[cut:]
+            else:
+                chunks.append(chunk)
+                chunk = ""
+            size = len(chunk.encode("utf-8"))
+        chunk += char
+        size += width
     chunks.append(chunk)
-    return ["=?utf-8?b?" + base64.b64encode(piece).decode("ascii") + "?=" for piece in chunks]
+    return [
+        "=?utf-8?b?" + base64.b64encode(piece.encode("utf-8")).decode("ascii") + "?="
+        for piece in chunks
+    ]
 
 
 def _one_line(text: str) -> str:
