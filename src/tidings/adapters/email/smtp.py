@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import aiosmtplib
@@ -66,6 +68,9 @@ class SmtpSender:
         for connection in self._all:
             self._idle.put_nowait(connection)
         self._tls_context = settings.tls_context() if settings.uses_tls else None
+        self._signing = ThreadPoolExecutor(
+            max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="tidings-dkim"
+        )
         self._closed = False
 
     @classmethod
@@ -85,7 +90,13 @@ class SmtpSender:
         if self._closed:
             return SendResult(SendOutcome.RETRY, reason="the SMTP sender is closed")
         try:
-            composed = compose(email)
+            if email.dkim is None:
+                composed = compose(email)
+            else:
+                # The RSA step runs in OpenSSL without the GIL: in a thread it overlaps the
+                # event loop's network work instead of stalling it (~0.4 ms a message).
+                loop = asyncio.get_running_loop()
+                composed = await loop.run_in_executor(self._signing, compose, email)
         except UnsendableAddress as exc:
             return SendResult(SendOutcome.REJECTED, reason=str(exc))
         connection = await self._idle.get()
@@ -97,6 +108,7 @@ class SmtpSender:
 
     async def close(self) -> None:
         self._closed = True
+        self._signing.shutdown(wait=False)
         for connection in self._all:
             client, connection.client = connection.client, None
             if client is not None and client.is_connected:
