@@ -229,3 +229,21 @@ async def _send_once(url: str) -> SendResult:
         return await sender.send(outbound())
     finally:
         await sender.close()
+
+
+async def test_an_idle_connection_is_checked_and_kept_when_alive(
+    sender: SmtpSender, peer: SmtpPeer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tidings.adapters.email.smtp.IDLE_CHECK_SECONDS", 0.0)
+    results = [await sender.send(outbound(n)) for n in range(3)]
+
+    assert {r.outcome for r in results} == {SendOutcome.ACCEPTED}
+    assert peer.sessions == 1  # NOOP found it alive each time: no new connection
+
+
+async def test_a_closed_sender_sends_nothing(sender: SmtpSender, peer: SmtpPeer) -> None:
+    await sender.send(outbound(1))
+    await sender.close()
+
+    assert (await sender.send(outbound(2))).outcome is SendOutcome.RETRY
+    assert len(peer.messages) == 1 and peer.open_connections() == 0

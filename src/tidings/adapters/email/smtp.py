@@ -64,7 +64,8 @@ class SmtpSender:
     def __init__(self, settings: SmtpSettings) -> None:
         self._settings = settings
         self._all = [_Connection() for _ in range(settings.connections)]
-        self._idle: asyncio.Queue[_Connection] = asyncio.Queue()
+        # Last in, first out: at low load the same warm connection serves, the rest idle.
+        self._idle: asyncio.LifoQueue[_Connection] = asyncio.LifoQueue()
         for connection in self._all:
             self._idle.put_nowait(connection)
         self._tls_context = settings.tls_context() if settings.uses_tls else None
@@ -102,6 +103,10 @@ class SmtpSender:
         connection = await self._idle.get()
         try:
             return await self._send_on(connection, composed)
+        except BaseException:
+            # Cancelled mid-transaction (or a bug): the session's state is unknown.
+            self._drop(connection)
+            raise
         finally:
             connection.last_used = time.monotonic()
             self._idle.put_nowait(connection)
@@ -120,9 +125,8 @@ class SmtpSender:
     async def _send_on(self, connection: _Connection, composed: ComposedEmail) -> SendResult:
         # A connection found dead before DATA is replaced once: nothing was sent on it.
         for attempt in (1, 2):
-            reused = connection.client is not None
             try:
-                client = await self._ready(connection)
+                client, reused = await self._ready(connection)
             except _Refused as exc:
                 # The relay refused us (greeting, STARTTLS, AUTH), not this message: a
                 # misconfiguration must not fail a whole campaign for good.
@@ -151,21 +155,24 @@ class SmtpSender:
                 return _refusal(exc.response)
         raise AssertionError("unreachable")
 
-    async def _ready(self, connection: _Connection) -> aiosmtplib.SMTP:
+    async def _ready(self, connection: _Connection) -> tuple[aiosmtplib.SMTP, bool]:
+        """The connection's session, and whether it was open already (else it is new)."""
+        if self._closed:
+            raise aiosmtplib.SMTPServerDisconnected("the SMTP sender is closed")
         client = connection.client
         if client is not None and client.is_connected:
             if time.monotonic() - connection.last_used < IDLE_CHECK_SECONDS:
-                return client
+                return client, True
             try:
                 if (await client.noop()).code == 250:
-                    return client
+                    return client, True
             except _CONNECTION_ERRORS:
                 pass
         self._drop(connection)
         client = await self._connect()
         connection.client = client
         connection.opened += 1
-        return client
+        return client, False
 
     async def _connect(self) -> aiosmtplib.SMTP:
         settings = self._settings
