@@ -205,9 +205,7 @@ class SmtpPeer:
         for server in servers:
             if server.transport is not None:
                 self._controller.loop.call_soon_threadsafe(server.transport.close)
-        deadline = time.monotonic() + 5
-        while self.open_connections() and time.monotonic() < deadline:
-            time.sleep(0.01)
+        self.wait_closed()
 
     # Observations ------------------------------------------------------------------------
 
@@ -220,6 +218,13 @@ class SmtpPeer:
     def open_connections(self) -> int:
         with self._lock:
             return len(self._open)
+
+    def wait_closed(self, timeout: float = 10.0) -> int:
+        """Waits (a while) for every session to end; the number still open."""
+        deadline = time.monotonic() + timeout
+        while self.open_connections() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.open_connections()
 
     def wait_for(self, count: int, timeout: float = 30.0) -> list[Received]:
         """Blocks until `count` messages arrived (for messages relayed by another process)."""
