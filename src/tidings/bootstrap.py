@@ -26,6 +26,7 @@ from tidings.adapters.db.export_source import SqlExportSource
 from tidings.adapters.db.uow import SqlUnitOfWork
 from tidings.adapters.dns_lookups import DnspythonLookups
 from tidings.adapters.email.dkim_keys import RsaDkimKeys
+from tidings.adapters.email.smtp import SmtpSender
 from tidings.adapters.exporters.csv_files import CsvExportStore
 from tidings.adapters.exporters.dnc_files import CsvDncExportFiles
 from tidings.adapters.imports.contact_csv import CsvContactReader
@@ -292,7 +293,9 @@ def _sms_sender(url: str, public_url: str) -> SmsSender:
 def _email_sender(url: str) -> EmailSender:
     if url.startswith("simulator:"):
         return SimulatorEmail(url)
-    raise ConfigError(f"TIDINGS_SMTP_URL {url!r}: use simulator: or smtp://...")
+    if url.startswith(("smtp://", "smtps://")):
+        return SmtpSender.from_url(url)
+    raise ConfigError(f"TIDINGS_SMTP_URL {url!r}: use simulator:, smtp://... or smtps://...")
 
 
 def _writer_gate(settings: Settings) -> WriterGate | None:

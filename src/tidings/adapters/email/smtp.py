@@ -1,0 +1,267 @@
+"""`SmtpSender`: the `EmailSender` port over a pool of persistent SMTP connections.
+
+Each send takes an idle connection from the pool (waiting when all are busy), runs one
+MAIL/RCPT/DATA transaction on it, and gives it back. A connection is opened on first use
+(STARTTLS or implicit TLS and AUTH as configured), kept for later sends, and opened again
+when the relay closed it. What the relay answered becomes a `SendResult`:
+
+- 250 after the body: ACCEPTED, named by the Message-ID (the relay's reply, which often holds
+  its queue id, is kept in `reason` for matching the relay's log);
+- 4xx anywhere: RETRY with the code and text; 5xx: REJECTED with the code and text;
+- no connection, or the connection lost before DATA's 354: RETRY (nothing was sent). A drop
+  of an idle connection is noticed and the send is made once more on a new connection;
+- the connection lost or timed out after the body went out, before the final reply: UNKNOWN.
+  The relay may have queued it; sending again could deliver it twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import aiosmtplib
+from aiosmtplib import SMTPResponse
+
+from tidings.adapters.email.compose import ComposedEmail, UnsendableAddress, compose
+from tidings.adapters.email.smtp_url import SmtpSettings, parse_smtp_url
+from tidings.domain.channels import OutboundEmail, SendOutcome, SendResult
+from tidings.ports import ChannelEvents
+
+log = logging.getLogger("tidings.smtp")
+
+# A connection idle this long is checked with NOOP before use: relays drop idle clients
+# (postfix after 300 s), and a stale socket should cost a NOOP, not a failed transaction.
+IDLE_CHECK_SECONDS = 10.0
+# 530 authentication (or STARTTLS) required, 534 mechanism too weak, 535 credentials
+# refused, 538 encryption required for the mechanism (RFC 4954, RFC 3207).
+_SESSION_REFUSALS = frozenset({530, 534, 535, 538})
+_DOT_AT_LINE_START = re.compile(rb"(?m)^\.")
+# Ways connections fail; aiosmtplib wraps most in SMTPException subclasses.
+_CONNECTION_ERRORS = (aiosmtplib.SMTPException, OSError, TimeoutError)
+
+
+class _Refused(Exception):
+    """The relay answered a command with a refusal (4xx/5xx) or something unexpected."""
+
+    def __init__(self, response: SMTPResponse) -> None:
+        super().__init__(response.code, response.message)
+        self.response = response
+
+
+@dataclass
+class _Connection:
+    client: aiosmtplib.SMTP | None = None
+    last_used: float = field(default_factory=time.monotonic)
+    opened: int = 0  # sessions this slot opened, for logs
+
+
+class SmtpSender:
+    def __init__(self, settings: SmtpSettings) -> None:
+        self._settings = settings
+        self._all = [_Connection() for _ in range(settings.connections)]
+        # Last in, first out: at low load the same warm connection serves, the rest idle.
+        self._idle: asyncio.LifoQueue[_Connection] = asyncio.LifoQueue()
+        for connection in self._all:
+            self._idle.put_nowait(connection)
+        self._tls_context = settings.tls_context() if settings.uses_tls else None
+        self._signing = ThreadPoolExecutor(
+            max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="tidings-dkim"
+        )
+        self._closed = False
+
+    @classmethod
+    def from_url(cls, url: str) -> SmtpSender:
+        return cls(parse_smtp_url(url))
+
+    @property
+    def settings(self) -> SmtpSettings:
+        return self._settings
+
+    async def start(self, events: ChannelEvents) -> None:
+        # Outgoing only: replies and bounces arrive through the inbound SMTP adapter.
+        # Connections open on first use, so a relay that is down delays sends, not start-up.
+        del events
+
+    async def send(self, email: OutboundEmail) -> SendResult:
+        if self._closed:
+            return SendResult(SendOutcome.RETRY, reason="the SMTP sender is closed")
+        try:
+            if email.dkim is None:
+                composed = compose(email)
+            else:
+                # The RSA step runs in OpenSSL without the GIL: in a thread it overlaps the
+                # event loop's network work instead of stalling it (~0.4 ms a message).
+                loop = asyncio.get_running_loop()
+                composed = await loop.run_in_executor(self._signing, compose, email)
+        except UnsendableAddress as exc:
+            return SendResult(SendOutcome.REJECTED, reason=str(exc))
+        connection = await self._idle.get()
+        try:
+            return await self._send_on(connection, composed)
+        except BaseException:
+            # Cancelled mid-transaction (or a bug): the session's state is unknown.
+            self._drop(connection)
+            raise
+        finally:
+            connection.last_used = time.monotonic()
+            self._idle.put_nowait(connection)
+
+    async def close(self) -> None:
+        self._closed = True
+        self._signing.shutdown(wait=False)
+        for connection in self._all:
+            client, connection.client = connection.client, None
+            if client is not None and client.is_connected:
+                try:
+                    await client.quit(timeout=2)
+                except _CONNECTION_ERRORS:
+                    client.close()
+
+    async def _send_on(self, connection: _Connection, composed: ComposedEmail) -> SendResult:
+        # A connection found dead before DATA is replaced once: nothing was sent on it.
+        for attempt in (1, 2):
+            try:
+                client, reused = await self._ready(connection)
+            except _Refused as exc:
+                # The relay refused us (greeting, STARTTLS, AUTH), not this message: a
+                # misconfiguration must not fail a whole campaign for good.
+                log.warning("%s refused the session: %s", self._settings.describe(), exc)
+                return SendResult(
+                    SendOutcome.RETRY,
+                    code=str(exc.response.code),
+                    reason=f"the relay refused the session: {exc.response.message}",
+                )
+            except _CONNECTION_ERRORS as exc:
+                log.warning("cannot connect to %s: %s", self._settings.describe(), exc)
+                return SendResult(SendOutcome.RETRY, reason=f"cannot connect: {exc}")
+            try:
+                return await self._transaction(client, composed)
+            except _CONNECTION_ERRORS as exc:
+                self._drop(connection)
+                if attempt == 1 and reused:
+                    continue
+                return SendResult(SendOutcome.RETRY, reason=f"connection lost before DATA: {exc}")
+            except _Refused as exc:
+                if exc.response.code == 421:  # the relay is closing this connection
+                    self._drop(connection)
+                    if attempt == 1 and reused:
+                        continue
+                await _reset(client)
+                return _refusal(exc.response)
+        raise AssertionError("unreachable")
+
+    async def _ready(self, connection: _Connection) -> tuple[aiosmtplib.SMTP, bool]:
+        """The connection's session, and whether it was open already (else it is new)."""
+        if self._closed:
+            raise aiosmtplib.SMTPServerDisconnected("the SMTP sender is closed")
+        client = connection.client
+        if client is not None and client.is_connected:
+            if time.monotonic() - connection.last_used < IDLE_CHECK_SECONDS:
+                return client, True
+            try:
+                if (await client.noop()).code == 250:
+                    return client, True
+            except _CONNECTION_ERRORS:
+                pass
+        self._drop(connection)
+        client = await self._connect()
+        connection.client = client
+        connection.opened += 1
+        return client, False
+
+    async def _connect(self) -> aiosmtplib.SMTP:
+        settings = self._settings
+        client = aiosmtplib.SMTP(
+            hostname=settings.host,
+            port=settings.port,
+            username=settings.username,
+            password=settings.password,
+            local_hostname=settings.helo,
+            use_tls=settings.implicit_tls,
+            start_tls={"always": True, "never": False, "auto": None}[settings.starttls],
+            tls_context=self._tls_context,
+            timeout=settings.timeout,
+        )
+        try:
+            await client.connect()
+            if client.is_ehlo_or_helo_needed:  # connect() greets only for STARTTLS or AUTH
+                try:
+                    await client.ehlo()
+                except aiosmtplib.SMTPHeloError:
+                    await client.helo()
+        except aiosmtplib.SMTPResponseException as exc:
+            client.close()
+            raise _Refused(SMTPResponse(exc.code, exc.message)) from exc
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    async def _transaction(self, client: aiosmtplib.SMTP, composed: ComposedEmail) -> SendResult:
+        """MAIL, RCPT, DATA; failures up to DATA's 354 raise, after it they are answers."""
+        _expect(await client.execute_command(b"MAIL", _path(b"FROM:", composed.envelope_sender)))
+        _expect(await client.execute_command(b"RCPT", _path(b"TO:", composed.envelope_recipient)))
+        started = await client.execute_command(b"DATA")
+        if started.code != 354:
+            raise _Refused(started)
+        protocol = client.protocol
+        if protocol is None:
+            raise aiosmtplib.SMTPServerDisconnected("connection lost after DATA")
+        payload = _DOT_AT_LINE_START.sub(b"..", composed.data)
+        if not payload.endswith(b"\r\n"):
+            payload += b"\r\n"
+        try:
+            protocol.write(payload + b".\r\n")
+            reply = await protocol.read_response(timeout=self._settings.timeout)
+        except _CONNECTION_ERRORS as exc:
+            client.close()
+            log.warning("no reply to the body of %s: %s", composed.message_id, exc)
+            return SendResult(
+                SendOutcome.UNKNOWN,
+                reason=f"the connection failed after the message was sent: {exc}",
+            )
+        if reply.code == 250:
+            return SendResult(
+                SendOutcome.ACCEPTED, composed.message_id, code="250", reason=reply.message
+            )
+        if reply.code == 421:
+            client.close()
+        return _refusal(reply)
+
+    @staticmethod
+    def _drop(connection: _Connection) -> None:
+        client, connection.client = connection.client, None
+        if client is not None:
+            client.close()
+
+
+def _path(keyword: bytes, address: str) -> bytes:
+    return keyword + b"<" + address.encode("ascii") + b">"
+
+
+def _expect(response: SMTPResponse) -> None:
+    if response.code not in (250, 251):
+        raise _Refused(response)
+
+
+def _refusal(response: SMTPResponse) -> SendResult:
+    # Anything but 5xx (4xx, or a reply no relay should give) is worth another try; so is a
+    # 5xx that refuses the session (authentication or TLS wanted), not the message.
+    permanent = 500 <= response.code < 600 and response.code not in _SESSION_REFUSALS
+    outcome = SendOutcome.REJECTED if permanent else SendOutcome.RETRY
+    return SendResult(outcome, code=str(response.code), reason=response.message)
+
+
+async def _reset(client: aiosmtplib.SMTP) -> None:
+    """RSET after a refused transaction, so the next one starts clean (or reconnects)."""
+    if not client.is_connected:
+        return
+    try:
+        await client.rset()
+    except _CONNECTION_ERRORS:
+        client.close()

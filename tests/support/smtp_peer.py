@@ -1,0 +1,269 @@
+"""An SMTP relay for tests: aiosmtpd in its own thread, recording what arrives and answering
+as the test says.
+
+It runs on its own event loop in a background thread (aiosmtpd's `Controller`), so it serves
+the test's own asyncio code and a `tidings serve` subprocess alike:
+
+    with SmtpPeer() as peer:
+        peer.refuse("gone@example.org", 550, "5.1.1 no such user")
+        peer.fail_next(2)              # the next two messages get 451
+        peer.drop_after_data(1)        # the next message: body taken, connection cut, no reply
+        ... send to peer.host, peer.port ...
+        peer.wait_for(3); peer.messages[0].data
+
+Options: `tls_context` plus `require_starttls` (STARTTLS), `implicit_tls` (the context wraps
+the listener), `users` (AUTH PLAIN/LOGIN accepted for these user -> password pairs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import socket
+import ssl
+import threading
+import time
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+
+@dataclass(frozen=True)
+class Received:
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    data: bytes  # the message as it came, before any Received header is added
+    session: int  # which connection carried it (1, 2, ... in order of their first MAIL)
+    login: str | None  # the authenticated user, if any
+    tls: bool
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class _Handler:
+    def __init__(self, peer: SmtpPeer) -> None:
+        self._peer = peer
+
+    async def handle_MAIL(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        mail_options: list[str],
+    ) -> str:
+        if getattr(session, "peer_number", None) is None:
+            session.peer_number = next(self._peer._session_numbers)  # type: ignore[attr-defined]
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        refusal = self._peer._refusals.get(address.lower())
+        if refusal is not None:
+            return f"{refusal[0]} {refusal[1]}"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        peer = self._peer
+        with peer._lock:
+            if peer._failures:
+                peer._failures -= 1
+                return f"{peer._failure_reply[0]} {peer._failure_reply[1]}"
+            drop = peer._drops > 0
+            if drop:
+                peer._drops -= 1
+        received = Received(
+            mail_from=envelope.mail_from or "",
+            rcpt_tos=tuple(envelope.rcpt_tos),
+            data=bytes(envelope.original_content or b""),
+            session=getattr(session, "peer_number", 0),
+            login=_login(session),
+            tls=session.ssl is not None or _over_tls(server),
+        )
+        with peer._lock:
+            peer.messages.append(received)
+            peer.dropped += drop
+        if drop:
+            # The body is in, the reply never comes: the client cannot know the outcome.
+            assert server.transport is not None
+            server.transport.abort()
+            await asyncio.sleep(3600)
+        number = len(peer.messages)
+        return f"250 2.0.0 Ok: queued as PEER{number:06d}"
+
+
+def _over_tls(server: SMTP) -> bool:
+    transport = server.transport
+    return transport is not None and transport.get_extra_info("ssl_object") is not None
+
+
+def _login(session: Session) -> str | None:
+    data = session.auth_data
+    if isinstance(data, LoginPassword):
+        return data.login.decode()
+    return None
+
+
+class _RecordingSmtp(SMTP):
+    peer: SmtpPeer
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        with self.peer._lock:
+            self.peer._open.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        with self.peer._lock:
+            self.peer._open.discard(self)
+        super().connection_lost(exc)
+
+
+class _Controller(Controller):
+    def __init__(self, peer: SmtpPeer, **kwargs: Any) -> None:
+        self._peer = peer
+        super().__init__(_Handler(peer), **kwargs)
+
+    def factory(self) -> SMTP:
+        server = _RecordingSmtp(self.handler, **self.SMTP_kwargs)
+        server.peer = self._peer
+        return server
+
+
+class SmtpPeer:
+    def __init__(
+        self,
+        *,
+        tls_context: ssl.SSLContext | None = None,
+        require_starttls: bool = False,
+        implicit_tls: bool = False,
+        users: dict[str, str] | None = None,
+        port: int | None = None,
+    ) -> None:
+        self.host = "127.0.0.1"
+        self.port = port or free_port()
+        self.messages: list[Received] = []
+        self.dropped = 0
+        self.auth_mechanisms: list[str] = []  # of the successful logins
+        self._lock = threading.Lock()
+        self._session_numbers = itertools.count(1)
+        self._refusals: dict[str, tuple[int, str]] = {}
+        self._failures = 0
+        self._failure_reply = (451, "4.3.0 try again later")
+        self._drops = 0
+        self._open: set[_RecordingSmtp] = set()
+        self._users = users
+        kwargs: dict[str, Any] = {"hostname": self.host, "port": self.port}
+        if implicit_tls:
+            kwargs["ssl_context"] = tls_context
+        elif tls_context is not None:
+            kwargs["tls_context"] = tls_context
+            kwargs["require_starttls"] = require_starttls
+        if users is not None:
+            kwargs["authenticator"] = self._authenticate
+            kwargs["auth_require_tls"] = False
+        # Messages of any size; a crawl of CPU-heavy tests must not time sessions out.
+        kwargs.update(data_size_limit=None, timeout=600)
+        self._controller = _Controller(self, **kwargs)
+
+    # Rules -------------------------------------------------------------------------------
+
+    def refuse(self, address: str, code: int, text: str) -> None:
+        """RCPT TO this address gets `code text` (4xx or 5xx)."""
+        with self._lock:
+            self._refusals[address.lower()] = (code, text)
+
+    def fail_next(self, count: int, code: int = 451, text: str = "4.3.0 try again later") -> None:
+        """The next `count` messages get `code text` after their body."""
+        with self._lock:
+            self._failures, self._failure_reply = count, (code, text)
+
+    def drop_after_data(self, count: int = 1) -> None:
+        """The next `count` messages are recorded, then their connection is cut unanswered."""
+        with self._lock:
+            self._drops = count
+
+    def close_connections(self) -> None:
+        """Closes every open session, as a relay restarting or timing clients out would."""
+        with self._lock:
+            servers = list(self._open)
+        for server in servers:
+            if server.transport is not None:
+                self._controller.loop.call_soon_threadsafe(server.transport.close)
+        self.wait_closed()
+
+    # Observations ------------------------------------------------------------------------
+
+    @property
+    def sessions(self) -> int:
+        """Connections that carried at least one MAIL command."""
+        with self._lock:
+            return len({m.session for m in self.messages})
+
+    def open_connections(self) -> int:
+        with self._lock:
+            return len(self._open)
+
+    def wait_closed(self, timeout: float = 10.0) -> int:
+        """Waits (a while) for every session to end; the number still open."""
+        deadline = time.monotonic() + timeout
+        while self.open_connections() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.open_connections()
+
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[Received]:
+        """Blocks until `count` messages arrived (for messages relayed by another process)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if len(self.messages) >= count:
+                    return list(self.messages)
+            time.sleep(0.02)
+        raise AssertionError(f"{len(self.messages)} of {count} messages arrived in {timeout} s")
+
+    # Lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> SmtpPeer:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def __enter__(self) -> SmtpPeer:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        users = self._users or {}
+        if isinstance(data, LoginPassword):
+            login, password = data.login.decode(), data.password.decode()
+            if users.get(login) == password:
+                with self._lock:
+                    self.auth_mechanisms.append(mechanism)
+                return AuthResult(success=True, auth_data=data)
+        return AuthResult(success=False, handled=False)
