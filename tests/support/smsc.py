@@ -172,17 +172,24 @@ class Smsc:
             elif isinstance(event, smpp34.SubmitSmEvent):
                 self.outstanding += 1
                 self.max_outstanding = max(self.max_outstanding, self.outstanding)
-                self._spawn(self._answer(event))
+                if self.rules.answer_delay or event.destination_addr in self.rules.hold:
+                    self._spawn(self._answer(event))
+                else:
+                    self._decide(event)
+                    await self._changed_now()
 
     async def _answer(self, event: smpp34.SubmitSmEvent) -> None:
-        rules = self.rules
-        if event.destination_addr in rules.hold:
+        if event.destination_addr in self.rules.hold:
             self.outstanding -= 1
             self.held += 1
             await self._changed_now()
             await asyncio.Event().wait()  # never answered; cancelled at exit
-        if rules.answer_delay:
-            await asyncio.sleep(rules.answer_delay)
+        await asyncio.sleep(self.rules.answer_delay)
+        self._decide(event)
+        await self._changed_now()
+
+    def _decide(self, event: smpp34.SubmitSmEvent) -> None:
+        rules = self.rules
         self.outstanding -= 1
         if self._refusals < rules.throttle_first + rules.queue_full_first:
             self._refusals += 1
@@ -199,7 +206,6 @@ class Smsc:
         message_id = f"{next(self._ids):x}"
         self.submits.append(_record(event, message_id))
         event.accept(message_id)
-        await self._changed_now()
         if rules.receipts and event.registered_delivery & 1:
             self._spawn(self._receipt(event, message_id))
 
