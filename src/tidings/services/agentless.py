@@ -76,6 +76,26 @@ class Accepted:
     conversation: Conversation | None = None
 
 
+class _Reads:
+    """The reads one call needs, in a unit of work opened on first use: a call whose lookups
+    are all cached (the common case) opens none. Given an open unit, it reads in that one."""
+
+    def __init__(self, factory: UnitOfWorkFactory, opened: UnitOfWork | None = None) -> None:
+        self._factory = factory
+        self._uow = opened
+        self._owned: UnitOfWork | None = None
+
+    async def uow(self) -> UnitOfWork:
+        if self._uow is None:
+            self._owned = self._factory()
+            self._uow = await self._owned.__aenter__()
+        return self._uow
+
+    async def close(self) -> None:
+        if self._owned is not None:
+            await self._owned.__aexit__(None, None, None)
+
+
 def _bad(field_name: str, message: str, code: str = "invalid.value") -> InvalidInput:
     return InvalidInput(
         f"{field_name}: {message}", details=[FieldProblem(field_name, code, message)]
@@ -111,18 +131,18 @@ class AgentlessService:
             raise _bad("toAddress", f"not a phone number we can send to ({to.reason})")
         address = to.address
         return await self._accept(
-            caller, key, request_hash, lambda uow: self._sms(uow, request, address)
+            caller, key, request_hash, lambda reads: self._sms(reads, request, address)
         )
 
-    async def _sms(self, uow: UnitOfWork, request: SmsRequest, to: str) -> Accepted:
-        number = await self._number(uow, request.from_address.strip())
+    async def _sms(self, reads: _Reads, request: SmsRequest, to: str) -> Accepted:
+        number = await self._number(reads, request.from_address.strip())
         if number is None or not number.can_send:
             raise _bad(
                 "fromAddress",
                 f"{request.from_address!r} is not a provisioned SMS number of this organisation "
                 "(see /api/v2/routing/sms/phonenumbers)",
             )
-        text = await self._sms_text(uow, request)
+        text = await self._sms_text(reads, request)
         size = sms_content.size(text)
         now = utcnow()
         conversation = Conversation(new_id(), SMS, number.phone_number, to, now)
@@ -143,21 +163,21 @@ class AgentlessService:
         )
         return Accepted(message, conversation=conversation)
 
-    async def _number(self, uow: UnitOfWork, address: str) -> SmsNumber | None:
+    async def _number(self, reads: _Reads, address: str) -> SmsNumber | None:
         """Sender numbers are read at most every few seconds, not once a message: a number
         deprovisioned stops sending within NUMBER_CACHE_SECONDS."""
         cached = self._numbers.get(address)
         if cached is not None and time.monotonic() - cached[0] < NUMBER_CACHE_SECONDS:
             return cached[1]
-        found = await uow.sms_numbers.find_by_address(address)
+        found = await (await reads.uow()).sms_numbers.find_by_address(address)
         if len(self._numbers) > 10_000:
             self._numbers.clear()
         self._numbers[address] = (time.monotonic(), found)
         return found
 
-    async def _sms_text(self, uow: UnitOfWork, request: SmsRequest) -> str:
+    async def _sms_text(self, reads: _Reads, request: SmsRequest) -> str:
         if request.response_id:
-            response = await uow.responses.get(request.response_id)
+            response = await (await reads.uow()).responses.get(request.response_id)
             if response is None or response.body is None:
                 raise _bad(
                     "messagingTemplate.responseId",
@@ -204,14 +224,12 @@ class AgentlessService:
             caller,
             key,
             request_hash,
-            lambda uow: self._email(uow, request, sender.address or "", to.address or ""),
+            lambda reads: self._email(reads, request, sender.address or "", to.address or ""),
         )
 
-    async def _email(
-        self, uow: UnitOfWork, request: EmailRequest, sender: str, to: str
-    ) -> Accepted:
+    async def _email(self, reads: _Reads, request: EmailRequest, sender: str, to: str) -> Accepted:
         domain_name = sender.rpartition("@")[2]
-        domain = await uow.email_domains.get(domain_name)
+        domain = await (await reads.uow()).email_domains.get(domain_name)
         if domain is None:
             raise _bad(
                 "fromAddress.email",
@@ -228,7 +246,7 @@ class AgentlessService:
         conversation: Conversation | None = Conversation(new_id(), EMAIL, sender, to, now)
         conversation_id = conversation.id if conversation else ""
         if request.conversation_id:
-            existing = await uow.messages.conversation(request.conversation_id)
+            existing = await (await reads.uow()).messages.conversation(request.conversation_id)
             if existing is None or existing.media_type != EMAIL:
                 raise _bad(
                     "conversationId",
@@ -262,7 +280,7 @@ class AgentlessService:
         caller: Caller,
         key: str | None,
         request_hash: str,
-        prepare: Callable[[UnitOfWork], Awaitable[Accepted]],
+        prepare: Callable[[_Reads], Awaitable[Accepted]],
     ) -> Accepted:
         for _ in range(2):
             try:
@@ -280,18 +298,21 @@ class AgentlessService:
         caller: Caller,
         key: str | None,
         request_hash: str,
-        prepare: Callable[[UnitOfWork], Awaitable[Accepted]],
+        prepare: Callable[[_Reads], Awaitable[Accepted]],
     ) -> Accepted:
         if key is None:
-            async with self._uow() as uow:
-                accepted = await prepare(uow)
+            reads = _Reads(self._uow)
+            try:
+                accepted = await prepare(reads)
+            finally:
+                await reads.close()
             await self._intake.submit(accepted)
             return accepted
         async with self._uow() as uow:
             known = await uow.messages.remembered(caller.client_id, key)
             if known is not None:
                 return await self._replay(uow, key, request_hash, *known)
-            accepted = await prepare(uow)
+            accepted = await prepare(_Reads(self._uow, uow))
             await uow.messages.add(accepted.conversation, accepted.message)
             answer = {
                 "messageId": accepted.message.id,
