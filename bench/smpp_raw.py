@@ -47,7 +47,9 @@ def smsc_process() -> Iterator[int]:
 
 
 async def raw(port: int, count: int, window: int) -> float:
-    client = smpp34.Client("127.0.0.1", port, "bench", "bench", window_size=window)
+    client = smpp34.Client(
+        "127.0.0.1", port, "bench", "bench", window_size=window, inbound_capacity=65536
+    )
     smsc = await client.connect()
     receipts = 0
     done = asyncio.Event()

@@ -21,8 +21,14 @@ from tidings.adapters.db import migrate
 from tidings.adapters.db.contact_import import SqlStagedContactWriter
 from tidings.adapters.db.database import WriterGate
 from tidings.adapters.db.dnc_bulk import SqlDncBulk
-from tidings.adapters.db.engine import is_sqlite, make_async_engine, sqlite_path
+from tidings.adapters.db.engine import (
+    is_sqlite,
+    make_async_engine,
+    make_inline_engine,
+    sqlite_path,
+)
 from tidings.adapters.db.export_source import SqlExportSource
+from tidings.adapters.db.inline import InlineEngine
 from tidings.adapters.db.uow import SqlUnitOfWork
 from tidings.adapters.dns_lookups import DnspythonLookups
 from tidings.adapters.email.dkim_keys import RsaDkimKeys
@@ -119,6 +125,8 @@ class Container:
     email_sender: EmailSender
     verp_key: bytes
     addresses: AddressNormalizer
+    send_path_uow: UnitOfWorkFactory
+    inline_engine: InlineEngine | None
     running_dispatcher: Dispatcher | None = None
     # The Auth Token that signs Twilio webhooks; None when the SMS provider is not Twilio
     # (the webhook routes then answer 404).
@@ -142,7 +150,7 @@ class Container:
 
         def outbox(media_type: str, channel: SmsChannel | EmailChannel) -> Outbox:
             return Outbox(
-                self.unit_of_work,
+                self.send_path_uow,
                 media_type,
                 channel.send,
                 in_flight=settings.send_in_flight,
@@ -184,6 +192,8 @@ class Container:
         self.import_writer.close()
         self.dnc_bulk.close()
         await self.engine.dispose()
+        if self.inline_engine is not None:
+            await self.inline_engine.dispose()
 
 
 def build(settings: Settings) -> Container:
@@ -203,8 +213,20 @@ def build(settings: Settings) -> Container:
     def uow() -> UnitOfWork:
         return SqlUnitOfWork(engine, writer_gate)
 
+    inline = (
+        InlineEngine(make_inline_engine(settings.resolved_database_url))
+        if is_sqlite(settings.resolved_database_url)
+        else None
+    )
+
+    def send_path_uow() -> UnitOfWork:
+        """Units of work of the send path: on SQLite run inline (adapters/db/inline.py)."""
+        return SqlUnitOfWork(inline or engine, writer_gate)
+
     download_key = _download_key(settings)
-    channel_events = ChannelRecorder(uow, reply_window=timedelta(hours=settings.reply_window_hours))
+    channel_events = ChannelRecorder(
+        send_path_uow, reply_window=timedelta(hours=settings.reply_window_hours)
+    )
     wake: list[Callable[[str], None]] = []
     oauth = OAuthService(
         uow,
@@ -259,12 +281,14 @@ def build(settings: Settings) -> Container:
         export_source=export_source,
         import_writer=import_writer,
         dnc_bulk=dnc_bulk,
-        agentless=AgentlessService(uow, addresses, lambda media: _call_each(wake, media)),
+        agentless=AgentlessService(send_path_uow, addresses, lambda media: _call_each(wake, media)),
         channel_events=channel_events,
         sms_sender=_sms_sender(settings.sms_url, settings.public_url),
         email_sender=_email_sender(settings.smtp_url),
         verp_key=hmac.new(download_key, b"verp", hashlib.sha256).digest(),
         addresses=addresses,
+        send_path_uow=send_path_uow,
+        inline_engine=inline,
         twilio_auth_token=(
             TwilioAccount.from_url(settings.sms_url).auth_token
             if is_twilio_url(settings.sms_url)

@@ -116,7 +116,11 @@ class Smsc:
         return len(self.binds)
 
     async def start(self) -> None:
-        self._server = smpp34.Server(self.host, self.port, system_id=self.system_id)
+        # A deep inbound queue: smpp34 ends a session whose queue overflows, and a Python
+        # peer sharing two cores with the client must not be what drops it under load.
+        self._server = smpp34.Server(
+            self.host, self.port, system_id=self.system_id, inbound_capacity=65536
+        )
         await self._server.start()
         self._loop_task = asyncio.create_task(self._serve(self._server))
 

@@ -23,6 +23,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from tidings.adapters.db.inline import InlineConnection
 from tidings.domain.errors import Conflict, NotFound
 
 
@@ -66,7 +67,9 @@ class WriterGate:
 class Database:
     """The connection as repositories see it: `execute` opens the write transaction lazily."""
 
-    def __init__(self, connection: AsyncConnection, writer_gate: WriterGate | None) -> None:
+    def __init__(
+        self, connection: AsyncConnection | InlineConnection, writer_gate: WriterGate | None
+    ) -> None:
         self.connection = connection
         # The SQLite driver runs in autocommit (engine.py), so writes must open their
         # transaction here.

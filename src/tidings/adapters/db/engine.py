@@ -78,6 +78,20 @@ def make_async_engine(url: str) -> AsyncEngine:
     )
 
 
+def make_inline_engine(url: str) -> Engine:
+    """A pooled SQLite engine like the async one (pragmas, driver autocommit), for
+    statements run on the event loop's thread (inline.py)."""
+    engine = create_engine(
+        driver_url(url, asynchronous=False),
+        pool_size=5,
+        pool_reset_on_return=None,
+        **_JSON,
+    )
+    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "connect", _driver_autocommit)
+    return engine
+
+
 def make_sync_engine(url: str) -> Engine:
     engine = create_engine(driver_url(url, asynchronous=False), poolclass=NullPool)
     if is_sqlite(url):

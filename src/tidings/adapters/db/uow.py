@@ -16,6 +16,7 @@ from tidings.adapters.db.division_repository import SqlDivisionRepository
 from tidings.adapters.db.dnc_repository import SqlDncRepository
 from tidings.adapters.db.export_repository import SqlExportRepository
 from tidings.adapters.db.import_repository import SqlImportRepository
+from tidings.adapters.db.inline import InlineEngine, InlineTransaction
 from tidings.adapters.db.message_repository import SqlMessageRepository
 from tidings.adapters.db.oauth_repository import SqlOAuthClientRepository, SqlTokenRepository
 from tidings.adapters.db.response_repository import (
@@ -50,11 +51,13 @@ class SqlUnitOfWork:
     response_libraries: SqlResponseLibraryRepository
     responses: SqlResponseRepository
 
-    def __init__(self, engine: AsyncEngine, writer_gate: WriterGate | None = None) -> None:
+    def __init__(
+        self, engine: AsyncEngine | InlineEngine, writer_gate: WriterGate | None = None
+    ) -> None:
         self._engine = engine
         self._writer_gate = writer_gate
         self._db: Database | None = None
-        self._transaction: AsyncTransaction | None = None
+        self._transaction: AsyncTransaction | InlineTransaction | None = None
 
     async def __aenter__(self) -> SqlUnitOfWork:
         connection = await self._engine.connect()

@@ -122,6 +122,8 @@ class SmppSender:
                     f"{self.settings.wait_seconds:g} s",
                     retry_after_seconds=self.settings.reconnect_min,
                 )
+            for link in self._links:
+                await link.caught_up()
             async with self._window:
                 await self._gate.acquire()
                 if not session.alive:
@@ -175,6 +177,7 @@ class SmppSender:
                 tlvs=[smpp34.Tlv(tag, value) for tag, value in part.tlvs],
             )
         except smpp34.SmppError as exc:
+            log.debug("submit_sm failed: %s", exc)
             found = _STATUS_IN_ERROR.search(str(exc))
             status = int(found.group(1), 16) if found else pdus.ESME_RSYSERR
             # A generic_nack with a real status is an answer (the PDU was refused);

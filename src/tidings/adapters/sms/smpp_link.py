@@ -19,8 +19,13 @@ DeliverHandler = Callable[[smpp34.DeliverSmEvent], Awaitable[None]]
 # How often a session is asked whether it is still alive: the Disconnected event that
 # smpp34 queues on a drop can be lost when its inbound queue is full.
 _WATCH_SECONDS = 0.5
-# deliver_sm handed on to ChannelEvents at once (each one retried until it is taken).
-_HAND_ON_AT_ONCE = 16
+# deliver_sm handed on to ChannelEvents at once (each one retried until it is taken). The
+# sink commits receipts in groups, one group for all that wait: with 16 at a time the groups
+# stayed small, receipts were absorbed slower than a fast SMSC sent them (1,700/s here), and
+# smpp34's inbound queue filled until the session dropped.
+_HAND_ON_AT_ONCE = 1024
+# Sends wait (SmppSender) while more than this many are still being handed on.
+_CAUGHT_UP = 256
 
 
 class Session:
@@ -54,6 +59,7 @@ class SmppLink:
         self._task: asyncio.Task[None] | None = None
         self._readers: set[asyncio.Task[None]] = set()
         self._hand_ons: set[asyncio.Task[None]] = set()
+        self._caught_up = asyncio.Event()
         self._handing = asyncio.Semaphore(_HAND_ON_AT_ONCE)
         self.binds = 0
 
@@ -151,6 +157,16 @@ class SmppLink:
     def _handed_on(self, task: asyncio.Task[None]) -> None:
         self._hand_ons.discard(task)
         self._handing.release()
+        if len(self._hand_ons) <= _CAUGHT_UP:
+            self._caught_up.set()
+
+    async def caught_up(self) -> None:
+        """Waits while receipts and replies arrive faster than the sink takes them: every
+        message sent brings a receipt back, so sending on would only grow the backlog until
+        smpp34's queue overflows and the session drops."""
+        while len(self._hand_ons) > _CAUGHT_UP:
+            self._caught_up.clear()
+            await self._caught_up.wait()
 
     async def _hand_on(self, event: smpp34.DeliverSmEvent) -> None:
         assert self._on_deliver is not None

@@ -16,7 +16,7 @@ Options (all optional):
 - `reconnect_min`/`reconnect_max` (1/60): bounds of the exponential backoff between binds.
 - `wait` (30): how long a send waits for a bind before it answers RETRY.
 - `deadline` (120): how long a send keeps resubmitting a throttled part before RETRY.
-- `inbound` (4096): smpp34's queue of received deliver_sm, acknowledged before we hand
+- `inbound` (65536): smpp34's queue of received deliver_sm, acknowledged before we hand
   them on (see `smpp.py`, "Acknowledgements").
 
 `smpps://` binds over TLS.
@@ -55,7 +55,7 @@ class SmppSettings:
     reconnect_max: float = 60.0
     wait_seconds: float = 30.0
     deadline_seconds: float = 120.0
-    inbound: int = 4096
+    inbound: int = 65536
     # Throttled resubmits back off from here (doubling, up to a few seconds).
     throttle_backoff: float = 0.2
     # How long the rate stays lowered after the SMSC last said "throttled".
