@@ -69,8 +69,10 @@ class SmtpSender:
         for connection in self._all:
             self._idle.put_nowait(connection)
         self._tls_context = settings.tls_context() if settings.uses_tls else None
+        # One core is the event loop's; one signing thread does ~2,500 RSA-2048 signatures a
+        # second, and more threads than spare cores only fight over the GIL.
         self._signing = ThreadPoolExecutor(
-            max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="tidings-dkim"
+            max_workers=max(1, min(4, (os.cpu_count() or 2) - 1)), thread_name_prefix="tidings-dkim"
         )
         self._closed = False
 
