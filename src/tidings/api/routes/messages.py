@@ -63,7 +63,7 @@ async def send_agentless_sms(
             parameters=template.values() if template else {},
         ),
         idempotency_key,
-        request_hash(body),
+        request_hash(body) if idempotency_key else "",
     )
     return ok(
         AgentlessSmsOut.of(accepted.message, template, use_normalized_message),
@@ -93,7 +93,7 @@ async def send_agentless_email(
             conversation_id=body.conversation_id,
         ),
         idempotency_key,
-        request_hash(body),
+        request_hash(body) if idempotency_key else "",
     )
     return ok(AgentlessEmailOut.of(accepted.message, accepted.warnings), status_code=ACCEPTED)
 
