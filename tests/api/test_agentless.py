@@ -328,3 +328,26 @@ def test_bad_email_input_is_refused_naming_the_field(
     )
     assert status == 400, error
     assert field in error["message"] or field in str(error.get("details"))
+
+
+def test_a_number_provisioned_right_after_a_refused_send_sends_at_once(
+    server: Server, admin_token: str
+) -> None:
+    number = f"+1317555{uuid.uuid4().int % 10_000:04d}"
+    body = {
+        "fromAddress": number,
+        "toAddress": _recipient(),
+        "toAddressMessengerType": "sms",
+        "textBody": "Welcome",
+    }
+    assert server.request("POST", SMS, token=admin_token, json_body=body)[0] == 400
+    status, created, _ = server.request(
+        "POST",
+        NUMBERS,
+        token=admin_token,
+        json_body={"phoneNumber": number, "phoneNumberType": "local", "countryCode": "US"},
+    )
+    if status == 409:  # another test took this random number first
+        pytest.skip("number already provisioned")
+    assert status == 200, created
+    assert server.request("POST", SMS, token=admin_token, json_body=body)[0] == 202

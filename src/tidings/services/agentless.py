@@ -112,7 +112,7 @@ class AgentlessService:
         self._uow = uow
         self._addresses = addresses
         self._queued = queued
-        self._numbers: dict[str, tuple[float, SmsNumber | None]] = {}
+        self._numbers: dict[str, tuple[float, SmsNumber]] = {}
         # Messages without an Idempotency-Key are written in groups: one transaction for all
         # that arrived while the previous one was written; each call returns after its commit.
         self._intake: GroupCommit[Accepted] = GroupCommit(self._store_many)
@@ -165,14 +165,16 @@ class AgentlessService:
 
     async def _number(self, reads: _Reads, address: str) -> SmsNumber | None:
         """Sender numbers are read at most every few seconds, not once a message: a number
-        deprovisioned stops sending within NUMBER_CACHE_SECONDS."""
+        deprovisioned stops sending within NUMBER_CACHE_SECONDS. Misses are not kept, so a
+        number provisioned right after a refused call sends at once."""
         cached = self._numbers.get(address)
         if cached is not None and time.monotonic() - cached[0] < NUMBER_CACHE_SECONDS:
             return cached[1]
         found = await (await reads.uow()).sms_numbers.find_by_address(address)
-        if len(self._numbers) > 10_000:
-            self._numbers.clear()
-        self._numbers[address] = (time.monotonic(), found)
+        if found is not None:
+            if len(self._numbers) > 10_000:
+                self._numbers.clear()
+            self._numbers[address] = (time.monotonic(), found)
         return found
 
     async def _sms_text(self, reads: _Reads, request: SmsRequest) -> str:
