@@ -16,8 +16,6 @@ import argparse
 import asyncio
 import os
 import platform
-import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,7 +29,7 @@ from tests.support.server import free_port, running_server
 from tests.support.smsc import SmscThread
 
 from bench.smpp_raw import raw, smsc_process
-from bench.token_and_list import _ms, database
+from bench.token_and_list import database, wrk_counted
 from tidings.adapters.db.engine import driver_url
 
 SENDER = "+13175550100"
@@ -46,23 +44,6 @@ request = function()
     {["Content-Type"] = "application/json", ["Authorization"] = "Bearer {token}"}, body)
 end
 """
-
-
-def load(url: str, seconds: int, connections: int, script: Path) -> tuple[float, float, float, int]:
-    """wrk's requests/s, p50 and p99 in ms, and how many requests it made (all must be 2xx)."""
-    out = subprocess.run(
-        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    if "Non-2xx" in out:
-        raise RuntimeError(f"wrk saw error answers:\n{out}")
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
-    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    made = re.search(r"(\d+) requests in", out)
-    assert rate and made, out
-    return float(rate.group(1)), _ms(latency["50"]), _ms(latency["99"]), int(made.group(1))
 
 
 def _delivered(url: str) -> tuple[int, int]:
@@ -100,11 +81,12 @@ def run(postgres: bool, workers: int, connections: int, seconds: int, window: in
         script = Path(directory) / "agentless.lua"
         script.write_text(LUA.replace("{sender}", SENDER).replace("{token}", token))
         started = time.monotonic()
-        rate, p50, p99, sent = load(
+        rate, p50, p99, sent = wrk_counted(
             server.base_url + "/api/v2/conversations/messages/agentless",
             seconds,
             connections,
-            script,
+            "-s",
+            str(script),
         )
         database_url = url or f"sqlite:///{server.data_dir}/tidings.db"
         deadline = time.monotonic() + 300

@@ -37,8 +37,11 @@ def _ms(text: str) -> float:
     return float(match.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[match.group(2)]
 
 
-def wrk(url: str, seconds: int, connections: int, *args: str) -> tuple[float, float, float]:
-    """Requests a second, p50 ms, p99 ms; fails on any non-2xx answer."""
+def wrk_counted(
+    url: str, seconds: int, connections: int, *args: str
+) -> tuple[float, float, float, int]:
+    """Requests a second, p50 ms, p99 ms and how many requests wrk completed; fails on any
+    non-2xx answer."""
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", *args, url],
         check=True,
@@ -49,8 +52,15 @@ def wrk(url: str, seconds: int, connections: int, *args: str) -> tuple[float, fl
         raise RuntimeError(f"wrk saw error answers:\n{out}")
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.M))
     rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    assert rate, out
-    return float(rate.group(1)), _ms(latency["50"]), _ms(latency["99"])
+    made = re.search(r"(\d+) requests in", out)
+    assert rate and made, out
+    return float(rate.group(1)), _ms(latency["50"]), _ms(latency["99"]), int(made.group(1))
+
+
+def wrk(url: str, seconds: int, connections: int, *args: str) -> tuple[float, float, float]:
+    """Requests a second, p50 ms, p99 ms; fails on any non-2xx answer."""
+    rate, p50, p99, _ = wrk_counted(url, seconds, connections, *args)
+    return rate, p50, p99
 
 
 @contextlib.contextmanager

@@ -227,7 +227,10 @@ class SqlMessageRepository:
         if ids:
             await self._db.serialize(_RECEIPTS_LOCK)
             await self._db.execute(insert(message_provider_ids), ids)
-            await self._match_waiting_receipts(channel, [i["provider_message_id"] for i in ids])
+            # The messages just settled are the newest holders of their ids.
+            await self._match_waiting_receipts(
+                channel, {i["provider_message_id"]: i["message_id"] for i in ids}
+            )
 
     async def abandon(self, live_dispatchers: Sequence[str], now: datetime) -> int:
         """Settles sends whose dispatcher died or whose lease ran out: their outcome is
@@ -249,17 +252,6 @@ class SqlMessageRepository:
             )
         )
         return result.rowcount or 0
-
-    async def next_due(self, media_type: str) -> datetime | None:
-        row = (
-            await self._db.execute(
-                select(messages.c.next_attempt_at)
-                .where(messages.c.send_state == PENDING, messages.c.media_type == media_type)
-                .order_by(messages.c.next_attempt_at)
-                .limit(1)
-            )
-        ).first()
-        return None if row is None else row[0]
 
     # Receipts.
 
@@ -305,19 +297,18 @@ class SqlMessageRepository:
         # Ordered oldest first, so a reused id ends up naming its newest message.
         return {row.provider_message_id: row.message_id for row in rows}
 
-    async def _match_waiting_receipts(self, channel: str, provider_ids: Sequence[str]) -> None:
+    async def _match_waiting_receipts(self, channel: str, owners: dict[str, str]) -> None:
         waiting = list(
             await self._db.execute(
                 select(message_receipts).where(
                     message_receipts.c.channel == channel,
-                    message_receipts.c.provider_message_id.in_(provider_ids),
+                    message_receipts.c.provider_message_id.in_(owners),
                     message_receipts.c.message_id.is_(None),
                 )
             )
         )
         if not waiting:
             return
-        owners = await self._owners(channel, [row.provider_message_id for row in waiting])
         await self._db.execute(
             update(message_receipts)
             .where(message_receipts.c.id == bindparam("b_id"))
