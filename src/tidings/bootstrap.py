@@ -45,6 +45,7 @@ from tidings.adapters.sms.smpp import SmppSender
 from tidings.adapters.sms.twilio import TwilioAccount, TwilioSender, is_twilio_url
 from tidings.adapters.zip_zones import ZipCodeZones
 from tidings.config import ConfigError, Settings
+from tidings.dispatch.campaigns import CampaignEngine
 from tidings.dispatch.channels import EmailChannel, SmsChannel
 from tidings.dispatch.loop import Channels, Dispatcher
 from tidings.dispatch.outbox import Outbox
@@ -52,6 +53,7 @@ from tidings.domain.messages import EMAIL, SMS
 from tidings.ports import EmailSender, SmsSender, UnitOfWork, UnitOfWorkFactory
 from tidings.services.agentless import AgentlessService
 from tidings.services.callable_time_sets import CallableTimeSetService
+from tidings.services.campaigns import CampaignService
 from tidings.services.channel_events import ChannelRecorder
 from tidings.services.contact_exports import ContactExportService
 from tidings.services.contact_filters import ContactFilterService
@@ -120,6 +122,7 @@ class Container:
     import_writer: SqlStagedContactWriter
     dnc_bulk: SqlDncBulk
     agentless: AgentlessService
+    campaigns: CampaignService
     channel_events: ChannelRecorder
     sms_sender: SmsSender
     email_sender: EmailSender
@@ -168,8 +171,16 @@ class Container:
                 ),
             ),
         )
+        campaigns = CampaignEngine(
+            self.unit_of_work,
+            queued=self.message_queued,
+            poll_seconds=settings.send_poll_seconds,
+        )
         self.running_dispatcher = Dispatcher(
-            self.unit_of_work, poll_seconds=settings.dispatcher_poll_seconds, channels=channels
+            self.unit_of_work,
+            poll_seconds=settings.dispatcher_poll_seconds,
+            channels=channels,
+            campaigns=campaigns,
         )
         return self.running_dispatcher
 
@@ -282,6 +293,11 @@ def build(settings: Settings) -> Container:
         import_writer=import_writer,
         dnc_bulk=dnc_bulk,
         agentless=AgentlessService(send_path_uow, addresses, lambda media: _call_each(wake, media)),
+        campaigns=CampaignService(
+            uow,
+            max_messages_per_minute=settings.campaign_max_messages_per_minute,
+            require_verified_domains=settings.campaign_require_verified_domains,
+        ),
         channel_events=channel_events,
         sms_sender=_sms_sender(settings.sms_url, settings.public_url),
         email_sender=_email_sender(settings.smtp_url),

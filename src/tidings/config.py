@@ -63,6 +63,11 @@ class Settings:
     bounce_host: str = ""
     # Where outbound-domain checks send their DNS questions, HOST:PORT; empty: the system's.
     dns_resolver: str = ""
+    # The highest messagesPerMinute a campaign may ask for (Genesys leaves it unstated).
+    campaign_max_messages_per_minute: int = 600_000
+    # Refuse campaigns (and switching them on) whose e-mail domain's DNS is not verified;
+    # off: such a campaign may send, with a warning in its `errors`.
+    campaign_require_verified_domains: bool = False
     run_dispatcher: bool = True
 
     @property

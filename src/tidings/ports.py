@@ -9,6 +9,16 @@ from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
 from tidings.domain.callable_times import CallableTimeSet
+from tidings.domain.campaigns import (
+    AttemptOutcome,
+    Campaign,
+    CampaignError,
+    Claimed,
+    Progress,
+    QueuedAttempt,
+    SettledSend,
+    WaitingAttempt,
+)
 from tidings.domain.channels import (
     DeliveryReport,
     InboundSms,
@@ -221,6 +231,10 @@ class DncRepository(Protocol):
 
     async def listing(
         self, list_ids: Sequence[str], kind: str, address: str, now: datetime
+    ) -> set[str]: ...
+
+    async def listed_among(
+        self, list_ids: Sequence[str], kind: str, addresses: Sequence[str], now: datetime
     ) -> set[str]: ...
 
 
@@ -471,6 +485,93 @@ class MessageRepository(Protocol):
     async def forget_keys(self, before: datetime) -> int: ...
 
 
+class CampaignRepository(Protocol):
+    async def get(self, campaign_id: str) -> Campaign | None: ...
+
+    async def find_by_name(self, name: str) -> Campaign | None: ...
+
+    async def page(
+        self,
+        scope: Scope,
+        page: PageRequest,
+        *,
+        name: str | None = None,
+        ids: Sequence[str] = (),
+        division_ids: Sequence[str] = (),
+        contact_list_id: str | None = None,
+        status: str | None = None,
+        media_type: str | None = None,
+        sender: str | None = None,
+        template_id: str | None = None,
+    ) -> tuple[list[Campaign], int]: ...
+
+    async def running(self) -> list[Campaign]:
+        """Campaigns the engine works on: switched on, or stopping."""
+        ...
+
+    async def add(self, campaign: Campaign) -> None: ...
+
+    async def update(self, campaign: Campaign, expected_version: int) -> bool: ...
+
+    async def set_status(
+        self,
+        campaign_id: str,
+        status: str,
+        *,
+        only_from: Sequence[str] = (),
+        errors: Sequence[CampaignError] | None = None,
+    ) -> bool: ...
+
+    async def recycle(self, campaign_id: str) -> None:
+        """Starts the next cycle: every contact is attempted again."""
+        ...
+
+    async def delete(self, campaign_id: str) -> bool: ...
+
+    async def add_counts(self, campaign_id: str, cycle: int, deltas: Mapping[str, int]) -> None: ...
+
+    async def progress(self, campaigns: Sequence[Campaign]) -> list[Progress]: ...
+
+    async def list_size(self, contact_list_id: str) -> int: ...
+
+
+class CampaignAttempts(Protocol):
+    async def seed(self, campaign: Campaign, filters: Sequence[Criteria], now: datetime) -> int: ...
+
+    async def claim(self, campaign: Campaign, limit: int, now: datetime) -> list[Claimed]: ...
+
+    async def wake_waiting(self, campaign: Campaign, now: datetime) -> int: ...
+
+    async def record(
+        self,
+        campaign: Campaign,
+        queued: Sequence[QueuedAttempt],
+        skipped: Sequence[AttemptOutcome],
+        waiting: Sequence[WaitingAttempt],
+        now: datetime,
+    ) -> None: ...
+
+    async def settled_sends(self, campaign: Campaign, limit: int) -> list[SettledSend]: ...
+
+    async def finish(
+        self, campaign: Campaign, outcomes: Sequence[AttemptOutcome], now: datetime
+    ) -> None: ...
+
+    async def note_contacts(
+        self, channel: str, outcomes: Sequence[AttemptOutcome], now: datetime
+    ) -> None: ...
+
+    async def in_flight(self, campaign: Campaign, cap: int) -> int: ...
+
+    async def unfinished(self, campaign: Campaign) -> bool: ...
+
+    async def count_waiting(self, campaign: Campaign) -> int: ...
+
+    async def withdraw_unsent(self, campaign: Campaign) -> int: ...
+
+    async def resend_ambiguous(self, campaign: Campaign, wrapup: str) -> int: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def oauth_clients(self) -> OAuthClientRepository: ...
@@ -522,6 +623,12 @@ class UnitOfWork(Protocol):
 
     @property
     def responses(self) -> ResponseRepository: ...
+
+    @property
+    def campaigns(self) -> CampaignRepository: ...
+
+    @property
+    def campaign_attempts(self) -> CampaignAttempts: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -295,6 +295,31 @@ def _library_with_response(server: Server, token: str) -> dict[str, str]:
     return {**params, "response_id": body["id"]}
 
 
+def _campaign_parts(server: Server, token: str) -> dict[str, str]:
+    """A contact list with a phone column, a sender number and an SMS template."""
+    params = {**_sender_number(server, token), **_library_with_response(server, token)}
+    body = _created(
+        server.request(
+            "POST",
+            LISTS,
+            token=token,
+            json_body={
+                "name": f"matrix-{uuid.uuid4().hex[:8]}",
+                "columnNames": ["phone", "first"],
+                "phoneColumns": [{"columnName": "phone", "type": "cell"}],
+            },
+        )
+    )
+    return {**params, "list_id": body["id"]}
+
+
+def _new_campaign(server: Server, token: str) -> dict[str, str]:
+    params = _campaign_parts(server, token)
+    body = _formatted({**CAMPAIGN_BODY, "name": f"matrix-{uuid.uuid4().hex[:8]}"}, params)
+    created = _created(server.request("POST", CAMPAIGNS, token=token, json_body=body))
+    return {**params, "campaign_id": created["id"]}
+
+
 UPLOAD_FORM = "multipart upload form"
 
 
@@ -352,6 +377,19 @@ RESPONSE_BODY = {
     "version": 1,
 }
 SAMPLE = {"contact": {"data": {"first": "Ann"}}}
+CAMPAIGNS = "/api/v2/outbound/messagingcampaigns"
+ONE_CAMPAIGN = CAMPAIGNS + "/{campaign_id}"
+CAMPAIGN_BODY = {
+    "name": "matrix",
+    "contactList": {"id": "{list_id}"},
+    "messagesPerMinute": 10,
+    "smsConfig": {
+        "phoneColumn": "phone",
+        "senderSmsPhoneNumber": {"phoneNumber": "{number}"},
+        "contentTemplate": {"id": "{response_id}"},
+    },
+    "version": 1,
+}
 
 MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v2/oauth/clients"): Rule("oauth:client:view"),
@@ -604,6 +642,42 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ),
     ("POST", ONE_RESPONSE + "/preview"): Rule(
         "responses:response:view", _library_with_response, body=SAMPLE, in_division=True
+    ),
+    ("GET", CAMPAIGNS): Rule("outbound:messagingCampaign:view"),
+    ("POST", CAMPAIGNS): Rule(
+        "outbound:messagingCampaign:add", _campaign_parts, body=CAMPAIGN_BODY
+    ),
+    ("GET", ONE_CAMPAIGN): Rule("outbound:messagingCampaign:view", _new_campaign, in_division=True),
+    ("PUT", ONE_CAMPAIGN): Rule(
+        "outbound:messagingCampaign:edit", _new_campaign, body=CAMPAIGN_BODY, in_division=True
+    ),
+    ("DELETE", ONE_CAMPAIGN): Rule(
+        "outbound:messagingCampaign:delete", _new_campaign, in_division=True
+    ),
+    ("POST", ONE_CAMPAIGN + "/start"): Rule(
+        "outbound:messagingCampaign:start", _new_campaign, in_division=True, ok=(204,)
+    ),
+    ("POST", ONE_CAMPAIGN + "/stop"): Rule(
+        "outbound:messagingCampaign:stop", _new_campaign, in_division=True, ok=(204,)
+    ),
+    ("GET", ONE_CAMPAIGN + "/progress"): Rule(
+        "outbound:messagingCampaign:view", _new_campaign, in_division=True
+    ),
+    ("DELETE", ONE_CAMPAIGN + "/progress"): Rule(
+        "outbound:messagingCampaign:edit", _new_campaign, in_division=True, ok=(204,)
+    ),
+    ("POST", CAMPAIGNS + "/progress"): Rule(
+        "outbound:messagingCampaign:view", _new_campaign, body=["{campaign_id}"], in_division=True
+    ),
+    ("GET", ONE_CAMPAIGN + "/diagnostics"): Rule(
+        "outbound:messagingCampaign:view", _new_campaign, in_division=True
+    ),
+    ("POST", ONE_CAMPAIGN + "/ambiguous/resend"): Rule(
+        "outbound:messagingCampaign:edit", _new_campaign, in_division=True
+    ),
+    ("GET", CAMPAIGNS + "/divisionviews"): Rule("outbound:messagingCampaign:search"),
+    ("GET", CAMPAIGNS + "/divisionviews/{campaign_id}"): Rule(
+        "outbound:messagingCampaign:search", _new_campaign, in_division=True
     ),
 }
 

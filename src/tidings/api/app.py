@@ -17,6 +17,7 @@ from tidings.api.responses import JsonResponse
 from tidings.api.routes import (
     authorization,
     callable_time_sets,
+    campaigns,
     contact_filters,
     contact_lists,
     dnc,
@@ -97,6 +98,7 @@ def create_app(container: Container, *, run_dispatcher: bool | None = None) -> F
         exports,
         imports,
         messages,
+        campaigns,
         simulator,
         response_libraries,
         responses,

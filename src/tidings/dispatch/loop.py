@@ -2,7 +2,7 @@
 
 Each pass announces the process (a heartbeat row, so operators and lease recovery can see
 who is alive), fails sends abandoned by a dead dispatcher (their outcome is unknown), and
-does housekeeping. The outboxes run beside it, one per channel; campaign pipes plug in here.
+does housekeeping. The outboxes run beside it, one per channel, and the campaign engine.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
+from tidings.dispatch.campaigns import CampaignEngine
 from tidings.dispatch.outbox import Outbox
 from tidings.domain.ids import new_id, utcnow
 from tidings.ports import ChannelEvents, UnitOfWorkFactory
@@ -46,12 +47,18 @@ class Channels:
 
 class Dispatcher:
     def __init__(
-        self, uow: UnitOfWorkFactory, *, poll_seconds: float, channels: Channels | None = None
+        self,
+        uow: UnitOfWorkFactory,
+        *,
+        poll_seconds: float,
+        channels: Channels | None = None,
+        campaigns: CampaignEngine | None = None,
     ) -> None:
         self.id = new_id()
         self._uow = uow
         self._poll = poll_seconds
         self._channels = channels
+        self._campaigns = campaigns
         self._last_housekeeping = float("-inf")
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -66,6 +73,8 @@ class Dispatcher:
                     asyncio.create_task(box.run(self.id, stop), name=f"outbox-{box.media_type}")
                     for box in self._channels.outboxes
                 ]
+            if self._campaigns is not None:
+                outboxes.append(asyncio.create_task(self._campaigns.run(stop), name="campaigns"))
             while not stop.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=self._poll)
@@ -100,6 +109,8 @@ class Dispatcher:
             await uow.dispatchers.heartbeat(self.id, socket.gethostname(), os.getpid(), now)
             # A dispatcher is dead once it missed a few heartbeats.
             live = await uow.dispatchers.live(now - timedelta(seconds=max(3 * self._poll, 10)))
+            if self._campaigns is not None:
+                self._campaigns.share = len(set(live) | {self.id})
             abandoned = await uow.messages.abandon([*live, self.id], now)
             if abandoned:
                 log.warning(

@@ -177,6 +177,16 @@ def with_recipient_zone(
     return replace(check, zone_source=None)
 
 
+@dataclass(frozen=True)
+class ChannelHistory:
+    """A contact's campaign history on one channel (`sms`, `email`): Genesys system data."""
+
+    last_attempt: datetime | None = None
+    last_result: str | None = None  # the wrap-up code of the last outcome
+    column: str | None = None
+    attempts: int = 0
+
+
 @dataclass
 class Contact:
     id: str
@@ -189,6 +199,7 @@ class Contact:
     priority: bool = False
     queued_at: int = 0  # queue order after priority (microseconds when queued, then position)
     date_created: datetime | None = None
+    history: dict[str, ChannelHistory] = field(default_factory=dict)
 
 
 def clean_data(

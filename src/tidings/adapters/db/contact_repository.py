@@ -14,7 +14,7 @@ from tidings.adapters.db.contact_filter_sql import FilterCompiler, sorts
 from tidings.adapters.db.database import Database
 from tidings.adapters.db.tables import contact_lists, contacts
 from tidings.domain.contact_filters import Criteria
-from tidings.domain.contact_lists import AddressCheck, Contact
+from tidings.domain.contact_lists import AddressCheck, ChannelHistory, Contact
 from tidings.domain.paging import PageRequest
 
 
@@ -32,7 +32,7 @@ def _addresses(contact: Contact) -> dict[str, Any]:
     }
 
 
-def _entity(row: Any) -> Contact:
+def contact_from_row(row: Any) -> Contact:
     return Contact(
         id=row.id,
         contact_list_id=row.contact_list_id,
@@ -53,6 +53,16 @@ def _entity(row: Any) -> Contact:
         priority=row.priority,
         queued_at=row.queued_at,
         date_created=row.date_created,
+        history={
+            channel: ChannelHistory(
+                getattr(row, f"{channel}_last_attempt"),
+                getattr(row, f"{channel}_last_result"),
+                getattr(row, f"{channel}_last_column"),
+                getattr(row, f"{channel}_attempts"),
+            )
+            for channel in ("sms", "email")
+            if getattr(row, f"{channel}_attempts", 0)
+        },
     )
 
 
@@ -83,7 +93,7 @@ class SqlContactRepository:
             .where(contacts.c.contact_list_id == list_id, contacts.c.id.in_(list(contact_ids)))
             .order_by(contacts.c.seq)
         )
-        return [_entity(row) for row in rows]
+        return [contact_from_row(row) for row in rows]
 
     async def upsert(
         self, batch: Sequence[Contact], *, keep_system_data: bool, keep_queue_position: bool
@@ -98,6 +108,11 @@ class SqlContactRepository:
         replaced = ["data", "addresses"]
         if not keep_system_data:
             replaced += ["callable", "phone_number_status", "contactable_status"]
+            replaced += [
+                f"{channel}_{item}"
+                for channel in ("sms", "email")
+                for item in ("last_attempt", "last_result", "last_column", "attempts")
+            ]
         if not keep_queue_position:
             replaced += ["priority", "queued_at"]
         statement = statement.on_conflict_do_update(
@@ -127,7 +142,7 @@ class SqlContactRepository:
             .limit(page.page_size)
             .offset(page.offset)
         )
-        return [_entity(row) for row in rows], int(total or 0)
+        return [contact_from_row(row) for row in rows], int(total or 0)
 
     async def zone_counts(
         self, list_id: str, column: str

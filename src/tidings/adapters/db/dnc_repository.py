@@ -165,3 +165,20 @@ class SqlDncRepository:
             )
         )
         return {row.dnc_list_id for row in rows}
+
+    async def listed_among(
+        self, list_ids: Sequence[str], kind: str, addresses: Sequence[str], now: datetime
+    ) -> set[str]:
+        """Which of `addresses` are listed (and not expired) on any of the lists: primary-key
+        lookups, one per list and address."""
+        if not list_ids or not addresses:
+            return set()
+        rows = await self._db.execute(
+            select(dnc_entries.c.address).where(
+                dnc_entries.c.dnc_list_id.in_(list(list_ids)),
+                dnc_entries.c.kind == kind,
+                dnc_entries.c.address.in_(sorted(set(addresses))),
+                _live(now),
+            )
+        )
+        return {row.address for row in rows}

@@ -174,6 +174,15 @@ contacts = Table(
     # Queue order: priority first, then this (microseconds at queueing, then position).
     Column("queued_at", BigInteger, nullable=False),
     Column("date_created", UtcDateTime, nullable=False),
+    # System data per channel: the last campaign attempt, its wrap-up code, how many.
+    Column("sms_last_attempt", UtcDateTime),
+    Column("sms_last_result", String(64)),
+    Column("sms_last_column", String(128)),
+    Column("sms_attempts", Integer, nullable=False, server_default="0"),
+    Column("email_last_attempt", UtcDateTime),
+    Column("email_last_result", String(64)),
+    Column("email_last_column", String(128)),
+    Column("email_attempts", Integer, nullable=False, server_default="0"),
     UniqueConstraint("contact_list_id", "id", name="uq_contacts_contact_list_id_id"),
     Index("ix_contacts_queue", "contact_list_id", "priority", "queued_at"),
 )
@@ -507,4 +516,77 @@ response_library_members = Table(
         index=True,
     ),
     Column("position", Integer, nullable=False),
+)
+
+messaging_campaigns = Table(
+    "messaging_campaigns",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(256), nullable=False),
+    Column("name_key", Text, nullable=False, unique=True),
+    Column(
+        "division_id",
+        ID,
+        ForeignKey("divisions.id", ondelete="RESTRICT"),
+        nullable=False,
+    ),
+    Column("status", String(16), nullable=False, index=True),
+    Column(
+        "contact_list_id",
+        ID,
+        ForeignKey("contact_lists.id", ondelete="RESTRICT"),
+        nullable=False,
+    ),
+    Column("callable_time_set_id", ID),
+    Column("dnc_list_ids", JSON, nullable=False),
+    Column("contact_list_filter_ids", JSON, nullable=False),
+    Column("contact_sorts", JSON, nullable=False),
+    Column("messages_per_minute", Integer, nullable=False),
+    Column("always_running", Boolean, nullable=False),
+    Column("sms_config", JSON),
+    Column("email_config", JSON),
+    Column("errors", JSON, nullable=False),
+    Column("cycle", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("date_created", UtcDateTime, nullable=False),
+    Column("date_modified", UtcDateTime, nullable=False),
+)
+
+# One row per (campaign, cycle, contact): the campaign's durable cursor. A contact is
+# `pending` until claimed, `queued` once its message is in the outbox (claimed and queued in
+# one transaction), `done` once that message settled or the contact was skipped.
+campaign_attempts = Table(
+    "campaign_attempts",
+    metadata,
+    Column("campaign_id", ID, primary_key=True),
+    Column("cycle", Integer, primary_key=True),
+    Column("contact_seq", SEQ, primary_key=True),
+    Column("contact_id", String(256), nullable=False),
+    Column("state", String(8), nullable=False),
+    Column("rank", Integer, nullable=False),  # 0: priority contacts, 1: the others
+    Column("position", SEQ, nullable=False),  # order by the campaign's contactSorts
+    Column("next_at", UtcDateTime),  # not before: waiting for the callable time
+    Column("message_id", ID),
+    Column("wrapup", String(64)),
+    Column("reason", Text),
+    Column("column_name", String(128)),
+    Column("address", String(320)),
+    Column("settled_at", UtcDateTime),
+    Index(
+        "ix_campaign_attempts_campaign_id_cycle_state_rank_position",
+        "campaign_id",
+        "cycle",
+        "state",
+        "rank",
+        "position",
+    ),
+)
+
+campaign_counters = Table(
+    "campaign_counters",
+    metadata,
+    Column("campaign_id", ID, primary_key=True),
+    Column("cycle", Integer, primary_key=True),
+    Column("key", String(64), primary_key=True),  # total | messaged | a wrap-up code | filtered
+    Column("n", BigInteger, nullable=False),
 )

@@ -7,6 +7,8 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncTransaction
 
 from tidings.adapters.db.callable_time_set_repository import SqlCallableTimeSetRepository
+from tidings.adapters.db.campaign_attempts import SqlCampaignAttempts
+from tidings.adapters.db.campaign_repository import SqlCampaignRepository
 from tidings.adapters.db.contact_filter_repository import SqlContactFilterRepository
 from tidings.adapters.db.contact_list_repository import SqlContactListRepository
 from tidings.adapters.db.contact_repository import SqlContactRepository
@@ -50,6 +52,8 @@ class SqlUnitOfWork:
     email_domains: SqlEmailDomainRepository
     response_libraries: SqlResponseLibraryRepository
     responses: SqlResponseRepository
+    campaigns: SqlCampaignRepository
+    campaign_attempts: SqlCampaignAttempts
 
     def __init__(
         self, engine: AsyncEngine | InlineEngine, writer_gate: WriterGate | None = None
@@ -80,6 +84,8 @@ class SqlUnitOfWork:
         self.email_domains = SqlEmailDomainRepository(db)
         self.response_libraries = SqlResponseLibraryRepository(db)
         self.responses = SqlResponseRepository(db)
+        self.campaigns = SqlCampaignRepository(db)
+        self.campaign_attempts = SqlCampaignAttempts(db)
         return self
 
     async def __aexit__(

@@ -261,6 +261,29 @@ class AddressValidation(ApiModel):
     zone_source: Literal["column", "zip", "phone"] | None = None
 
 
+class MessageEvaluation(ApiModel):
+    """The contact's last campaign attempt on one channel (Genesys system data)."""
+
+    contact_column: str | None = None
+    message_type: str
+    wrapup_code_id: str | None = None
+    timestamp: UtcDatetime | None = None
+
+
+def _evaluations(contact: Contact, channel: str) -> dict[str, MessageEvaluation] | None:
+    history = contact.history.get(channel)
+    if history is None:
+        return None
+    return {
+        history.column or "": MessageEvaluation(
+            contact_column=history.column,
+            message_type=channel,
+            wrapup_code_id=history.last_result,
+            timestamp=history.last_attempt,
+        )
+    }
+
+
 class ContactOut(ApiModel):
     id: str
     contact_list_id: str
@@ -271,6 +294,10 @@ class ContactOut(ApiModel):
     configuration_overrides: dict[str, bool]
     date_created: UtcDatetime | None = None
     address_validation: dict[str, AddressValidation]
+    latest_sms_evaluations: dict[str, MessageEvaluation] | None = None
+    latest_email_evaluations: dict[str, MessageEvaluation] | None = None
+    # Tidings extension: campaign attempts per channel (sms, email).
+    message_attempts: dict[str, int] | None = None
     self_uri: str
 
     @classmethod
@@ -297,5 +324,8 @@ class ContactOut(ApiModel):
                 )
                 for column, check in contact.addresses.items()
             },
+            latest_sms_evaluations=_evaluations(contact, "sms"),
+            latest_email_evaluations=_evaluations(contact, "email"),
+            message_attempts={k: v.attempts for k, v in contact.history.items()} or None,
             self_uri=f"{LISTS}/{contact.contact_list_id}/contacts/{contact.id}",
         )

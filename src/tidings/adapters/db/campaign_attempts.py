@@ -1,0 +1,377 @@
+"""The campaign engine's rows: one attempt per (campaign, cycle, contact).
+
+Seeding writes a cycle's attempts in the order they are to be sent (priority contacts, then
+the campaign's contactSorts, then queue order) in one INSERT ... SELECT; the filters of the
+campaign are evaluated there, by the database. Claims take pending attempts in that order
+(`FOR UPDATE SKIP LOCKED` on PostgreSQL, so workers sharing a campaign never take the same
+contact); an attempt becomes `queued` in the same transaction that puts its message in the
+outbox, and `done` once that message settled: a crash at any point leaves a row that says
+what happened, and nothing is sent twice or forgotten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from tidings.adapters.db.contact_filter_sql import FilterCompiler, sorts
+from tidings.adapters.db.contact_repository import contact_from_row
+from tidings.adapters.db.database import Database
+from tidings.adapters.db.tables import (
+    campaign_attempts as a,
+)
+from tidings.adapters.db.tables import (
+    contacts,
+    conversations,
+    messages,
+)
+from tidings.domain.campaigns import (
+    DONE,
+    PENDING,
+    QUEUED,
+    WAITING,
+    AttemptOutcome,
+    Campaign,
+    Claimed,
+    QueuedAttempt,
+    SettledSend,
+    WaitingAttempt,
+)
+from tidings.domain.contact_filters import Criteria
+from tidings.domain.messages import DONE as SEND_DONE
+from tidings.domain.messages import PENDING as SEND_PENDING
+
+
+class SqlCampaignAttempts:
+    def __init__(self, connection: Database) -> None:
+        self._db = connection
+
+    @property
+    def _postgresql(self) -> bool:
+        return self._db.connection.dialect.name == "postgresql"
+
+    async def seed(self, campaign: Campaign, filters: Sequence[Criteria], now: datetime) -> int:
+        """Adds the list's contacts that have no attempt in this cycle yet and that the
+        filters take; returns how many."""
+        await self._db.begin_write()
+        compiler = FilterCompiler(self._db.connection.dialect.name, now)
+        order = sorts(
+            compiler, [(s.field_name, s.descending, s.numeric) for s in campaign.contact_sorts]
+        )
+        order.insert(-1, contacts.c.queued_at.asc())
+        base = (
+            await self._db.execute(
+                select(func.coalesce(func.max(a.c.position), 0)).where(
+                    a.c.campaign_id == campaign.id, a.c.cycle == campaign.cycle
+                )
+            )
+        ).scalar_one()
+        known = exists().where(
+            a.c.campaign_id == campaign.id,
+            a.c.cycle == campaign.cycle,
+            a.c.contact_seq == contacts.c.seq,
+        )
+        rows = select(
+            literal(campaign.id),
+            literal(campaign.cycle),
+            contacts.c.seq,
+            contacts.c.id,
+            literal(PENDING),
+            case((contacts.c.priority, 0), else_=1),
+            func.row_number().over(order_by=order) + int(base),
+        ).where(
+            contacts.c.contact_list_id == campaign.contact_list_id,
+            ~known,
+            *[compiler.condition(criteria) for criteria in filters],
+        )
+        insert_ = postgresql.insert if self._postgresql else sqlite.insert
+        statement = (
+            insert_(a)
+            .from_select(
+                ["campaign_id", "cycle", "contact_seq", "contact_id", "state", "rank", "position"],
+                rows,
+            )
+            .on_conflict_do_nothing()
+            # SQLAlchemy drops an INSERT's row count unless asked to keep it.
+            .execution_options(preserve_rowcount=True)
+        )
+        result = await self._db.execute(statement)
+        return max(int(result.rowcount or 0), 0)
+
+    async def claim(self, campaign: Campaign, limit: int, now: datetime) -> list[Claimed]:
+        """Up to `limit` pending attempts of the current cycle, first in order first, with
+        their contacts (None: deleted since the cycle was seeded)."""
+        await self._db.begin_write()
+        query = (
+            select(a.c.contact_seq.label("attempt_seq"), a.c.contact_id.label("attempt_id"))
+            .where(
+                a.c.campaign_id == campaign.id,
+                a.c.cycle == campaign.cycle,
+                a.c.state == PENDING,
+            )
+            .order_by(a.c.rank, a.c.position)
+            .limit(limit)
+        )
+        if self._postgresql:
+            query = query.with_for_update(skip_locked=True)
+        picked = list(await self._db.execute(query))
+        if not picked:
+            return []
+        rows = await self._db.execute(
+            select(contacts).where(contacts.c.seq.in_([p.attempt_seq for p in picked]))
+        )
+        found = {row.seq: contact_from_row(row) for row in rows}
+        return [Claimed(p.attempt_seq, p.attempt_id, found.get(p.attempt_seq)) for p in picked]
+
+    async def wake_waiting(self, campaign: Campaign, now: datetime) -> int:
+        """Attempts whose callable time has come go back to pending."""
+        result = await self._db.execute(
+            update(a)
+            .where(
+                a.c.campaign_id == campaign.id,
+                a.c.cycle == campaign.cycle,
+                a.c.state == WAITING,
+                a.c.next_at <= now,
+            )
+            .values(state=PENDING, next_at=None)
+        )
+        return int(result.rowcount or 0)
+
+    async def record(
+        self,
+        campaign: Campaign,
+        queued: Sequence[QueuedAttempt],
+        skipped: Sequence[AttemptOutcome],
+        waiting: Sequence[WaitingAttempt],
+        now: datetime,
+    ) -> None:
+        key = and_(
+            a.c.campaign_id == campaign.id,
+            a.c.cycle == campaign.cycle,
+            a.c.contact_seq == bindparam("b_seq"),
+        )
+        if queued:
+            await self._db.execute(
+                update(a)
+                .where(key)
+                .values(
+                    state=QUEUED,
+                    message_id=bindparam("b_message"),
+                    column_name=bindparam("b_column"),
+                    address=bindparam("b_address"),
+                ),
+                [
+                    {
+                        "b_seq": q.seq,
+                        "b_message": q.message_id,
+                        "b_column": q.column,
+                        "b_address": q.address,
+                    }
+                    for q in queued
+                ],
+            )
+        if skipped:
+            await self._finish(campaign.cycle, campaign.id, skipped, now)
+        if waiting:
+            await self._db.execute(
+                update(a)
+                .where(key)
+                .values(
+                    state=WAITING,
+                    next_at=bindparam("b_until"),
+                    column_name=bindparam("b_column"),
+                    address=bindparam("b_address"),
+                ),
+                [
+                    {
+                        "b_seq": w.seq,
+                        "b_until": w.until,
+                        "b_column": w.column,
+                        "b_address": w.address,
+                    }
+                    for w in waiting
+                ],
+            )
+
+    async def _finish(
+        self, cycle: int | None, campaign_id: str, outcomes: Sequence[AttemptOutcome], now: datetime
+    ) -> None:
+        await self._db.execute(
+            update(a)
+            .where(
+                a.c.campaign_id == campaign_id,
+                a.c.cycle == bindparam("b_cycle"),
+                a.c.contact_seq == bindparam("b_seq"),
+            )
+            .values(
+                state=DONE,
+                wrapup=bindparam("b_wrapup"),
+                reason=bindparam("b_reason"),
+                column_name=func.coalesce(bindparam("b_column"), a.c.column_name),
+                address=func.coalesce(bindparam("b_address"), a.c.address),
+                settled_at=now,
+            ),
+            [
+                {
+                    "b_cycle": o.cycle if cycle is None else cycle,
+                    "b_seq": o.seq,
+                    "b_wrapup": o.wrapup,
+                    "b_reason": o.reason,
+                    "b_column": o.column,
+                    "b_address": o.address,
+                }
+                for o in outcomes
+            ],
+        )
+
+    async def settled_sends(self, campaign: Campaign, limit: int) -> list[SettledSend]:
+        """Queued attempts (of any cycle) whose message the outbox has settled."""
+        await self._db.begin_write()
+        query = (
+            select(
+                a.c.cycle,
+                a.c.contact_seq,
+                a.c.column_name,
+                a.c.address,
+                messages.c.status,
+                messages.c.error_code,
+                messages.c.error_message,
+            )
+            .join(messages, messages.c.id == a.c.message_id)
+            .where(
+                a.c.campaign_id == campaign.id,
+                a.c.state == QUEUED,
+                messages.c.send_state == SEND_DONE,
+            )
+            .limit(limit)
+        )
+        if self._postgresql:
+            query = query.with_for_update(of=a, skip_locked=True)
+        return [
+            SettledSend(
+                r.cycle,
+                r.contact_seq,
+                r.column_name,
+                r.address,
+                r.status,
+                r.error_code,
+                r.error_message,
+            )
+            for r in await self._db.execute(query)
+        ]
+
+    async def finish(
+        self, campaign: Campaign, outcomes: Sequence[AttemptOutcome], now: datetime
+    ) -> None:
+        if outcomes:
+            await self._finish(None, campaign.id, outcomes, now)
+
+    async def note_contacts(
+        self, channel: str, outcomes: Sequence[AttemptOutcome], now: datetime
+    ) -> None:
+        """Writes each contact's system data for `channel`: last attempt, result, count."""
+        if not outcomes:
+            return
+        attempts = contacts.c[f"{channel}_attempts"]
+        await self._db.execute(
+            update(contacts)
+            .where(contacts.c.seq == bindparam("b_seq"))
+            .values(
+                {
+                    f"{channel}_last_attempt": now,
+                    f"{channel}_last_result": bindparam("b_wrapup"),
+                    f"{channel}_last_column": bindparam("b_column"),
+                    f"{channel}_attempts": attempts + 1,
+                }
+            ),
+            [{"b_seq": o.seq, "b_wrapup": o.wrapup, "b_column": o.column} for o in outcomes],
+        )
+
+    async def in_flight(self, campaign: Campaign, cap: int) -> int:
+        """Queued attempts of the campaign, counted up to `cap`."""
+        inner = (
+            select(literal(1))
+            .where(a.c.campaign_id == campaign.id, a.c.state == QUEUED)
+            .limit(cap)
+            .subquery()
+        )
+        return int((await self._db.execute(select(func.count()).select_from(inner))).scalar_one())
+
+    async def unfinished(self, campaign: Campaign) -> bool:
+        """Has the current cycle an attempt without its outcome (or anything queued)?"""
+        open_states = or_(
+            and_(a.c.cycle == campaign.cycle, a.c.state.in_((PENDING, WAITING))),
+            a.c.state == QUEUED,
+        )
+        row = (
+            await self._db.execute(
+                select(literal(1)).where(a.c.campaign_id == campaign.id, open_states).limit(1)
+            )
+        ).first()
+        return row is not None
+
+    async def count_waiting(self, campaign: Campaign) -> int:
+        count = await self._db.execute(
+            select(func.count()).where(
+                a.c.campaign_id == campaign.id, a.c.cycle == campaign.cycle, a.c.state == WAITING
+            )
+        )
+        return int(count.scalar_one())
+
+    async def withdraw_unsent(self, campaign: Campaign) -> int:
+        """Takes back the campaign's messages the outbox has not claimed yet (their attempts
+        are pending again, to be sent if the campaign is switched on again)."""
+        await self._db.begin_write()
+        query = (
+            select(messages.c.id, messages.c.conversation_id)
+            .join(a, a.c.message_id == messages.c.id)
+            .where(
+                a.c.campaign_id == campaign.id,
+                a.c.state == QUEUED,
+                messages.c.send_state == SEND_PENDING,
+            )
+        )
+        if self._postgresql:
+            query = query.with_for_update(of=messages, skip_locked=True)
+        rows = list(await self._db.execute(query))
+        if not rows:
+            return 0
+        ids = [r.id for r in rows]
+        await self._db.execute(
+            update(a)
+            .where(a.c.campaign_id == campaign.id, a.c.message_id.in_(ids))
+            .values(state=PENDING, message_id=None)
+        )
+        await self._db.execute(delete(messages).where(messages.c.id.in_(ids)))
+        await self._db.execute(
+            delete(conversations).where(conversations.c.id.in_([r.conversation_id for r in rows]))
+        )
+        return len(ids)
+
+    async def resend_ambiguous(self, campaign: Campaign, wrapup: str) -> int:
+        """Attempts of the cycle that ended `wrapup` become pending again (the user asked)."""
+        result = await self._db.execute(
+            update(a)
+            .where(
+                a.c.campaign_id == campaign.id,
+                a.c.cycle == campaign.cycle,
+                a.c.state == DONE,
+                a.c.wrapup == wrapup,
+            )
+            .values(state=PENDING, wrapup=None, reason=None, message_id=None, settled_at=None)
+        )
+        return int(result.rowcount or 0)

@@ -1,0 +1,212 @@
+"""Messaging campaigns: create, change, switch on and off, recycle, and read progress.
+
+Switching a campaign on or off only changes its status in the database; the engine in
+every dispatcher finds the work there. Every reference a campaign makes is checked when it
+is saved and again when it is switched on, each failure a 400 naming the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from tidings.domain import campaigns as c
+from tidings.domain.errors import FieldProblem, InvalidInput, MissingPermission, NotFound
+from tidings.domain.paging import PageRequest
+from tidings.ports import UnitOfWork, UnitOfWorkFactory
+from tidings.services import divisioned
+from tidings.services.caller import Caller
+from tidings.services.campaign_checks import reference_problems
+
+KIND = "messaging campaign"
+
+
+def _permissions(action: str) -> tuple[str, str]:
+    return (f"outbound:messagingCampaign:{action}", f"outbound:emailCampaign:{action}")
+
+
+def _held(caller: Caller, action: str) -> str:
+    """The first of the two equivalent permissions the caller holds anywhere."""
+    for permission in _permissions(action):
+        if caller.access.scope(permission):
+            return permission
+    raise MissingPermission(list(_permissions(action)))
+
+
+async def _visible(uow: UnitOfWork, caller: Caller, action: str, campaign_id: str) -> c.Campaign:
+    scope = caller.access.require(*_permissions(action))
+    found = await uow.campaigns.get(campaign_id)
+    if found is None or not scope.includes(found.division_id):
+        raise NotFound(KIND, campaign_id)
+    return found
+
+
+class CampaignService:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        *,
+        max_messages_per_minute: int,
+        require_verified_domains: bool = False,
+    ) -> None:
+        self._uow = uow
+        self.max_messages_per_minute = max_messages_per_minute
+        self._require_verified = require_verified_domains
+
+    async def find(
+        self,
+        caller: Caller,
+        page: PageRequest,
+        *,
+        action: str = "view",
+        **filters: str | Sequence[str] | None,
+    ) -> tuple[list[c.Campaign], int]:
+        """`action`: `search` for division views."""
+        scope = caller.access.require(*_permissions(action))
+        async with self._uow() as uow:
+            return await uow.campaigns.page(scope, page, **filters)  # type: ignore[arg-type]
+
+    async def get(self, caller: Caller, campaign_id: str, action: str = "view") -> c.Campaign:
+        async with self._uow() as uow:
+            return await _visible(uow, caller, action, campaign_id)
+
+    async def _checked(self, uow: UnitOfWork, draft: c.Campaign) -> c.Campaign:
+        problems = draft.problems(self.max_messages_per_minute)
+        if problems:
+            raise InvalidInput(f"The {KIND} is not valid", details=problems)
+        problems, warnings = await reference_problems(uow, draft, self._require_verified)
+        if problems:
+            raise InvalidInput(
+                f"The {KIND} refers to something that does not fit", details=problems
+            )
+        return replace(draft, errors=tuple(warnings))
+
+    async def create(self, caller: Caller, draft: c.Campaign) -> c.Campaign:
+        permission = _held(caller, "add")
+        async with self._uow() as uow:
+            checked = await self._checked(uow, replace(draft, status=_wanted(draft.status)))
+            created = await divisioned.create(uow, caller, permission, KIND, _Named(uow), checked)
+            await uow.commit()
+        return created
+
+    async def update(
+        self, caller: Caller, campaign_id: str, draft: c.Campaign, version: int | None
+    ) -> c.Campaign:
+        permission = _held(caller, "edit")
+        async with self._uow() as uow:
+            current = await _visible(uow, caller, "edit", campaign_id)
+            wanted = _wanted(draft.status)
+            in_flight = await uow.campaign_attempts.in_flight(current, 1) > 0
+            status = c.status_after_switch(current.status, wanted, in_flight)
+            if current.status == c.STOPPING and wanted == c.OFF:
+                status = c.STOPPING
+            checked = await self._checked(uow, replace(draft, status=status, cycle=current.cycle))
+            updated = await divisioned.update(
+                uow, caller, permission, KIND, _Named(uow), campaign_id, checked, version
+            )
+            await uow.commit()
+        return updated
+
+    async def delete(self, caller: Caller, campaign_id: str) -> c.Campaign:
+        async with self._uow() as uow:
+            found = await _visible(uow, caller, "delete", campaign_id)
+            if found.running or await uow.campaign_attempts.in_flight(found, 1):
+                raise InvalidInput(
+                    "A running campaign cannot be deleted; switch it off and let it stop first",
+                    details=[FieldProblem("campaignStatus", "campaign.running", found.status)],
+                )
+            await uow.campaigns.delete(campaign_id)
+            await uow.commit()
+        return found
+
+    async def switch(self, caller: Caller, campaign_id: str, wanted: str) -> c.Campaign:
+        """POST .../start and .../stop: the same as a PUT that changes only the status."""
+        action = "start" if wanted == c.ON else "stop"
+        async with self._uow() as uow:
+            caller.access.require(*_permissions(action), *_permissions("edit"))
+            current = await _visible(uow, caller, "view", campaign_id)
+            scope = caller.access.require(*_permissions(action), *_permissions("edit"))
+            if not scope.includes(current.division_id):
+                raise NotFound(KIND, campaign_id)
+            if wanted == c.ON:
+                await self._checked(uow, current)
+            in_flight = await uow.campaign_attempts.in_flight(current, 1) > 0
+            status = c.status_after_switch(current.status, wanted, in_flight)
+            if current.status == c.STOPPING and wanted == c.OFF:
+                status = c.STOPPING
+            await uow.campaigns.set_status(campaign_id, status)
+            await uow.commit()
+        return replace(current, status=status)
+
+    async def progress(self, caller: Caller, campaign_ids: Sequence[str]) -> list[c.Progress]:
+        async with self._uow() as uow:
+            found = [await _visible(uow, caller, "view", i) for i in campaign_ids]
+            return await uow.campaigns.progress(found)
+
+    async def recycle(self, caller: Caller, campaign_id: str) -> None:
+        """DELETE .../progress: the next cycle attempts every contact again."""
+        scope = caller.access.require(*_permissions("edit"), *_permissions("recycle"))
+        async with self._uow() as uow:
+            found = await _visible(uow, caller, "view", campaign_id)
+            if not scope.includes(found.division_id):
+                raise NotFound(KIND, campaign_id)
+            if found.status in (c.STOPPING, c.FORCED_STOPPING):
+                raise InvalidInput(
+                    "The campaign is stopping; recycle it once it is off",
+                    details=[FieldProblem("campaignStatus", "campaign.stopping", found.status)],
+                )
+            await uow.campaigns.recycle(campaign_id)
+            if found.status == c.COMPLETE:
+                await uow.campaigns.set_status(campaign_id, c.OFF)
+            await uow.commit()
+
+    async def diagnostics(self, caller: Caller, campaign_id: str) -> c.Diagnostics:
+        async with self._uow() as uow:
+            found = await _visible(uow, caller, "view", campaign_id)
+            waiting = await uow.campaign_attempts.count_waiting(found)
+            [progress] = await uow.campaigns.progress([found])
+            size = await uow.campaigns.list_size(found.contact_list_id)
+        return c.Diagnostics(waiting, max(size - progress.total, 0) if progress.total else 0)
+
+    async def resend_ambiguous(self, caller: Caller, campaign_id: str) -> int:
+        """Tidings extension: contacts whose send ended ambiguous are attempted again."""
+        scope = caller.access.require(*_permissions("edit"))
+        async with self._uow() as uow:
+            found = await _visible(uow, caller, "view", campaign_id)
+            if not scope.includes(found.division_id):
+                raise NotFound(KIND, campaign_id)
+            count = await uow.campaign_attempts.resend_ambiguous(found, c.AMBIGUOUS)
+            if count:
+                await uow.campaigns.add_counts(found.id, found.cycle, {c.AMBIGUOUS: -count})
+                if found.status == c.COMPLETE:
+                    await uow.campaigns.set_status(campaign_id, c.OFF)
+            await uow.commit()
+        return count
+
+
+def _wanted(status: str) -> str:
+    if status not in c.USER_STATUSES:
+        raise InvalidInput(
+            "campaignStatus must be on or off",
+            details=[FieldProblem("campaignStatus", "invalid.value", "on or off")],
+        )
+    return status
+
+
+class _Named:
+    """The campaign repository as the shared create/update flow needs it."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def get(self, object_id: str) -> c.Campaign | None:
+        return await self._uow.campaigns.get(object_id)
+
+    async def find_by_name(self, name: str) -> c.Campaign | None:
+        return await self._uow.campaigns.find_by_name(name)
+
+    async def add(self, item: c.Campaign) -> None:
+        await self._uow.campaigns.add(item)
+
+    async def update(self, item: c.Campaign, expected_version: int) -> bool:
+        return await self._uow.campaigns.update(item, expected_version)

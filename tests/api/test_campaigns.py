@@ -1,0 +1,448 @@
+"""Messaging campaigns through the official SDK, against `tidings serve` with the simulator:
+every eligible contact gets exactly one message with its own content, every other contact
+is skipped with the reason a Genesys user knows, and progress adds up."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import PureCloudPlatformClientV2 as gc
+import pytest
+from PureCloudPlatformClientV2.rest import ApiException
+from sqlalchemy import create_engine, text
+
+from tests.support.server import Server
+from tidings.adapters.db.engine import driver_url
+
+LISTS = "/api/v2/outbound/contactlists"
+NUMBERS = "/api/v2/routing/sms/phonenumbers"
+CAMPAIGNS = "/api/v2/outbound/messagingcampaigns"
+
+
+def _model(kind: Any, **attributes: Any) -> Any:
+    model = kind()
+    for name, value in attributes.items():
+        setattr(model, name, value)
+    return model
+
+
+def _ref(entity_id: str) -> Any:
+    return _model(gc.DomainEntityRef, id=entity_id)
+
+
+def _eventually(check: Callable[[], Any], seconds: float = 30.0) -> Any:
+    deadline = time.monotonic() + seconds
+    while True:
+        found = check()
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+def _unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="module")
+def database(server: Server) -> Iterator[Any]:
+    url = server.env.get("TIDINGS_DATABASE_URL") or f"sqlite:///{server.data_dir}/tidings.db"
+    engine = create_engine(driver_url(url, asynchronous=False))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def sender(server: Server, admin_token: str) -> str:
+    for _ in range(20):
+        number = f"+1463555{uuid.uuid4().int % 10_000:04d}"
+        status, body, _ = server.request(
+            "POST",
+            NUMBERS,
+            token=admin_token,
+            json_body={"phoneNumber": number, "phoneNumberType": "local", "countryCode": "US"},
+        )
+        if status == 200:
+            return str(body["phoneNumber"])
+    raise AssertionError(f"could not provision a number: {status} {body}")
+
+
+@pytest.fixture(scope="module")
+def template(admin_sdk: Any) -> str:
+    api = gc.ResponseManagementApi(admin_sdk)
+    library = api.post_responsemanagement_libraries(_model(gc.Library, name=_unique("camp")))
+    body = _model(
+        gc.Response,
+        name=_unique("sms"),
+        libraries=[_ref(library.id)],
+        texts=[
+            _model(
+                gc.ResponseText,
+                content="Hi {{name}}, your code is {{code}}",
+                content_type="text/plain",
+                type="body",
+            )
+        ],
+        response_type="CampaignSmsTemplate",
+    )
+    return str(api.post_responsemanagement_responses(body).id)
+
+
+def _contact_list(server: Server, token: str, contacts: list[dict[str, Any]]) -> str:
+    status, created, _ = server.request(
+        "POST",
+        LISTS,
+        token=token,
+        json_body={
+            "name": _unique("campaign list"),
+            "columnNames": ["name", "phone", "code", "body"],
+            "phoneColumns": [{"columnName": "phone", "type": "cell"}],
+        },
+    )
+    assert status == 200, created
+    status, body, _ = server.request(
+        "POST", f"{LISTS}/{created['id']}/contacts", token=token, json_body=contacts
+    )
+    assert status == 200, body
+    return str(created["id"])
+
+
+def _contact(contact_id: str, phone: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "id": contact_id,
+        "data": {"name": contact_id.title(), "phone": phone, "code": f"C-{contact_id}"},
+        **extra,
+    }
+
+
+def _campaign(name: str, list_id: str, sender: str, template: str, **extra: Any) -> Any:
+    return _model(
+        gc.MessagingCampaign,
+        name=name,
+        contact_list=_ref(list_id),
+        messages_per_minute=6000,
+        campaign_status="off",
+        sms_config=_model(
+            gc.SmsConfig,
+            phone_column="phone",
+            sender_sms_phone_number=_model(gc.SmsPhoneNumberRef, phone_number=sender),
+            content_template=_ref(template),
+        ),
+        **extra,
+    )
+
+
+def _tokyo_slot_not_now() -> dict[str, Any]:
+    """A callable hour in Tokyo that is not now: tomorrow there, 10 to 11 in the morning."""
+    tomorrow = datetime.now(ZoneInfo("Asia/Tokyo")) + timedelta(days=1)
+    return {
+        "timeZoneId": "Asia/Tokyo",
+        "timeSlots": [
+            {"day": tomorrow.isoweekday(), "startTime": "10:00:00", "stopTime": "11:00:00"}
+        ],
+    }
+
+
+def test_an_sms_campaign_messages_each_eligible_contact_once_and_skips_the_rest(
+    server: Server, admin_token: str, admin_sdk: Any, sender: str, template: str, database: Any
+) -> None:
+    contacts = [
+        _contact("alice", "+1 317 555 0101"),
+        _contact("bob", "(317) 555-0102"),
+        _contact("carol", "+13175550103", callable=False),
+        _contact("dave", "12"),
+        _contact("erin", "+13175550105"),
+        _contact("frank", "+13175550106"),
+        _contact("hana", "+81 90-1234-5678"),
+        _contact("ivan", "+13175550108"),
+    ]
+    list_id = _contact_list(server, admin_token, contacts)
+    status, dnc, _ = server.request(
+        "POST",
+        "/api/v2/outbound/dnclists",
+        token=admin_token,
+        json_body={"name": _unique("dnc"), "dncSourceType": "rds", "contactMethod": "Phone"},
+    )
+    assert status == 200, dnc
+    assert (
+        server.request(
+            "POST",
+            f"/api/v2/outbound/dnclists/{dnc['id']}/phonenumbers",
+            token=admin_token,
+            json_body=["317-555-0105"],
+        )[0]
+        == 204
+    )
+    with database.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO opt_outs (channel, address, sender, reason, created_at) "
+                "VALUES ('sms', '+13175550106', :s, 'STOP', :t)"
+            ),
+            {"s": sender, "t": datetime.now(UTC).replace(tzinfo=None)},
+        )
+    status, times, _ = server.request(
+        "POST",
+        "/api/v2/outbound/callabletimesets",
+        token=admin_token,
+        json_body={
+            "name": _unique("times"),
+            "callableTimes": [
+                {
+                    "timeZoneId": "America/Indiana/Indianapolis",
+                    "timeSlots": [
+                        {"day": d, "startTime": "00:00:00", "stopTime": "23:59:59"}
+                        for d in range(1, 8)
+                    ],
+                },
+                _tokyo_slot_not_now(),
+            ],
+        },
+    )
+    assert status == 200, times
+
+    api = gc.OutboundApi(admin_sdk)
+    created = api.post_outbound_messagingcampaigns(
+        _campaign(
+            _unique("spring sale"),
+            list_id,
+            sender,
+            template,
+            dnc_lists=[_ref(dnc["id"])],
+            callable_time_set=_ref(times["id"]),
+        )
+    )
+    assert created.campaign_status == "off" and created.version == 1
+    api.post_outbound_messagingcampaign_start(created.id)
+
+    def settled() -> Any:
+        progress = api.get_outbound_messagingcampaign_progress(created.id)
+        return progress if progress.number_of_contacts_called == 7 else None
+
+    progress = _eventually(settled)
+    assert progress is not None, api.get_outbound_messagingcampaign_progress(created.id)
+    assert progress.total_number_of_contacts == 8
+    assert progress.number_of_contacts_messaged == 3
+    assert progress.number_of_contacts_skipped == {
+        "OUTBOUND_CONTACT_UNCONTACTABLE_SKIPPED": 1,
+        "OUTBOUND_INVALID_PHONE_NUMBER": 1,
+        "ININ_OUTBOUND_DNC_SKIPPED": 1,
+        "ININ_OUTBOUND_ON_DO_NOT_CALL_LIST": 1,
+    }
+    assert progress.percentage == 87
+    diagnostics = api.get_outbound_messagingcampaign_diagnostics(created.id)
+    assert diagnostics.time_zone_rescheduled_contacts_count == 1
+    # Hana waits for her morning in Tokyo: the campaign is not complete.
+    assert api.get_outbound_messagingcampaign(created.id).campaign_status == "on"
+
+    with database.connect() as connection:
+        sent = connection.execute(
+            text(
+                "SELECT to_address, text_body, contact_id FROM messages "
+                "WHERE campaign_id = :c ORDER BY contact_id"
+            ),
+            {"c": created.id},
+        ).all()
+    assert [tuple(row) for row in sent] == [
+        ("+13175550101", "Hi Alice, your code is C-alice", "alice"),
+        ("+13175550102", "Hi Bob, your code is C-bob", "bob"),
+        ("+13175550108", "Hi Ivan, your code is C-ivan", "ivan"),
+    ]
+    status, erin, _ = server.request("GET", f"{LISTS}/{list_id}/contacts/erin", token=admin_token)
+    assert erin["latestSmsEvaluations"]["phone"]["wrapupCodeId"] == "ININ_OUTBOUND_DNC_SKIPPED"
+    status, alice, _ = server.request("GET", f"{LISTS}/{list_id}/contacts/alice", token=admin_token)
+    assert alice["latestSmsEvaluations"]["phone"]["wrapupCodeId"] == "OUTBOUND_MESSAGE_SENT"
+    assert alice["messageAttempts"] == {"sms": 1}
+
+    api.post_outbound_messagingcampaign_stop(created.id)
+    assert _eventually(
+        lambda: api.get_outbound_messagingcampaign(created.id).campaign_status == "off"
+    )
+
+
+def test_a_campaign_without_waiting_contacts_completes_and_recycles(
+    server: Server, admin_token: str, admin_sdk: Any, sender: str, template: str, database: Any
+) -> None:
+    list_id = _contact_list(
+        server, admin_token, [_contact(f"p{i}", f"+1317555{1200 + i:04d}") for i in range(30)]
+    )
+    api = gc.OutboundApi(admin_sdk)
+    created = api.post_outbound_messagingcampaigns(
+        _campaign(_unique("complete"), list_id, sender, template)
+    )
+    api.post_outbound_messagingcampaign_start(created.id)
+    assert _eventually(
+        lambda: api.get_outbound_messagingcampaign(created.id).campaign_status == "complete"
+    )
+    progress = api.get_outbound_messagingcampaign_progress(created.id)
+    assert (progress.total_number_of_contacts, progress.number_of_contacts_messaged) == (30, 30)
+    assert progress.percentage == 100
+
+    api.delete_outbound_messagingcampaign_progress(created.id)
+    progress = api.get_outbound_messagingcampaign_progress(created.id)
+    assert progress.number_of_contacts_messaged == 0
+    api.post_outbound_messagingcampaign_start(created.id)
+    assert _eventually(
+        lambda: api.get_outbound_messagingcampaign(created.id).campaign_status == "complete"
+    )
+    with database.connect() as connection:
+        per_contact = connection.execute(
+            text(
+                "SELECT contact_id, count(*) FROM messages WHERE campaign_id = :c "
+                "GROUP BY contact_id"
+            ),
+            {"c": created.id},
+        ).all()
+    assert len(per_contact) == 30 and {n for _, n in per_contact} == {2}
+
+
+def test_a_message_column_campaign_sends_each_contacts_own_text_and_skips_blank_ones(
+    server: Server, admin_token: str, admin_sdk: Any, sender: str
+) -> None:
+    contacts = [
+        {"id": "ok", "data": {"phone": "+13175550301", "body": "Your parcel left the depot"}},
+        {"id": "blank", "data": {"phone": "+13175550302", "body": "   "}},
+        {"id": "long", "data": {"phone": "+13175550303", "body": "y" * 512}},
+    ]
+    list_id = _contact_list(server, admin_token, contacts)
+    api = gc.OutboundApi(admin_sdk)
+    body = _model(
+        gc.MessagingCampaign,
+        name=_unique("column"),
+        contact_list=_ref(list_id),
+        messages_per_minute=600,
+        sms_config=_model(
+            gc.SmsConfig,
+            phone_column="phone",
+            message_column="body",
+            sender_sms_phone_number=_model(gc.SmsPhoneNumberRef, phone_number=sender),
+        ),
+        campaign_status="on",
+    )
+    created = api.post_outbound_messagingcampaigns(body)
+    assert created.campaign_status == "on"
+    assert _eventually(
+        lambda: api.get_outbound_messagingcampaign(created.id).campaign_status == "complete"
+    )
+    progress = api.get_outbound_messagingcampaign_progress(created.id)
+    assert progress.number_of_contacts_messaged == 2
+    assert progress.number_of_contacts_skipped == {"OUTBOUND_MESSAGE_BLANK": 1}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"messagesPerMinute": 0}, "messagesPerMinute"),
+        ({"contactList": {"id": "nope"}}, "contactList.id"),
+        ({"smsConfig": {"phoneColumn": "name"}}, "smsConfig.phoneColumn"),
+        ({"smsConfig": {"phoneColumn": "missing"}}, "smsConfig.phoneColumn"),
+        (
+            {"smsConfig": {"senderSmsPhoneNumber": {"phoneNumber": "+19999999999"}}},
+            "smsConfig.senderSmsPhoneNumber.phoneNumber",
+        ),
+        ({"smsConfig": {"contentTemplate": {"id": "nope"}}}, "smsConfig.contentTemplate.id"),
+        ({"campaignStatus": "complete"}, "campaignStatus"),
+        ({"contactSorts": [{"fieldName": "name"}] * 5}, "contactSorts"),
+        ({"dncLists": [{"id": "nope"}]}, "dncLists[0].id"),
+        ({"callableTimeSet": {"id": "nope"}}, "callableTimeSet.id"),
+    ],
+)
+def test_a_bad_campaign_is_refused_naming_the_field_and_nothing_is_created(
+    server: Server,
+    admin_token: str,
+    sender: str,
+    template: str,
+    change: dict[str, Any],
+    field: str,
+) -> None:
+    list_id = _contact_list(server, admin_token, [_contact("a", "+13175550401")])
+    name = _unique("bad")
+    body: dict[str, Any] = {
+        "name": name,
+        "contactList": {"id": list_id},
+        "messagesPerMinute": 10,
+        "smsConfig": {
+            "phoneColumn": "phone",
+            "senderSmsPhoneNumber": {"phoneNumber": sender},
+            "contentTemplate": {"id": template},
+        },
+    }
+    for key, value in change.items():
+        if key == "smsConfig":
+            body["smsConfig"] = {**body["smsConfig"], **value}
+        else:
+            body[key] = value
+    status, answer, _ = server.request("POST", CAMPAIGNS, token=admin_token, json_body=body)
+    assert status == 400, answer
+    assert field in [d.get("fieldName") for d in answer["details"]], answer
+    status, listing, _ = server.request("GET", f"{CAMPAIGNS}?name={name}", token=admin_token)
+    assert listing["total"] == 0
+
+
+def test_a_running_campaign_cannot_be_deleted_and_a_stale_version_conflicts(
+    server: Server, admin_token: str, admin_sdk: Any, sender: str, template: str
+) -> None:
+    list_id = _contact_list(server, admin_token, [_contact("a", "+13175550501")])
+    api = gc.OutboundApi(admin_sdk)
+    created = api.post_outbound_messagingcampaigns(
+        _campaign(_unique("keep"), list_id, sender, template, always_running=True)
+    )
+    api.post_outbound_messagingcampaign_start(created.id)
+    with pytest.raises(ApiException) as refused:
+        api.delete_outbound_messagingcampaign(created.id)
+    assert refused.value.status == 400
+    current = api.get_outbound_messagingcampaign(created.id)
+    current.messages_per_minute = 100
+    current.campaign_status = "off"
+    changed = api.put_outbound_messagingcampaign(created.id, current)
+    assert changed.version == current.version + 1
+    assert changed.messages_per_minute == 100
+    with pytest.raises(ApiException) as stale:
+        api.put_outbound_messagingcampaign(created.id, current)
+    assert stale.value.status == 409
+    assert _eventually(
+        lambda: api.get_outbound_messagingcampaign(created.id).campaign_status == "off"
+    )
+    deleted = api.delete_outbound_messagingcampaign(created.id)
+    assert deleted.id == created.id
+    with pytest.raises(ApiException) as gone:
+        api.get_outbound_messagingcampaign(created.id)
+    assert gone.value.status == 404
+
+
+def test_an_always_running_campaign_picks_up_contacts_added_later(
+    server: Server, admin_token: str, admin_sdk: Any, sender: str, template: str, database: Any
+) -> None:
+    list_id = _contact_list(server, admin_token, [_contact("first", "+13175550601")])
+    api = gc.OutboundApi(admin_sdk)
+    created = api.post_outbound_messagingcampaigns(
+        _campaign(_unique("always"), list_id, sender, template, always_running=True)
+    )
+    api.post_outbound_messagingcampaign_start(created.id)
+    assert _eventually(
+        lambda: (
+            api.get_outbound_messagingcampaign_progress(created.id).number_of_contacts_messaged == 1
+        )
+    )
+    status, body, _ = server.request(
+        "POST",
+        f"{LISTS}/{list_id}/contacts",
+        token=admin_token,
+        json_body=[_contact("later", "+13175550602")],
+    )
+    assert status == 200, body
+    assert _eventually(
+        lambda: (
+            api.get_outbound_messagingcampaign_progress(created.id).number_of_contacts_messaged == 2
+        )
+    )
+    assert api.get_outbound_messagingcampaign(created.id).campaign_status == "on"
+    listed = api.get_outbound_messagingcampaigns(contact_list_id=list_id)
+    assert [c.id for c in listed.entities] == [created.id]
+    bulk = api.post_outbound_messagingcampaigns_progress([created.id])
+    assert bulk[0].number_of_contacts_messaged == 2
+    api.post_outbound_messagingcampaign_stop(created.id)
