@@ -446,3 +446,94 @@ def test_an_always_running_campaign_picks_up_contacts_added_later(
     bulk = api.post_outbound_messagingcampaigns_progress([created.id])
     assert bulk[0].number_of_contacts_messaged == 2
     api.post_outbound_messagingcampaign_stop(created.id)
+
+
+def test_a_campaign_whose_sender_number_is_deleted_becomes_invalid_and_says_why(
+    server: Server, admin_token: str, admin_sdk: Any, template: str
+) -> None:
+    number = f"+1463556{uuid.uuid4().int % 10_000:04d}"
+    status, provisioned, _ = server.request(
+        "POST",
+        NUMBERS,
+        token=admin_token,
+        json_body={"phoneNumber": number, "phoneNumberType": "local", "countryCode": "US"},
+    )
+    assert status == 200, provisioned
+    list_id = _contact_list(server, admin_token, [_contact("a", "+13175550701")])
+    api = gc.OutboundApi(admin_sdk)
+    created = api.post_outbound_messagingcampaigns(
+        _campaign(_unique("orphan"), list_id, number, template, always_running=True)
+    )
+    status, body, _ = server.request("DELETE", f"{NUMBERS}/{provisioned['id']}", token=admin_token)
+    assert status in (200, 204), body
+    with pytest.raises(ApiException) as refused:
+        api.post_outbound_messagingcampaign_start(created.id)
+    assert refused.value.status == 400
+    assert "smsConfig.senderSmsPhoneNumber.phoneNumber" in refused.value.body
+
+
+def test_moving_a_campaign_to_another_list_starts_a_new_cycle(
+    server: Server, admin_token: str, admin_sdk: Any, sender: str, template: str
+) -> None:
+    first = _contact_list(server, admin_token, [_contact("a", "+13175550801")])
+    second = _contact_list(
+        server, admin_token, [_contact("b", "+13175550802"), _contact("c", "+13175550803")]
+    )
+    api = gc.OutboundApi(admin_sdk)
+    created = api.post_outbound_messagingcampaigns(
+        _campaign(_unique("moved"), first, sender, template)
+    )
+    api.post_outbound_messagingcampaign_start(created.id)
+    assert _eventually(
+        lambda: api.get_outbound_messagingcampaign(created.id).campaign_status == "complete"
+    )
+    current = api.get_outbound_messagingcampaign(created.id)
+    current.contact_list = _ref(second)
+    current.campaign_status = "on"
+    api.put_outbound_messagingcampaign(created.id, current)
+    assert _eventually(
+        lambda: api.get_outbound_messagingcampaign(created.id).campaign_status == "complete"
+    )
+    progress = api.get_outbound_messagingcampaign_progress(created.id)
+    assert (progress.total_number_of_contacts, progress.number_of_contacts_messaged) == (2, 2)
+
+
+def test_a_running_campaign_whose_template_is_deleted_turns_invalid_with_the_reason(
+    server: Server, admin_token: str, admin_sdk: Any, sender: str
+) -> None:
+    responses = gc.ResponseManagementApi(admin_sdk)
+    library = responses.post_responsemanagement_libraries(_model(gc.Library, name=_unique("l")))
+    doomed = responses.post_responsemanagement_responses(
+        _model(
+            gc.Response,
+            name=_unique("doomed"),
+            libraries=[_ref(library.id)],
+            texts=[_model(gc.ResponseText, content="Hi", content_type="text/plain", type="body")],
+            response_type="CampaignSmsTemplate",
+        )
+    )
+    list_id = _contact_list(server, admin_token, [_contact("a", "+13175550901")])
+    api = gc.OutboundApi(admin_sdk)
+    created = api.post_outbound_messagingcampaigns(
+        _campaign(_unique("doomed"), list_id, sender, doomed.id, always_running=True)
+    )
+    api.post_outbound_messagingcampaign_start(created.id)
+    assert _eventually(
+        lambda: (
+            api.get_outbound_messagingcampaign_progress(created.id).number_of_contacts_messaged == 1
+        )
+    )
+    responses.delete_responsemanagement_response(doomed.id)
+    server.request(
+        "POST",
+        f"{LISTS}/{list_id}/contacts",
+        token=admin_token,
+        json_body=[_contact("b", "+13175550902")],
+    )
+    found = _eventually(
+        lambda: (
+            (c := api.get_outbound_messagingcampaign(created.id)).campaign_status == "invalid" and c
+        )
+    )
+    assert found, api.get_outbound_messagingcampaign(created.id)
+    assert [e.error for e in found.errors] == ["contentTemplate.not.found"]

@@ -199,12 +199,13 @@ class CampaignEngine:
                 if await uow.campaigns.set_status(campaign.id, c.COMPLETE, only_from=(c.ON,)):
                     log.info("campaign %s complete", campaign.id)
             else:
+                # Stopping, or off / invalid with sends still in the outbox: what the outbox
+                # has not taken yet is taken back; the rest settles.
                 await uow.campaign_attempts.withdraw_unsent(campaign)
-                if await uow.campaign_attempts.in_flight(campaign, 1):
-                    await uow.commit()
-                    return
-                final = c.FORCED_OFF if campaign.status == c.FORCED_STOPPING else c.OFF
-                await uow.campaigns.set_status(campaign.id, final, only_from=(campaign.status,))
+                stopping = {c.STOPPING: c.OFF, c.FORCED_STOPPING: c.FORCED_OFF}
+                final = stopping.get(campaign.status)
+                if final and not await uow.campaign_attempts.in_flight(campaign, 1):
+                    await uow.campaigns.set_status(campaign.id, final, only_from=(campaign.status,))
             await uow.commit()
 
     async def _invalidate(self, campaign: c.Campaign, problem: CampaignInvalid) -> None:

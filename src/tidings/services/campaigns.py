@@ -100,7 +100,13 @@ class CampaignService:
             status = c.status_after_switch(current.status, wanted, in_flight)
             if current.status == c.STOPPING and wanted == c.OFF:
                 status = c.STOPPING
-            checked = await self._checked(uow, replace(draft, status=status, cycle=current.cycle))
+            # Another list or channel is another campaign's worth of contacts: a new cycle.
+            same_contacts = (draft.contact_list_id, draft.media_type) == (
+                current.contact_list_id,
+                current.media_type,
+            )
+            cycle = current.cycle if same_contacts else current.cycle + 1
+            checked = await self._checked(uow, replace(draft, status=status, cycle=cycle))
             updated = await divisioned.update(
                 uow, caller, permission, KIND, _Named(uow), campaign_id, checked, version
             )

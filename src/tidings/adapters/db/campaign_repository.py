@@ -84,6 +84,7 @@ def _values(campaign: Campaign) -> dict[str, Any]:
         if email is None
         else {**vars(email), "email_columns": list(email.email_columns)},
         "errors": [vars(e) for e in campaign.errors],
+        "cycle": campaign.cycle,
         "date_modified": campaign.date_modified,
     }
 
@@ -164,7 +165,6 @@ class SqlCampaignRepository:
             insert(messaging_campaigns).values(
                 id=campaign.id,
                 version=campaign.version,
-                cycle=campaign.cycle,
                 date_created=campaign.date_created,
                 **_values(campaign),
             )
