@@ -49,6 +49,7 @@ from tidings.dispatch.campaigns import CampaignEngine
 from tidings.dispatch.channels import EmailChannel, SmsChannel
 from tidings.dispatch.loop import Channels, Dispatcher
 from tidings.dispatch.outbox import Outbox
+from tidings.dispatch.pace import SenderPace
 from tidings.domain.messages import EMAIL, SMS
 from tidings.ports import EmailSender, SmsSender, UnitOfWork, UnitOfWorkFactory
 from tidings.services.agentless import AgentlessService
@@ -164,10 +165,18 @@ class Container:
             events=self.channel_events,
             connections=(self.sms_sender, self.email_sender),
             outboxes=(
-                outbox(SMS, SmsChannel(self.sms_sender)),
+                outbox(
+                    SMS,
+                    SmsChannel(self.sms_sender, SenderPace(settings.sms_per_second_per_sender)),
+                ),
                 outbox(
                     EMAIL,
-                    EmailChannel(self.email_sender, self.unit_of_work, self.verp_key),
+                    EmailChannel(
+                        self.email_sender,
+                        self.unit_of_work,
+                        self.verp_key,
+                        SenderPace(settings.email_per_second),
+                    ),
                 ),
             ),
         )

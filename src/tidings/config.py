@@ -63,6 +63,10 @@ class Settings:
     bounce_host: str = ""
     # Where outbound-domain checks send their DNS questions, HOST:PORT; empty: the system's.
     dns_resolver: str = ""
+    # SMS a second from one sender number, and e-mails a second through the relay, in each
+    # dispatcher process, over campaigns and agentless messages alike; 0: no limit.
+    sms_per_second_per_sender: float = 0.0
+    email_per_second: float = 0.0
     # The highest messagesPerMinute a campaign may ask for (Genesys leaves it unstated).
     campaign_max_messages_per_minute: int = 600_000
     # Refuse campaigns (and switching them on) whose e-mail domain's DNS is not verified;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from tidings.dispatch.pace import SenderPace
 from tidings.domain import verp
 from tidings.domain.channels import (
     DkimIdentity,
@@ -18,10 +19,12 @@ from tidings.ports import EmailSender, SmsSender, UnitOfWorkFactory
 
 
 class SmsChannel:
-    def __init__(self, sender: SmsSender) -> None:
+    def __init__(self, sender: SmsSender, pace: SenderPace | None = None) -> None:
         self._sender = sender
+        self._pace = pace or SenderPace(0)
 
     async def send(self, message: Message) -> SendResult:
+        await self._pace.wait(message.from_address)
         return await self._sender.send(
             OutboundSms(
                 message_id=message.id,
@@ -38,8 +41,15 @@ class EmailChannel:
 
     CACHE_SECONDS = 60.0
 
-    def __init__(self, sender: EmailSender, uow: UnitOfWorkFactory, verp_key: bytes) -> None:
+    def __init__(
+        self,
+        sender: EmailSender,
+        uow: UnitOfWorkFactory,
+        verp_key: bytes,
+        pace: SenderPace | None = None,
+    ) -> None:
         self._sender = sender
+        self._pace = pace or SenderPace(0)
         self._uow = uow
         self._verp_key = verp_key
         self._domains: dict[str, tuple[float, EmailDomain | None]] = {}
@@ -54,6 +64,7 @@ class EmailChannel:
         return found
 
     async def send(self, message: Message) -> SendResult:
+        await self._pace.wait("relay")
         domain_name = message.from_address.rpartition("@")[2].lower()
         domain = await self._domain(domain_name)
         dkim = (
