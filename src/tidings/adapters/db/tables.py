@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -368,6 +369,10 @@ messages = Table(
     Column("campaign_id", ID),
     Column("contact_list_id", ID),
     Column("contact_id", String(256)),
+    # Inbound e-mail: the whole text (text_body holds the new text, history cut off), and
+    # whether it was an automatic reply (a vacation notice), which is no reply.
+    Column("full_text_body", Text),
+    Column("auto_reply", Boolean),
     Index("ix_messages_send_state_next_attempt_at", "send_state", "next_attempt_at"),
 )
 
@@ -397,6 +402,7 @@ message_receipts = Table(
     Column("error", String(64)),
     Column("final", Boolean, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
+    Column("reason", Text),  # what a bounce said (the reply of the receiving server)
     Index("ix_message_receipts_channel_provider_message_id", "channel", "provider_message_id"),
 )
 
@@ -507,4 +513,21 @@ response_library_members = Table(
         index=True,
     ),
     Column("position", Integer, nullable=False),
+)
+
+# Every e-mail the inbound receiver acknowledged, byte for byte, with what became of it
+# (domain.inbound_email kinds) and the message it made or concerned. A mail is acknowledged
+# only once this row is committed.
+inbound_emails = Table(
+    "inbound_emails",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("received_at", UtcDateTime, nullable=False, index=True),
+    Column("mail_from", Text, nullable=False),
+    Column("recipients", JSON, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("message_id", ID, index=True),
+    Column("header_message_id", Text),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
 )

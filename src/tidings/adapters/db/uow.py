@@ -16,6 +16,7 @@ from tidings.adapters.db.division_repository import SqlDivisionRepository
 from tidings.adapters.db.dnc_repository import SqlDncRepository
 from tidings.adapters.db.export_repository import SqlExportRepository
 from tidings.adapters.db.import_repository import SqlImportRepository
+from tidings.adapters.db.inbound_email_repository import SqlInboundEmailRepository
 from tidings.adapters.db.inline import InlineEngine, InlineTransaction
 from tidings.adapters.db.message_repository import SqlMessageRepository
 from tidings.adapters.db.oauth_repository import SqlOAuthClientRepository, SqlTokenRepository
@@ -50,6 +51,7 @@ class SqlUnitOfWork:
     email_domains: SqlEmailDomainRepository
     response_libraries: SqlResponseLibraryRepository
     responses: SqlResponseRepository
+    inbound_emails: SqlInboundEmailRepository
 
     def __init__(
         self, engine: AsyncEngine | InlineEngine, writer_gate: WriterGate | None = None
@@ -80,6 +82,7 @@ class SqlUnitOfWork:
         self.email_domains = SqlEmailDomainRepository(db)
         self.response_libraries = SqlResponseLibraryRepository(db)
         self.responses = SqlResponseRepository(db)
+        self.inbound_emails = SqlInboundEmailRepository(db)
         return self
 
     async def __aexit__(
