@@ -114,14 +114,16 @@ class InboundEmailService:
         conversation: Conversation | None = None
         if original is None:
             ours = next((r for r in mail.recipients if not self.is_bounce_address(r)), "")
+            # Oriented as our own conversations are (from us, to them), so the read-back
+            # names the writer as the customer participant.
             conversation = Conversation(
                 id=new_id(),
                 media_type=EMAIL,
-                from_address=parsed.from_address[:320],
-                to_address=ours[:320],
+                from_address=ours[:320],
+                to_address=parsed.from_address[:320],
                 started_at=mail.received_at,
             )
-            conversation_id, to_address = conversation.id, conversation.to_address
+            conversation_id, to_address = conversation.id, conversation.from_address
         else:
             conversation_id, to_address = original.conversation_id, original.from_address
         message = Message(

@@ -42,7 +42,7 @@ def parse(data: bytes, mail_from: str, bounce_address: bool) -> ParsedEmail:
             from_address=mail_from,
             from_name=None,
             subject="",
-            text=data[:_MAX_TEXT].decode("utf-8", "replace"),
+            text=_clean(data[:_MAX_TEXT].decode("utf-8", "replace")),
             html=None,
             message_id="",
             references=(),
@@ -66,17 +66,23 @@ def _parse(data: bytes, mail_from: str, bounce_address: bool) -> ParsedEmail:
         is_bounce = bool(statuses) or not mail_from
     text, html = _bodies(message)
     return ParsedEmail(
-        from_address=address if "@" in address else mail_from,
-        from_name=name or None,
-        subject=subject,
-        text=text,
-        html=html,
+        from_address=_clean(address if "@" in address else mail_from),
+        from_name=_clean(name) or None,
+        subject=_clean(subject),
+        text=_clean(text),
+        html=_clean(html) if html is not None else None,
         message_id=next(iter(_message_ids(headers.get("message-id", ""))), ""),
         references=tuple(dict.fromkeys(references)),
         auto_reply=is_auto_reply(headers, subject),
         delivery_statuses=statuses,
         is_bounce=is_bounce,
     )
+
+
+def _clean(text: str) -> str:
+    """Text any database takes: no NUL (PostgreSQL refuses it), no lone surrogates (left
+    by undecodable header bytes; no UTF-8 encoder takes them)."""
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
 def _header(message: Message, name: str) -> str:
