@@ -161,7 +161,7 @@ class Container:
 
         channels = Channels(
             events=self.channel_events,
-            connections=(self.sms_sender, self.email_sender, *self._inbound_receivers()),
+            connections=(self.sms_sender, self.email_sender, *self.inbound_receivers()),
             outboxes=(
                 outbox(SMS, SmsChannel(self.sms_sender)),
                 outbox(
@@ -175,7 +175,7 @@ class Container:
         )
         return self.running_dispatcher
 
-    def _inbound_receivers(self) -> tuple[InboundSmtpReceiver, ...]:
+    def inbound_receivers(self) -> tuple[InboundSmtpReceiver, ...]:
         """The inbound SMTP receiver, when `TIDINGS_INBOUND_SMTP` names where it listens."""
         settings = self.settings
         if not settings.inbound_smtp:
