@@ -50,6 +50,11 @@ def test_the_new_text_of_a_reply_leaves_the_quoted_history_out() -> None:
     assert new_text(INTERLEAVED) == "Tuesday is fine.\nAfternoon."
 
 
+def test_a_reply_written_below_the_quote_keeps_what_was_written() -> None:
+    below = "On Mon, 23 Nov 2026, Shop <o@shop.example> wrote:\n> Shipped.\n\nThanks!\n"
+    assert new_text(below) == "Thanks!"
+
+
 def test_a_reply_that_is_all_quote_keeps_its_whole_text() -> None:
     assert new_text("> only a quote\n") == "> only a quote"
 

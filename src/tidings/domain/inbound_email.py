@@ -107,7 +107,8 @@ _OUTLOOK_NEXT = re.compile(r"^\s*\*?(sent|date|gesendet|envoyé|to|subject)\s*:"
 
 def new_text(text: str) -> str:
     """The part of a reply its writer typed: the text before the quoted history, without
-    `>`-quoted lines. The whole text when nothing is left (a reply that is all quote)."""
+    `>`-quoted lines; for a reply written below the quote, its lines that are not quoted.
+    The whole text when nothing is left (a reply that is all quote)."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     kept: list[str] = []
     for index, line in enumerate(lines):
@@ -123,4 +124,10 @@ def new_text(text: str) -> str:
             continue
         kept.append(line)
     found = "\n".join(kept).strip()
+    if not found:  # written below the quote (bottom-posting): the lines not quoted
+        found = "\n".join(
+            line
+            for line in lines
+            if not line.lstrip().startswith(">") and not _ATTRIBUTION.match(line.strip())
+        ).strip()
     return found or text.strip()
