@@ -32,6 +32,7 @@ from tidings.adapters.db.inline import InlineEngine
 from tidings.adapters.db.uow import SqlUnitOfWork
 from tidings.adapters.dns_lookups import DnspythonLookups
 from tidings.adapters.email.dkim_keys import RsaDkimKeys
+from tidings.adapters.email.inbound import InboundSmtpReceiver
 from tidings.adapters.email.smtp import SmtpSender
 from tidings.adapters.exporters.csv_files import CsvExportStore
 from tidings.adapters.exporters.dnc_files import CsvDncExportFiles
@@ -44,7 +45,7 @@ from tidings.adapters.sms.simulator import SimulatorEmail, SimulatorSms
 from tidings.adapters.sms.smpp import SmppSender
 from tidings.adapters.sms.twilio import TwilioAccount, TwilioSender, is_twilio_url
 from tidings.adapters.zip_zones import ZipCodeZones
-from tidings.config import ConfigError, Settings
+from tidings.config import ConfigError, Settings, host_port
 from tidings.dispatch.campaigns import CampaignEngine
 from tidings.dispatch.channels import EmailChannel, SmsChannel
 from tidings.dispatch.loop import Channels, Dispatcher
@@ -65,6 +66,7 @@ from tidings.services.dnc import DncService
 from tidings.services.dnc_exports import DncExportService
 from tidings.services.dnc_imports import DncImportService
 from tidings.services.email_domains import EmailDomainService
+from tidings.services.inbound_email import InboundEmailService
 from tidings.services.oauth import OAuthService
 from tidings.services.response_previews import ResponsePreviewService
 from tidings.services.responses import ResponseService
@@ -163,7 +165,7 @@ class Container:
 
         channels = Channels(
             events=self.channel_events,
-            connections=(self.sms_sender, self.email_sender),
+            connections=(self.sms_sender, self.email_sender, *self.inbound_receivers()),
             outboxes=(
                 outbox(
                     SMS,
@@ -192,6 +194,19 @@ class Container:
             campaigns=campaigns,
         )
         return self.running_dispatcher
+
+    def inbound_receivers(self) -> tuple[InboundSmtpReceiver, ...]:
+        """The inbound SMTP receiver, when `TIDINGS_INBOUND_SMTP` names where it listens."""
+        settings = self.settings
+        if not settings.inbound_smtp:
+            return ()
+        host, port = host_port(settings.inbound_smtp)
+        service = InboundEmailService(
+            self.unit_of_work,
+            self.verp_key,
+            [d for d in settings.inbound_domains.split(",") if d.strip()],
+        )
+        return (InboundSmtpReceiver(host, port, service, max_bytes=settings.inbound_max_bytes),)
 
     def message_queued(self, media_type: str) -> None:
         if self.running_dispatcher is not None:

@@ -27,7 +27,8 @@ class Settings:
     # the aggregator sees it: behind a proxy, the proxy's public https URL.
     public_url: str = "http://127.0.0.1:8080"
     smtp_url: str = "simulator:"
-    inbound_smtp: str = "127.0.0.1:2525"
+    # Where the inbound SMTP receiver (replies and bounces) listens, HOST:PORT; empty: off.
+    inbound_smtp: str = ""
     host: str = "127.0.0.1"
     port: int = 8080
     # API processes of `tidings serve` (one of them also runs the dispatcher).
@@ -73,6 +74,11 @@ class Settings:
     # off: such a campaign may send, with a warning in its `errors`.
     campaign_require_verified_domains: bool = False
     run_dispatcher: bool = True
+    # Inbound e-mail larger than this is refused with 552.
+    inbound_max_bytes: int = 10 * 1024 * 1024
+    # Domains (comma-separated) whose every address takes mail at the inbound receiver,
+    # besides our outbound e-mail domains: a reply-to domain such as `reply.example.com`.
+    inbound_domains: str = ""
 
     @property
     def resolved_database_url(self) -> str:
@@ -134,6 +140,13 @@ def load_settings(
             ipaddress.ip_address(host_port(settings.dns_resolver)[0])
         except ValueError as exc:
             raise ConfigError(f"dns_resolver is an IP address and port: {exc}") from exc
+    if settings.inbound_smtp:
+        try:
+            host_port(settings.inbound_smtp)
+        except ValueError as exc:
+            raise ConfigError(f"inbound_smtp is a host and port: {exc}") from exc
+    if settings.inbound_max_bytes < 1024:
+        raise ConfigError("inbound_max_bytes must be at least 1024")
     return settings
 
 

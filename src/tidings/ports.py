@@ -40,6 +40,7 @@ from tidings.domain.imports import (
     StagedParts,
     StagedRows,
 )
+from tidings.domain.inbound_email import DeliveryStatus, ParsedEmail, ReceivedEmail
 from tidings.domain.messages import Conversation, Message, ReceiptRecord, Settlement
 from tidings.domain.oauth import OAuthClient, TokenRecord
 from tidings.domain.paging import PageRequest
@@ -630,6 +631,9 @@ class UnitOfWork(Protocol):
     @property
     def campaign_attempts(self) -> CampaignAttempts: ...
 
+    @property
+    def inbound_emails(self) -> InboundEmailRepository: ...
+
     async def __aenter__(self) -> UnitOfWork: ...
 
     async def __aexit__(
@@ -786,4 +790,38 @@ class ResponseLibraryRepository(Protocol):
 
     async def delete(self, library_id: str) -> bool:
         """Deletes the library and the responses no other library holds."""
+        ...
+
+
+class InboundEmailRepository(Protocol):
+    async def keep(
+        self, mail: ReceivedEmail, kind: str, message_id: str | None, header_message_id: str
+    ) -> None:
+        """Stores the mail byte for byte with what became of it."""
+        ...
+
+    async def email_message(self, message_id: str) -> Message | None: ...
+
+    async def record_bounce(
+        self, message: Message, status: DeliveryStatus, received_at: datetime
+    ) -> None: ...
+
+    async def suppress_email(self, address: str, reason: str, now: datetime) -> None:
+        """No e-mail is sent to `address` again, from any sender."""
+        ...
+
+
+class InboundMail(Protocol):
+    """Where the inbound SMTP receiver hands what arrives."""
+
+    async def accepts(self, address: str) -> bool:
+        """Whether mail for this recipient is taken (asked at RCPT time)."""
+        ...
+
+    def is_bounce_address(self, address: str) -> bool:
+        """One of our VERP return paths (its tag checked)."""
+        ...
+
+    async def receive(self, mail: ReceivedEmail, parsed: ParsedEmail) -> str:
+        """Stores the mail and acts on it; returns once it is durable (its domain kind)."""
         ...

@@ -10,7 +10,7 @@ from tidings.config import ConfigError, load_settings
 def test_defaults_are_the_embedded_ones() -> None:
     settings = load_settings(environ={})
     assert settings.sms_url == "simulator:" and settings.smtp_url == "simulator:"
-    assert settings.inbound_smtp == "127.0.0.1:2525"
+    assert settings.inbound_smtp == ""  # the inbound receiver is off unless asked for
     assert settings.resolved_database_url.startswith("sqlite:///")
     assert settings.resolved_database_url.endswith("tidings-data/tidings.db")
     assert settings.rate_limit_per_minute == 600_000

@@ -76,6 +76,9 @@ class Message:
     campaign_id: str | None = None
     contact_list_id: str | None = None
     contact_id: str | None = None
+    # Inbound e-mail: `text_body` is the new text, this the whole text with quoted history.
+    full_text_body: str | None = None
+    auto_reply: bool | None = None  # an automatic answer (vacation notice): not a reply
 
 
 @dataclass
@@ -101,6 +104,7 @@ class ReceiptRecord:
     error: str | None
     received_at: datetime
     final: bool
+    reason: str | None = None  # what a bounce said
 
 
 @dataclass(frozen=True)

@@ -147,7 +147,13 @@ class SqlMessageRepository:
         for row in rows:
             found.setdefault(row.message_id, []).append(
                 ReceiptRecord(
-                    row.message_id, row.status, row.state, row.error, row.received_at, row.final
+                    row.message_id,
+                    row.status,
+                    row.state,
+                    row.error,
+                    row.received_at,
+                    row.final,
+                    row.reason,
                 )
             )
         return found

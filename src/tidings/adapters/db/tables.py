@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -377,6 +378,10 @@ messages = Table(
     Column("campaign_id", ID),
     Column("contact_list_id", ID),
     Column("contact_id", String(256)),
+    # Inbound e-mail: the whole text (text_body holds the new text, history cut off), and
+    # whether it was an automatic reply (a vacation notice), which is no reply.
+    Column("full_text_body", Text),
+    Column("auto_reply", Boolean),
     Index("ix_messages_send_state_next_attempt_at", "send_state", "next_attempt_at"),
 )
 
@@ -406,6 +411,7 @@ message_receipts = Table(
     Column("error", String(64)),
     Column("final", Boolean, nullable=False),
     Column("received_at", UtcDateTime, nullable=False),
+    Column("reason", Text),  # what a bounce said (the reply of the receiving server)
     Index("ix_message_receipts_channel_provider_message_id", "channel", "provider_message_id"),
 )
 
@@ -589,4 +595,21 @@ campaign_counters = Table(
     Column("cycle", Integer, primary_key=True),
     Column("key", String(64), primary_key=True),  # total | messaged | a wrap-up code | filtered
     Column("n", BigInteger, nullable=False),
+)
+
+# Every e-mail the inbound receiver acknowledged, byte for byte, with what became of it
+# (domain.inbound_email kinds) and the message it made or concerned. A mail is acknowledged
+# only once this row is committed.
+inbound_emails = Table(
+    "inbound_emails",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("received_at", UtcDateTime, nullable=False, index=True),
+    Column("mail_from", Text, nullable=False),
+    Column("recipients", JSON, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("message_id", ID, index=True),
+    Column("header_message_id", Text),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
 )

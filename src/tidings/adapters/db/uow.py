@@ -18,6 +18,7 @@ from tidings.adapters.db.division_repository import SqlDivisionRepository
 from tidings.adapters.db.dnc_repository import SqlDncRepository
 from tidings.adapters.db.export_repository import SqlExportRepository
 from tidings.adapters.db.import_repository import SqlImportRepository
+from tidings.adapters.db.inbound_email_repository import SqlInboundEmailRepository
 from tidings.adapters.db.inline import InlineEngine, InlineTransaction
 from tidings.adapters.db.message_repository import SqlMessageRepository
 from tidings.adapters.db.oauth_repository import SqlOAuthClientRepository, SqlTokenRepository
@@ -54,6 +55,7 @@ class SqlUnitOfWork:
     responses: SqlResponseRepository
     campaigns: SqlCampaignRepository
     campaign_attempts: SqlCampaignAttempts
+    inbound_emails: SqlInboundEmailRepository
 
     def __init__(
         self, engine: AsyncEngine | InlineEngine, writer_gate: WriterGate | None = None
@@ -86,6 +88,7 @@ class SqlUnitOfWork:
         self.responses = SqlResponseRepository(db)
         self.campaigns = SqlCampaignRepository(db)
         self.campaign_attempts = SqlCampaignAttempts(db)
+        self.inbound_emails = SqlInboundEmailRepository(db)
         return self
 
     async def __aexit__(

@@ -151,5 +151,5 @@ async def get_email_message(
     found = await app.agentless.messages(caller, EMAIL, conversation_id, [message_id])
     if not found:
         raise NotFound("message", message_id)
-    message, _ = found[0]
-    return ok(EmailMessageOut.of(message))
+    message, receipts = found[0]
+    return ok(EmailMessageOut.of(message, receipts))

@@ -347,6 +347,27 @@ class MessageListing(ApiModel):
     self_uri: str | None = None
 
 
+class EmailReceiptOut(ApiModel):
+    """A bounce (a DSN) of a sent e-mail: `status` `delivery-failed` for a hard bounce
+    (final), `sent` for a soft one (the mail server is still trying)."""
+
+    status: str
+    code: str | None = None  # the RFC 3463 status, 5.1.1
+    reason: str | None = None
+    is_final_receipt: bool
+    time: UtcDatetime
+
+    @classmethod
+    def of(cls, receipt: ReceiptRecord) -> EmailReceiptOut:
+        return cls(
+            status=receipt.status,
+            code=receipt.error,
+            reason=receipt.reason,
+            is_final_receipt=receipt.final,
+            time=receipt.received_at,
+        )
+
+
 class EmailMessageOut(ApiModel):
     """Genesys' EmailMessage, with the message's status (our extension, as for SMS)."""
 
@@ -361,11 +382,26 @@ class EmailMessageOut(ApiModel):
     self_uri: str
     status: str
     error_info: ErrorBody | None = None
+    # Our extensions for mail that came back (inbound e-mail, see docs/api-coverage.md):
+    # `textBody` is the new text of a reply, `fullTextBody` the whole text with the quoted
+    # history; `autoReply` marks a vacation notice; `receipts` are the bounces a sent
+    # message drew.
+    direction: str | None = None
+    full_text_body: str | None = None
+    auto_reply: bool | None = None
+    receipts: list[EmailReceiptOut] | None = None
 
     @classmethod
-    def of(cls, message: Message) -> EmailMessageOut:
+    def of(cls, message: Message, receipts: list[ReceiptRecord] | None = None) -> EmailMessageOut:
+        inbound = message.direction == "inbound"
         return cls.model_validate(
             {
+                "direction": message.direction,
+                "fullTextBody": message.full_text_body
+                if inbound and message.full_text_body != message.text_body
+                else None,
+                "autoReply": True if message.auto_reply else None,
+                "receipts": [EmailReceiptOut.of(r) for r in receipts] if receipts else None,
                 "id": message.id,
                 "to": [{"email": message.to_address, "name": message.to_name}],
                 "from": {"email": message.from_address, "name": message.from_name},
