@@ -64,6 +64,10 @@ class Settings:
     # Where outbound-domain checks send their DNS questions, HOST:PORT; empty: the system's.
     dns_resolver: str = ""
     run_dispatcher: bool = True
+    # The web console: how long a sign-in lasts, and whether its cookies are marked Secure
+    # (sent over HTTPS only; turn off only to try the console over plain HTTP on a LAN).
+    console_session_hours: float = 12.0
+    console_secure_cookies: bool = True
 
     @property
     def resolved_database_url(self) -> str:

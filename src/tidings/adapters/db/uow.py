@@ -7,6 +7,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncTransaction
 
 from tidings.adapters.db.callable_time_set_repository import SqlCallableTimeSetRepository
+from tidings.adapters.db.console_user_repository import SqlConsoleUserRepository
 from tidings.adapters.db.contact_filter_repository import SqlContactFilterRepository
 from tidings.adapters.db.contact_list_repository import SqlContactListRepository
 from tidings.adapters.db.contact_repository import SqlContactRepository
@@ -50,6 +51,7 @@ class SqlUnitOfWork:
     email_domains: SqlEmailDomainRepository
     response_libraries: SqlResponseLibraryRepository
     responses: SqlResponseRepository
+    console_users: SqlConsoleUserRepository
 
     def __init__(
         self, engine: AsyncEngine | InlineEngine, writer_gate: WriterGate | None = None
@@ -80,6 +82,7 @@ class SqlUnitOfWork:
         self.email_domains = SqlEmailDomainRepository(db)
         self.response_libraries = SqlResponseLibraryRepository(db)
         self.responses = SqlResponseRepository(db)
+        self.console_users = SqlConsoleUserRepository(db)
         return self
 
     async def __aexit__(
