@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from tests.support.console import Browserless, create_user, signed_in
 from tests.support.server import Server
 
@@ -104,13 +107,10 @@ def test_sign_in_goes_only_to_a_page_of_this_site(server: Server) -> None:
 
 
 def test_the_cli_refuses_a_short_password_and_an_unknown_role(server: Server) -> None:
-    import subprocess
-    import sys
-
     def create(password: str, role: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "tidings", "user", "create", "--email", "x@example.com"]
-            + ["--role", role, "--password-stdin"],
+            + ["--role", role, "--password-stdin"],  # noqa: RUF005
             env=server.env,
             input=password + "\n",
             capture_output=True,
