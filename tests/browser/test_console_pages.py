@@ -32,9 +32,7 @@ def test_a_wrong_password_keeps_the_sign_in_form(page: Any, console_admin: Conso
 
 def test_a_form_with_a_forged_csrf_token_is_refused(admin_page: Any) -> None:
     admin_page.goto("/contact-lists/new")
-    admin_page.eval_on_selector(
-        "main input[name=csrf_token]", "input => input.value = 'forged'"
-    )
+    admin_page.eval_on_selector("main input[name=csrf_token]", "input => input.value = 'forged'")
     admin_page.fill("input[name=name]", "forged list")
     admin_page.fill("input[name=columns]", "phone")
     admin_page.click("main button[type=submit]")

@@ -108,9 +108,9 @@ def test_sign_in_goes_only_to_a_page_of_this_site(server: Server) -> None:
 
 def test_the_cli_refuses_a_short_password_and_an_unknown_role(server: Server) -> None:
     def create(password: str, role: str) -> subprocess.CompletedProcess[str]:
+        args = ["user", "create", "--email", "x@example.com", "--role", role, "--password-stdin"]
         return subprocess.run(
-            [sys.executable, "-m", "tidings", "user", "create", "--email", "x@example.com"]
-            + ["--role", role, "--password-stdin"],  # noqa: RUF005
+            [sys.executable, "-m", "tidings", *args],
             env=server.env,
             input=password + "\n",
             capture_output=True,
