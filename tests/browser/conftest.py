@@ -28,7 +28,9 @@ ARGS = [
 SCREENSHOTS = os.environ.get("TIDINGS_SCREENSHOTS")
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running in this
+# thread while it is open, and the asyncio tests of later modules could not start theirs.
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)"
