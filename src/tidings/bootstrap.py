@@ -39,6 +39,7 @@ from tidings.adapters.exporters.dnc_files import CsvDncExportFiles
 from tidings.adapters.imports.contact_csv import CsvContactReader
 from tidings.adapters.imports.dnc_csv import CsvDncReader
 from tidings.adapters.imports.files import ImportDirectory
+from tidings.adapters.passwords import Argon2Passwords
 from tidings.adapters.process_lock import ProcessLock
 from tidings.adapters.sender_numbers import PhonenumbersParser
 from tidings.adapters.sms.simulator import SimulatorEmail, SimulatorSms
@@ -51,12 +52,14 @@ from tidings.dispatch.channels import EmailChannel, SmsChannel
 from tidings.dispatch.loop import Channels, Dispatcher
 from tidings.dispatch.outbox import Outbox
 from tidings.dispatch.pace import SenderPace
+from tidings.domain.channels import OutboundEmail, OutboundSms
 from tidings.domain.messages import EMAIL, SMS
 from tidings.ports import EmailSender, SmsSender, UnitOfWork, UnitOfWorkFactory
 from tidings.services.agentless import AgentlessService
 from tidings.services.callable_time_sets import CallableTimeSetService
 from tidings.services.campaigns import CampaignService
 from tidings.services.channel_events import ChannelRecorder
+from tidings.services.console_users import ConsoleUserService
 from tidings.services.contact_exports import ContactExportService
 from tidings.services.contact_filters import ContactFilterService
 from tidings.services.contact_imports import ContactImportService
@@ -133,6 +136,7 @@ class Container:
     addresses: AddressNormalizer
     send_path_uow: UnitOfWorkFactory
     inline_engine: InlineEngine | None
+    console_users: ConsoleUserService
     running_dispatcher: Dispatcher | None = None
     # The Auth Token that signs Twilio webhooks; None when the SMS provider is not Twilio
     # (the webhook routes then answer 404).
@@ -207,6 +211,13 @@ class Container:
             [d for d in settings.inbound_domains.split(",") if d.strip()],
         )
         return (InboundSmtpReceiver(host, port, service, max_bytes=settings.inbound_max_bytes),)
+
+    def simulated_sms(self) -> list[OutboundSms | OutboundEmail] | None:
+        """What the SMS simulator took in this process, newest last; None when the SMS
+        provider is not the simulator (the console's simulator page is then not found)."""
+        if not isinstance(self.sms_sender, SimulatorSms):
+            return None
+        return list(self.sms_sender.received)
 
     def message_queued(self, media_type: str) -> None:
         if self.running_dispatcher is not None:
@@ -329,6 +340,12 @@ def build(settings: Settings) -> Container:
         addresses=addresses,
         send_path_uow=send_path_uow,
         inline_engine=inline,
+        console_users=ConsoleUserService(
+            uow,
+            Argon2Passwords(),
+            settings.console_session_hours,
+            settings.rate_limit_per_minute,
+        ),
         twilio_auth_token=(
             TwilioAccount.from_url(settings.sms_url).auth_token
             if is_twilio_url(settings.sms_url)

@@ -79,6 +79,10 @@ class Settings:
     # Domains (comma-separated) whose every address takes mail at the inbound receiver,
     # besides our outbound e-mail domains: a reply-to domain such as `reply.example.com`.
     inbound_domains: str = ""
+    # The web console: how long a sign-in lasts, and whether its cookies are marked Secure
+    # (sent over HTTPS only; turn off only to try the console over plain HTTP on a LAN).
+    console_session_hours: float = 12.0
+    console_secure_cookies: bool = True
 
     @property
     def resolved_database_url(self) -> str:

@@ -26,6 +26,7 @@ from tidings.domain.channels import (
     OutboundSms,
     SendResult,
 )
+from tidings.domain.console_users import ConsoleSession, ConsoleUser
 from tidings.domain.contact_filters import ContactListFilter, Criteria
 from tidings.domain.contact_lists import AddressCheck, Contact, ContactList
 from tidings.domain.divisions import Division
@@ -634,6 +635,9 @@ class UnitOfWork(Protocol):
     @property
     def inbound_emails(self) -> InboundEmailRepository: ...
 
+    @property
+    def console_users(self) -> ConsoleUserRepository: ...
+
     async def __aenter__(self) -> UnitOfWork: ...
 
     async def __aexit__(
@@ -825,3 +829,33 @@ class InboundMail(Protocol):
     async def receive(self, mail: ReceivedEmail, parsed: ParsedEmail) -> str:
         """Stores the mail and acts on it; returns once it is durable (its domain kind)."""
         ...
+
+
+class ConsoleUserRepository(Protocol):
+    async def add(self, user: ConsoleUser) -> None: ...
+
+    async def find_by_email(self, email: str) -> ConsoleUser | None: ...
+
+    async def note_sign_in(
+        self, user_id: str, failed_sign_ins: int, locked_until: datetime | None
+    ) -> None:
+        """Stores the failure count and lock after a sign-in attempt."""
+        ...
+
+    async def add_session(self, session: ConsoleSession, created_at: datetime) -> None: ...
+
+    async def find_session(
+        self, digest: str, now: datetime
+    ) -> tuple[ConsoleSession, ConsoleUser] | None:
+        """A live session of an active user, with the user."""
+        ...
+
+    async def delete_session(self, digest: str) -> None: ...
+
+    async def purge_sessions(self, now: datetime) -> int: ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, stored: str, password: str) -> bool: ...

@@ -16,7 +16,7 @@ import uvicorn
 from tidings import bootstrap
 from tidings.api.asgi import CONFIG_ENV
 from tidings.api.routes.health import MULTIPROCESS_ENV
-from tidings.cli import contacts
+from tidings.cli import contacts, users
 from tidings.cli.common import ConfigOption
 from tidings.cli.common import settings as _settings
 from tidings.config import Settings
@@ -30,6 +30,7 @@ oauth_app = typer.Typer(no_args_is_help=True, help="OAuth clients.")
 app.add_typer(db_app, name="db")
 app.add_typer(oauth_app, name="oauth-client")
 app.add_typer(contacts.app, name="contacts")
+app.add_typer(users.app, name="user")
 
 
 @app.command()
@@ -58,7 +59,7 @@ def serve(
         metrics_dir.mkdir(parents=True)
         os.environ[MULTIPROCESS_ENV] = str(metrics_dir)
     uvicorn.run(
-        "tidings.api.asgi:create",
+        "tidings.server:create",
         factory=True,
         host=settings.host,
         port=settings.port,

@@ -613,3 +613,44 @@ inbound_emails = Table(
     Column("size", Integer, nullable=False),
     Column("data", LargeBinary, nullable=False),
 )
+
+# --- the web console's users (migration 0016) ---------------------------------------------
+
+console_users = Table(
+    "console_users",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),  # argon2id, with its parameters
+    Column("state", String(16), nullable=False),
+    # Failed sign-ins in a row; at the limit the account locks until `locked_until`.
+    Column("failed_sign_ins", Integer, nullable=False),
+    Column("locked_until", UtcDateTime),
+    Column("date_created", UtcDateTime, nullable=False),
+)
+
+console_user_grants = Table(
+    "console_user_grants",
+    metadata,
+    Column("user_id", ID, ForeignKey("console_users.id", ondelete="CASCADE"), primary_key=True),
+    Column("role_id", ID, primary_key=True),
+    Column("division_id", ID, primary_key=True),  # a division id or "*", as OAuth grants
+)
+
+# Server-side sessions: the cookie holds a random token, the table its SHA-256, so signing
+# out (deleting the row) ends the session everywhere at once.
+console_sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column(
+        "user_id",
+        ID,
+        ForeignKey("console_users.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("csrf_token", String(64), nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False, index=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncTransaction
 from tidings.adapters.db.callable_time_set_repository import SqlCallableTimeSetRepository
 from tidings.adapters.db.campaign_attempts import SqlCampaignAttempts
 from tidings.adapters.db.campaign_repository import SqlCampaignRepository
+from tidings.adapters.db.console_user_repository import SqlConsoleUserRepository
 from tidings.adapters.db.contact_filter_repository import SqlContactFilterRepository
 from tidings.adapters.db.contact_list_repository import SqlContactListRepository
 from tidings.adapters.db.contact_repository import SqlContactRepository
@@ -56,6 +57,7 @@ class SqlUnitOfWork:
     campaigns: SqlCampaignRepository
     campaign_attempts: SqlCampaignAttempts
     inbound_emails: SqlInboundEmailRepository
+    console_users: SqlConsoleUserRepository
 
     def __init__(
         self, engine: AsyncEngine | InlineEngine, writer_gate: WriterGate | None = None
@@ -89,6 +91,7 @@ class SqlUnitOfWork:
         self.campaigns = SqlCampaignRepository(db)
         self.campaign_attempts = SqlCampaignAttempts(db)
         self.inbound_emails = SqlInboundEmailRepository(db)
+        self.console_users = SqlConsoleUserRepository(db)
         return self
 
     async def __aexit__(
