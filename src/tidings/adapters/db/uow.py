@@ -6,6 +6,7 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncTransaction
 
+from tidings.adapters.db.analytics_repository import SqlAnalyticsRepository
 from tidings.adapters.db.callable_time_set_repository import SqlCallableTimeSetRepository
 from tidings.adapters.db.contact_filter_repository import SqlContactFilterRepository
 from tidings.adapters.db.contact_list_repository import SqlContactListRepository
@@ -14,6 +15,7 @@ from tidings.adapters.db.database import Database, WriterGate
 from tidings.adapters.db.dispatcher_registry import SqlDispatcherRegistry
 from tidings.adapters.db.division_repository import SqlDivisionRepository
 from tidings.adapters.db.dnc_repository import SqlDncRepository
+from tidings.adapters.db.event_repository import SqlEventRepository
 from tidings.adapters.db.export_repository import SqlExportRepository
 from tidings.adapters.db.import_repository import SqlImportRepository
 from tidings.adapters.db.inline import InlineEngine, InlineTransaction
@@ -50,6 +52,8 @@ class SqlUnitOfWork:
     email_domains: SqlEmailDomainRepository
     response_libraries: SqlResponseLibraryRepository
     responses: SqlResponseRepository
+    analytics: SqlAnalyticsRepository
+    events: SqlEventRepository
 
     def __init__(
         self, engine: AsyncEngine | InlineEngine, writer_gate: WriterGate | None = None
@@ -80,6 +84,8 @@ class SqlUnitOfWork:
         self.email_domains = SqlEmailDomainRepository(db)
         self.response_libraries = SqlResponseLibraryRepository(db)
         self.responses = SqlResponseRepository(db)
+        self.analytics = SqlAnalyticsRepository(db)
+        self.events = SqlEventRepository(db)
         return self
 
     async def __aexit__(
