@@ -7,7 +7,12 @@ yet), on a day of their own so that other tests' messages never fall in the inte
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import random
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +22,7 @@ from typing import Any
 import PureCloudPlatformClientV2 as gc
 import pytest
 from PureCloudPlatformClientV2.rest import ApiException
+from pypdf import PdfReader
 from sqlalchemy import create_engine, insert
 
 from tests.support.server import Server
@@ -113,6 +119,7 @@ def day(server: Server, admin_token: str) -> Iterator[Day]:
                     "contact_id": "c-2",
                     "to_address": "+13175550102",
                     "error_code": "GeneralError",
+                    "text_body": '=HYPERLINK("http://evil")',
                 }
             ],
         ),
@@ -202,6 +209,17 @@ def day(server: Server, admin_token: str) -> Iterator[Day]:
             found.ids[name] = conversation
     engine.dispose()
     yield found
+
+
+@pytest.fixture(scope="module")
+def clients(server: Server, day: Day) -> dict[str, Any]:
+    """Callers made once (each is a CLI run): a reporter of the home division, one of the
+    other division, and a sender (no analytics permission)."""
+    return {
+        "home": server.create_client("analytics home", f"reporting@{day.home}"),
+        "elsewhere": server.create_client("analytics elsewhere", f"reporting@{day.division}"),
+        "sender": server.create_client("sends only", "sender"),
+    }
 
 
 def _query(day: Day, **attributes: Any) -> Any:
@@ -351,19 +369,19 @@ def test_pages_in_either_order_with_the_total(admin_sdk: Any, day: Day) -> None:
     ]
 
 
-def test_a_caller_sees_only_its_divisions(server: Server, sdk: Any, day: Day) -> None:
-    home = gc.AnalyticsApi(sdk(server.create_client("analytics home", f"reporting@{day.home}")))
-    elsewhere = gc.AnalyticsApi(
-        sdk(server.create_client("analytics elsewhere", f"reporting@{day.division}"))
-    )
+def test_a_caller_sees_only_its_divisions(sdk: Any, day: Day, clients: dict[str, Any]) -> None:
+    home = gc.AnalyticsApi(sdk(clients["home"]))
+    elsewhere = gc.AnalyticsApi(sdk(clients["elsewhere"]))
     at_home = _ids(day, home.post_analytics_conversations_details_query(_query(day)))
     assert "elsewhere" not in at_home and "agentless email" in at_home
     there = elsewhere.post_analytics_conversations_details_query(_query(day))
     assert (_ids(day, there), there.total_hits) == (["elsewhere"], 1)
 
 
-def test_a_caller_without_the_permission_is_refused(server: Server, sdk: Any, day: Day) -> None:
-    api = gc.AnalyticsApi(sdk(server.create_client("sends only", "sender")))
+def test_a_caller_without_the_permission_is_refused(
+    sdk: Any, day: Day, clients: dict[str, Any]
+) -> None:
+    api = gc.AnalyticsApi(sdk(clients["sender"]))
     with pytest.raises(ApiException) as refused:
         api.post_analytics_conversations_details_query(_query(day))
     assert refused.value.status == 403
@@ -414,3 +432,81 @@ def test_a_bad_query_is_refused_naming_the_field(
     status, error, _ = server.request("POST", QUERY, token=admin_token, json_body=body)
     assert status == 400, error
     assert field in [d["fieldName"] for d in error["details"]]
+
+
+EXPORT = "/api/v2/analytics/conversations/details/export"
+
+
+def _export(server: Server, token: str, body: dict[str, Any]) -> tuple[int, bytes, dict[str, str]]:
+    request = urllib.request.Request(
+        server.base_url + EXPORT,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return answer.status, answer.read(), {k.lower(): v for k, v in answer.headers.items()}
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), {}
+
+
+def _campaign_query(day: Day) -> dict[str, Any]:
+    return {
+        "interval": day.interval,
+        "segmentFilters": [
+            {
+                "type": "and",
+                "predicates": [{"dimension": "outboundCampaignId", "value": day.campaign}],
+            }
+        ],
+    }
+
+
+def test_the_selected_messages_export_as_a_csv_a_spreadsheet_opens_safely(
+    server: Server, admin_token: str, day: Day
+) -> None:
+    status, data, headers = _export(server, admin_token, {**_campaign_query(day), "format": "csv"})
+    assert status == 200, data
+    assert headers["content-type"].startswith("text/csv")
+    assert "attachment" in headers["content-disposition"]
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    # One row a message: the reply is in its campaign's conversation.
+    assert [(r["conversationId"], r["deliveryStatus"]) for r in rows] == [
+        (day.ids["delivered"], "DeliverySuccess"),
+        (day.ids["failed"], "DeliveryFailed"),
+        (day.ids["replied"], "DeliverySuccess"),
+        (day.ids["replied"], "Received"),
+        (day.ids["elsewhere"], "Sent"),
+    ]
+    assert rows[1]["text"] == '\'=HYPERLINK("http://evil")'
+    assert rows[0]["addressTo"] == "+13175550101"  # a phone number is not "neutralised"
+
+
+def test_the_selected_messages_export_as_a_pdf_with_their_text(
+    server: Server, admin_token: str, day: Day
+) -> None:
+    query = {"interval": day.interval, "format": "pdf"}
+    status, data, headers = _export(server, admin_token, query)
+    assert status == 200, data
+    assert headers["content-type"] == "application/pdf"
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+    text = "\n".join(pages)
+    assert "お知らせ" in text  # the e-mail's subject
+    assert "DeliveryFailed" in text and "+13175550106" in text
+    assert f"page 1 of {len(pages)}" in pages[0]
+
+
+def test_an_export_follows_the_rules_of_the_query(
+    server: Server, admin_token: str, day: Day, clients: dict[str, Any]
+) -> None:
+    sender = server.token(clients["sender"])
+    status, data, _ = _export(server, sender, {**_campaign_query(day), "format": "csv"})
+    assert status == 403 and b"analytics:conversationDetail:view" in data
+    status, data, _ = _export(server, admin_token, {"interval": "soon", "format": "pdf"})
+    assert status == 400 and b"interval" in data
+    elsewhere = server.token(server.create_client("exports elsewhere", f"reporting@{day.division}"))
+    status, data, _ = _export(server, elsewhere, {**_campaign_query(day), "format": "csv"})
+    assert status == 200
+    assert data.decode("utf-8-sig").count(day.campaign) == 1  # only its division's message

@@ -21,3 +21,4 @@ class ReportTable:
     generated_at: datetime
     columns: Sequence[str]
     rows: Sequence[Sequence[str]]
+    widths: Sequence[float] = ()  # relative column widths; equal when empty

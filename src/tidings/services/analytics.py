@@ -42,6 +42,21 @@ EXPORT_COLUMNS = (
     "text",
 )
 TITLE = "Interactions"
+# The PDF is for reading: the columns a person scans, in mm on landscape A4, each cell on
+# one line (cut with "…"); ids and campaign columns are in the CSV.
+PDF_COLUMNS = (
+    ("Time (UTC)", "messageTime", 28.0),
+    ("Direction", "direction", 13.0),
+    ("Media", "mediaType", 12.0),
+    ("From", "addressFrom", 27.0),
+    ("To", "addressTo", 27.0),
+    ("Delivery status", "deliveryStatus", 21.0),
+    ("Status changed (UTC)", "deliveryStatusChangeDate", 28.0),
+    ("Contact", "outboundContactId", 20.0),
+    ("Error", "errorCode", 20.0),
+    ("Text", "text", 85.0),
+)
+_TIMES = {"messageTime", "deliveryStatusChangeDate"}
 
 
 async def visible_divisions(uow: UnitOfWork, scope: Scope) -> VisibleDivisions:
@@ -87,6 +102,19 @@ def export_rows(found: Sequence[Conversation]) -> list[list[str]]:
                 ]
             )
     return rows
+
+
+def pdf_rows(rows: Sequence[Sequence[str]]) -> list[list[str]]:
+    """The export rows cut down to PDF_COLUMNS, times as `2024-05-01 10:00:00`."""
+    at = [EXPORT_COLUMNS.index(name) for _, name, _ in PDF_COLUMNS]
+    short = [name in _TIMES for _, name, _ in PDF_COLUMNS]
+    return [
+        [
+            row[i][:19].replace("T", " ") if time else row[i]
+            for i, time in zip(at, short, strict=True)
+        ]
+        for row in rows
+    ]
 
 
 class AnalyticsService:
@@ -149,8 +177,9 @@ class AnalyticsService:
             title=TITLE,
             filters=describe_filters(query),
             generated_at=utcnow(),
-            columns=EXPORT_COLUMNS,
-            rows=rows,
+            columns=[title for title, _, _ in PDF_COLUMNS],
+            rows=pdf_rows(rows),
+            widths=[width for _, _, width in PDF_COLUMNS],
         )
         # Laying out thousands of rows takes seconds: not on the event loop.
         return await asyncio.to_thread(self._formats.pdf, table)
