@@ -113,3 +113,28 @@ def test_bad_list_parameters_are_refused_naming_them(admin_sdk: Any) -> None:
             api.get_outbound_events(**arguments)
         assert refused.value.status == 400
         assert field in refused.value.body
+
+
+def test_a_dnc_upload_with_bad_rows_is_in_the_event_log(
+    server: Server, admin_token: str, admin_sdk: Any
+) -> None:
+    status, created, _ = server.request(
+        "POST",
+        "/api/v2/outbound/dnclists",
+        token=admin_token,
+        json_body={
+            "name": f"events-{uuid.uuid4().hex[:8]}",
+            "dncSourceType": "rds",
+            "contactMethod": "Phone",
+        },
+    )
+    assert status == 200, created
+    list_id = created["id"]
+    form = upload_form(list_id, "Phone\n+13175550100\n12\n", fileType="dnclist")
+    status, body, _ = server.request("POST", "/uploads/v2/contactlist", token=admin_token, **form)
+    assert status == 200, body
+    done = wait_for_import(server, admin_token, f"/api/v2/outbound/dnclists/{list_id}/importstatus")
+    assert done["rejectedRecords"] == 1
+    events = _events_about(gc.OutboundApi(admin_sdk), list_id)
+    assert [(e.level, e.name) for e in events] == [("WARNING", "DNC_LIST_IMPORT_ROWS_REJECTED")]
+    assert events[0].related_entity.self_uri == f"/api/v2/outbound/dnclists/{list_id}"
