@@ -188,8 +188,10 @@ class SqlAnalyticsRepository:
         limit: int,
     ) -> list[Conversation]:
         """The next `limit` conversations after `after` (started_at, id) in start order:
-        keyset paging, each batch as cheap as the first, for exports of any size."""
-        where = _where(query, visible)
+        keyset paging, each batch as cheap as the first, for exports of any size. Message
+        filters are the correlated spelling: the batches together walk the interval once,
+        where the IN spelling would read the matching messages again for every batch."""
+        where = _where(query, visible, correlated=True)
         if after is not None:
             started, conversation_id = after
             if query.descending:
