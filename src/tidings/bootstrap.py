@@ -36,6 +36,7 @@ from tidings.adapters.email.inbound import InboundSmtpReceiver
 from tidings.adapters.email.smtp import SmtpSender
 from tidings.adapters.exporters.csv_files import CsvExportStore
 from tidings.adapters.exporters.dnc_files import CsvDncExportFiles
+from tidings.adapters.exporters.reports import ReportFiles
 from tidings.adapters.imports.contact_csv import CsvContactReader
 from tidings.adapters.imports.dnc_csv import CsvDncReader
 from tidings.adapters.imports.files import ImportDirectory
@@ -56,6 +57,7 @@ from tidings.domain.channels import OutboundEmail, OutboundSms
 from tidings.domain.messages import EMAIL, SMS
 from tidings.ports import EmailSender, SmsSender, UnitOfWork, UnitOfWorkFactory
 from tidings.services.agentless import AgentlessService
+from tidings.services.analytics import AnalyticsService
 from tidings.services.callable_time_sets import CallableTimeSetService
 from tidings.services.campaigns import CampaignService
 from tidings.services.channel_events import ChannelRecorder
@@ -69,6 +71,7 @@ from tidings.services.dnc import DncService
 from tidings.services.dnc_exports import DncExportService
 from tidings.services.dnc_imports import DncImportService
 from tidings.services.email_domains import EmailDomainService
+from tidings.services.events import EventLogService
 from tidings.services.inbound_email import InboundEmailService
 from tidings.services.oauth import OAuthService
 from tidings.services.response_previews import ResponsePreviewService
@@ -137,6 +140,8 @@ class Container:
     send_path_uow: UnitOfWorkFactory
     inline_engine: InlineEngine | None
     console_users: ConsoleUserService
+    analytics: AnalyticsService
+    events: EventLogService
     running_dispatcher: Dispatcher | None = None
     # The Auth Token that signs Twilio webhooks; None when the SMS provider is not Twilio
     # (the webhook routes then answer 404).
@@ -346,6 +351,8 @@ def build(settings: Settings) -> Container:
             settings.console_session_hours,
             settings.rate_limit_per_minute,
         ),
+        analytics=AnalyticsService(uow, ReportFiles()),
+        events=EventLogService(uow),
         twilio_auth_token=(
             TwilioAccount.from_url(settings.sms_url).auth_token
             if is_twilio_url(settings.sms_url)

@@ -8,6 +8,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
+from tidings.domain.analytics import ConversationQuery, VisibleDivisions
 from tidings.domain.callable_times import CallableTimeSet
 from tidings.domain.campaigns import (
     AttemptOutcome,
@@ -32,6 +33,7 @@ from tidings.domain.contact_lists import AddressCheck, Contact, ContactList
 from tidings.domain.divisions import Division
 from tidings.domain.dnc import DncList
 from tidings.domain.dnc_imports import DncImport, DncImportPlan
+from tidings.domain.events import EventLog, EventQuery
 from tidings.domain.exports import Export
 from tidings.domain.imports import (
     ContactImport,
@@ -47,6 +49,7 @@ from tidings.domain.oauth import OAuthClient, TokenRecord
 from tidings.domain.paging import PageRequest
 from tidings.domain.permissions import Scope
 from tidings.domain.receipts import Receipt
+from tidings.domain.reports import ReportTable
 from tidings.domain.responses import Library, Response
 from tidings.domain.senders import DnsLookup, EmailDomain, ParsedNumber, SmsNumber
 
@@ -638,6 +641,12 @@ class UnitOfWork(Protocol):
     @property
     def console_users(self) -> ConsoleUserRepository: ...
 
+    @property
+    def analytics(self) -> AnalyticsRepository: ...
+
+    @property
+    def events(self) -> EventRepository: ...
+
     async def __aenter__(self) -> UnitOfWork: ...
 
     async def __aexit__(
@@ -859,3 +868,51 @@ class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
 
     def verify(self, stored: str, password: str) -> bool: ...
+
+
+class AnalyticsRepository(Protocol):
+    async def conversation_details(
+        self, query: ConversationQuery, visible: VisibleDivisions
+    ) -> tuple[list[Conversation], int]:
+        """One page of the conversations the query selects, with their messages; the total."""
+        ...
+
+    async def conversation_batch(
+        self,
+        query: ConversationQuery,
+        visible: VisibleDivisions,
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[Conversation]:
+        """The next conversations after (started_at, id) in start order (keyset)."""
+        ...
+
+
+class EventRepository(Protocol):
+    async def record(self, event: EventLog) -> None:
+        """Adds an event to the dialer event log, in the caller's unit of work."""
+        ...
+
+    async def get(self, event_id: str) -> EventLog | None: ...
+
+    async def list(
+        self, page: PageRequest, query: EventQuery, visible: VisibleDivisions
+    ) -> tuple[list[EventLog], int]: ...
+
+
+class CsvReportWriter(Protocol):
+    def head(self) -> bytes:
+        """The byte order mark and the header row."""
+        ...
+
+    def rows(self, rows: Sequence[Sequence[str]]) -> bytes:
+        """The next rows, neutralised against spreadsheet formulas."""
+        ...
+
+
+class ReportFormats(Protocol):
+    def csv(self, columns: Sequence[str]) -> CsvReportWriter: ...
+
+    def pdf(self, table: ReportTable) -> bytes:
+        """The table as a PDF document (title, filters, generation time, page numbers)."""
+        ...

@@ -681,6 +681,39 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ),
 }
 
+ANALYTICS = "/api/v2/analytics/conversations/details"
+ANALYTICS_QUERY = {"interval": "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z"}
+EVENTS = "/api/v2/outbound/events"
+
+
+def _import_event(server: Server, token: str) -> dict[str, str]:
+    """An event in the home division: an import that refused a row."""
+    params = _new_list(server, token)
+    form = upload_form(params["list_id"], "phone,first\n+13175550100,Ann\n+13175550101,B,x\n")
+    _created(server.request("POST", "/uploads/v2/contactlist", token=token, **form))
+    wait_for_import(server, token, f"{LISTS}/{params['list_id']}/importstatus")
+    found = _created(
+        server.request("GET", EVENTS + "?pageSize=100&category=IMPORT_ERROR", token=token)
+    )
+    event = next(e for e in found["entities"] if e["relatedEntity"]["id"] == params["list_id"])
+    return {"event_id": event["id"]}
+
+
+MATRIX.update(
+    {
+        ("POST", ANALYTICS + "/query"): Rule(
+            "analytics:conversationDetail:view", body=ANALYTICS_QUERY
+        ),
+        ("POST", ANALYTICS + "/export"): Rule(
+            "analytics:conversationDetail:view", body={**ANALYTICS_QUERY, "format": "csv"}
+        ),
+        ("GET", EVENTS): Rule("outbound:eventLog:view"),
+        ("GET", EVENTS + "/{event_id}"): Rule(
+            "outbound:eventLog:view", _import_event, in_division=True
+        ),
+    }
+)
+
 # Routes anyone may call: the token endpoint authenticates by itself; the rest are for
 # infrastructure (health checks, scraping) and API tooling.
 PUBLIC = {

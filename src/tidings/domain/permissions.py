@@ -97,6 +97,8 @@ PERMISSIONS: tuple[str, ...] = (
     "conversation:email:view",
     "conversation:agentlessEmail:send",
     "analytics:conversationDetail:view",
+    # The conversation detail query takes either (genesys-api.md §8).
+    "analytics:agentConversationDetail:view",
 )
 
 
@@ -129,6 +131,7 @@ BUILTIN_ROLES: tuple[Role, ...] = (
             "conversation:message:view",
             "conversation:email:view",
             "analytics:conversationDetail:view",
+            "analytics:agentConversationDetail:view",
             "authorization:division:view",
             "authorization:role:view",
         ),

@@ -340,6 +340,9 @@ conversations = Table(
     Column("division_id", ID),
     # Threading finds the latest conversation between two addresses.
     Index("ix_conversations_to_address_from_address", "to_address", "from_address", "started_at"),
+    # The analytics query: its interval and page order, and conversation filters on a campaign.
+    Index("ix_conversations_started_at_id", "started_at", "id"),
+    Index("ix_conversations_campaign_id_started_at", "campaign_id", "started_at"),
 )
 
 messages = Table(
@@ -383,6 +386,8 @@ messages = Table(
     Column("full_text_body", Text),
     Column("auto_reply", Boolean),
     Index("ix_messages_send_state_next_attempt_at", "send_state", "next_attempt_at"),
+    # Analytics segment filters on a campaign.
+    Index("ix_messages_campaign_id_conversation_id", "campaign_id", "conversation_id"),
 )
 
 # Every id a provider gave a message (one per part of a long SMS). Not unique: an SMSC may
@@ -653,4 +658,24 @@ console_sessions = Table(
     Column("csrf_token", String(64), nullable=False),
     Column("expires_at", UtcDateTime, nullable=False, index=True),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# The dialer event log (GET /api/v2/outbound/events).
+dialer_events = Table(
+    "dialer_events",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("level", String(8), nullable=False),  # INFO | WARNING | ERROR
+    Column("category", String(40), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("code", String(128)),
+    Column("params", JSON, nullable=False),
+    Column("error_entity", JSON),  # {id, name, selfUri}
+    Column("related_entity", JSON),
+    Column("correlation_id", String(128)),
+    Column("division_id", ID),
+    Column("timestamp", UtcDateTime, nullable=False),
+    Index("ix_dialer_events_timestamp", "timestamp"),
+    Index("ix_dialer_events_category_timestamp", "category", "timestamp"),
 )

@@ -6,6 +6,7 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncTransaction
 
+from tidings.adapters.db.analytics_repository import SqlAnalyticsRepository
 from tidings.adapters.db.callable_time_set_repository import SqlCallableTimeSetRepository
 from tidings.adapters.db.campaign_attempts import SqlCampaignAttempts
 from tidings.adapters.db.campaign_repository import SqlCampaignRepository
@@ -17,6 +18,7 @@ from tidings.adapters.db.database import Database, WriterGate
 from tidings.adapters.db.dispatcher_registry import SqlDispatcherRegistry
 from tidings.adapters.db.division_repository import SqlDivisionRepository
 from tidings.adapters.db.dnc_repository import SqlDncRepository
+from tidings.adapters.db.event_repository import SqlEventRepository
 from tidings.adapters.db.export_repository import SqlExportRepository
 from tidings.adapters.db.import_repository import SqlImportRepository
 from tidings.adapters.db.inbound_email_repository import SqlInboundEmailRepository
@@ -58,6 +60,8 @@ class SqlUnitOfWork:
     campaign_attempts: SqlCampaignAttempts
     inbound_emails: SqlInboundEmailRepository
     console_users: SqlConsoleUserRepository
+    analytics: SqlAnalyticsRepository
+    events: SqlEventRepository
 
     def __init__(
         self, engine: AsyncEngine | InlineEngine, writer_gate: WriterGate | None = None
@@ -92,6 +96,8 @@ class SqlUnitOfWork:
         self.campaign_attempts = SqlCampaignAttempts(db)
         self.inbound_emails = SqlInboundEmailRepository(db)
         self.console_users = SqlConsoleUserRepository(db)
+        self.analytics = SqlAnalyticsRepository(db)
+        self.events = SqlEventRepository(db)
         return self
 
     async def __aexit__(
