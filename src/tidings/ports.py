@@ -268,9 +268,16 @@ Batch_contra = TypeVar("Batch_contra", contravariant=True)
 
 
 class ExportSource(Protocol[Batch_co]):
-    def batches(self, list_id: str, contact_ids: Sequence[str] = ()) -> Iterator[Batch_co]:
-        """The list's contacts in insertion order, a few MB at a time. Blocking: a worker
-        thread's."""
+    def batches(
+        self,
+        list_id: str,
+        contact_ids: Sequence[str] = (),
+        criteria: Criteria | None = None,
+        now: datetime | None = None,
+    ) -> Iterator[Batch_co]:
+        """The list's contacts in insertion order, a few MB at a time: those of
+        `contact_ids` when given, and of them those `criteria` take (relative times counted
+        back from `now`), evaluated by the database. Blocking: a worker thread's."""
         ...
 
 
