@@ -34,7 +34,11 @@ from tidings.domain.contact_filters import Criteria
 BLOCK_BYTES = 2**20
 _FETCH_ROWS = 256
 
-_COLUMNS = "id, data, callable, priority, phone_number_status, addresses"
+_COLUMNS = (
+    "id, data, callable, priority, phone_number_status, addresses, contactable_status, "
+    "sms_last_attempt, sms_last_result, sms_attempts, "
+    "email_last_attempt, email_last_result, email_attempts"
+)
 _SCHEMA = pl.Schema(
     {
         "id": pl.String(),
@@ -43,6 +47,13 @@ _SCHEMA = pl.Schema(
         "priority": pl.Boolean(),
         "phone_number_status": pl.String(),
         "addresses": pl.String(),
+        "contactable_status": pl.String(),
+        "sms_last_attempt": pl.String(),
+        "sms_last_result": pl.String(),
+        "sms_attempts": pl.Int64(),
+        "email_last_attempt": pl.String(),
+        "email_last_result": pl.String(),
+        "email_attempts": pl.Int64(),
     }
 )
 _sizes = itemgetter(1, 5)  # data and addresses: most of a row
@@ -114,7 +125,9 @@ class SqlExportSource:
     ) -> Iterator[pl.DataFrame]:
         query = (
             "SELECT id, data::text, callable::int, priority::int, phone_number_status::text, "
-            "addresses::text FROM contacts WHERE contact_list_id = %(export_list_id)s"
+            "addresses::text, contactable_status::text, sms_last_attempt::text, "
+            "sms_last_result, sms_attempts, email_last_attempt::text, email_last_result, "
+            "email_attempts FROM contacts WHERE contact_list_id = %(export_list_id)s"
         )
         params: dict[str, object] = {"export_list_id": list_id}
         if contact_ids:
@@ -198,11 +211,15 @@ class _Condition:
         return cls(state.statement, named=values)
 
 
+# SQLite hands text over as bytes (text_factory) and numbers as numbers.
+_SQLITE_TYPES: dict[Any, Any] = {pl.Boolean: pl.Int8, pl.Int64: pl.Int64}
+
+
 def _sqlite_frame(rows: list[tuple[Any, ...]]) -> pl.DataFrame:
     columns = zip(*rows, strict=True)
     frame = pl.DataFrame(
         [
-            pl.Series(name, values, dtype=pl.Int8 if kind == pl.Boolean else pl.Binary)
+            pl.Series(name, values, dtype=_SQLITE_TYPES.get(kind, pl.Binary))
             for (name, kind), values in zip(_SCHEMA.items(), columns, strict=True)
         ]
     )
