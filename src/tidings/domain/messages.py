@@ -76,6 +76,9 @@ class Message:
     campaign_id: str | None = None
     contact_list_id: str | None = None
     contact_id: str | None = None
+    # A keyword's answer (opt-out confirmation, help text): the outbox sends it even to a
+    # number that just opted out, since the confirmation is what the rules require.
+    keyword_reply: bool = False
 
 
 @dataclass

@@ -17,6 +17,11 @@ from tidings.adapters.db.dnc_repository import SqlDncRepository
 from tidings.adapters.db.export_repository import SqlExportRepository
 from tidings.adapters.db.import_repository import SqlImportRepository
 from tidings.adapters.db.inline import InlineEngine, InlineTransaction
+from tidings.adapters.db.keyword_repositories import (
+    SqlInboundPartRepository,
+    SqlKeywordSettingsRepository,
+    SqlOptOutRepository,
+)
 from tidings.adapters.db.message_repository import SqlMessageRepository
 from tidings.adapters.db.oauth_repository import SqlOAuthClientRepository, SqlTokenRepository
 from tidings.adapters.db.response_repository import (
@@ -50,6 +55,9 @@ class SqlUnitOfWork:
     email_domains: SqlEmailDomainRepository
     response_libraries: SqlResponseLibraryRepository
     responses: SqlResponseRepository
+    opt_outs: SqlOptOutRepository
+    keyword_settings: SqlKeywordSettingsRepository
+    inbound_parts: SqlInboundPartRepository
 
     def __init__(
         self, engine: AsyncEngine | InlineEngine, writer_gate: WriterGate | None = None
@@ -80,6 +88,9 @@ class SqlUnitOfWork:
         self.email_domains = SqlEmailDomainRepository(db)
         self.response_libraries = SqlResponseLibraryRepository(db)
         self.responses = SqlResponseRepository(db)
+        self.opt_outs = SqlOptOutRepository(db)
+        self.keyword_settings = SqlKeywordSettingsRepository(db)
+        self.inbound_parts = SqlInboundPartRepository(db)
         return self
 
     async def __aexit__(
