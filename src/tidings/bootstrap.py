@@ -63,6 +63,7 @@ from tidings.services.dnc_exports import DncExportService
 from tidings.services.dnc_imports import DncImportService
 from tidings.services.email_domains import EmailDomainService
 from tidings.services.oauth import OAuthService
+from tidings.services.opt_outs import KeywordSettingsService, OptOutService
 from tidings.services.response_previews import ResponsePreviewService
 from tidings.services.responses import ResponseService
 from tidings.services.sms_numbers import SmsNumberService
@@ -127,6 +128,8 @@ class Container:
     addresses: AddressNormalizer
     send_path_uow: UnitOfWorkFactory
     inline_engine: InlineEngine | None
+    opt_outs: OptOutService
+    keyword_settings: KeywordSettingsService
     running_dispatcher: Dispatcher | None = None
     # The Auth Token that signs Twilio webhooks; None when the SMS provider is not Twilio
     # (the webhook routes then answer 404).
@@ -169,7 +172,10 @@ class Container:
             ),
         )
         self.running_dispatcher = Dispatcher(
-            self.unit_of_work, poll_seconds=settings.dispatcher_poll_seconds, channels=channels
+            self.unit_of_work,
+            poll_seconds=settings.dispatcher_poll_seconds,
+            channels=channels,
+            inactivity=timedelta(hours=settings.conversation_inactivity_hours),
         )
         return self.running_dispatcher
 
@@ -224,10 +230,12 @@ def build(settings: Settings) -> Container:
         return SqlUnitOfWork(inline or engine, writer_gate)
 
     download_key = _download_key(settings)
-    channel_events = ChannelRecorder(
-        send_path_uow, reply_window=timedelta(hours=settings.reply_window_hours)
-    )
     wake: list[Callable[[str], None]] = []
+    channel_events = ChannelRecorder(
+        send_path_uow,
+        reply_window=timedelta(hours=settings.reply_window_hours),
+        wake=lambda media: _call_each(wake, media),
+    )
     oauth = OAuthService(
         uow,
         default_rate_limit=settings.rate_limit_per_minute,
@@ -289,6 +297,8 @@ def build(settings: Settings) -> Container:
         addresses=addresses,
         send_path_uow=send_path_uow,
         inline_engine=inline,
+        opt_outs=OptOutService(uow, addresses),
+        keyword_settings=KeywordSettingsService(uow),
         twilio_auth_token=(
             TwilioAccount.from_url(settings.sms_url).auth_token
             if is_twilio_url(settings.sms_url)

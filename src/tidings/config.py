@@ -64,6 +64,8 @@ class Settings:
     # Where outbound-domain checks send their DNS questions, HOST:PORT; empty: the system's.
     dns_resolver: str = ""
     run_dispatcher: bool = True
+    # A conversation with no message for this many hours (and nothing left to send) ends.
+    conversation_inactivity_hours: float = 72.0
 
     @property
     def resolved_database_url(self) -> str:

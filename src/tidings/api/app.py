@@ -26,6 +26,7 @@ from tidings.api.routes import (
     imports,
     messages,
     oauth_clients,
+    opt_outs,
     response_libraries,
     responses,
     senders,
@@ -102,6 +103,7 @@ def create_app(container: Container, *, run_dispatcher: bool | None = None) -> F
         responses,
         health,
         twilio_webhooks,
+        opt_outs,
     ):
         app.include_router(module.router)
     app.include_router(senders.numbers)

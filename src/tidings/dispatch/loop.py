@@ -1,8 +1,9 @@
 """The dispatcher loop run by `tidings serve` and by each `tidings worker`.
 
 Each pass announces the process (a heartbeat row, so operators and lease recovery can see
-who is alive), fails sends abandoned by a dead dispatcher (their outcome is unknown), and
-does housekeeping. The outboxes run beside it, one per channel; campaign pipes plug in here.
+who is alive), fails sends abandoned by a dead dispatcher (their outcome is unknown), ends
+conversations idle for the inactivity time, and does housekeeping. The outboxes run beside
+it, one per channel; campaign pipes plug in here.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ log = logging.getLogger("tidings.dispatch")
 HOUSEKEEPING_SECONDS = 60.0
 # Idempotency keys are kept this long: the SDK's retries come within seconds.
 IDEMPOTENCY_KEPT = timedelta(days=1)
+# Conversations ended by one pass at most: a backlog is worked off over a few passes
+# rather than in one long transaction.
+IDLE_ENDED_PER_PASS = 1000
 
 
 class Connection(Protocol):
@@ -46,9 +50,15 @@ class Channels:
 
 class Dispatcher:
     def __init__(
-        self, uow: UnitOfWorkFactory, *, poll_seconds: float, channels: Channels | None = None
+        self,
+        uow: UnitOfWorkFactory,
+        *,
+        poll_seconds: float,
+        channels: Channels | None = None,
+        inactivity: timedelta | None = None,
     ) -> None:
         self.id = new_id()
+        self._inactivity = inactivity
         self._uow = uow
         self._poll = poll_seconds
         self._channels = channels
@@ -105,6 +115,12 @@ class Dispatcher:
                 log.warning(
                     "failed sends abandoned by a stopped dispatcher", extra={"count": abandoned}
                 )
+            if self._inactivity is not None:
+                ended = await uow.messages.end_idle_conversations(
+                    now - self._inactivity, now, IDLE_ENDED_PER_PASS
+                )
+                if ended:
+                    log.info("ended idle conversations", extra={"count": ended})
             if time.monotonic() - self._last_housekeeping >= HOUSEKEEPING_SECONDS:
                 purged = await uow.tokens.purge_expired(now)
                 await uow.messages.forget_keys(now - IDEMPOTENCY_KEPT)

@@ -90,6 +90,10 @@ PERMISSIONS: tuple[str, ...] = (
     "conversation:email:view",
     "conversation:agentlessEmail:send",
     "analytics:conversationDetail:view",
+    "sms:optOut:view",
+    "sms:optOut:edit",
+    "sms:keywordSettings:view",
+    "sms:keywordSettings:edit",
 )
 
 
@@ -119,6 +123,8 @@ BUILTIN_ROLES: tuple[Role, ...] = (
             "responses:*:*",
             "sms:phoneNumber:*",
             "routing:email:*",
+            "sms:optOut:*",
+            "sms:keywordSettings:*",
             "conversation:message:view",
             "conversation:email:view",
             "analytics:conversationDetail:view",
@@ -149,6 +155,8 @@ BUILTIN_ROLES: tuple[Role, ...] = (
             "conversation:message:view",
             "conversation:email:view",
             "analytics:*:view",
+            "sms:optOut:view",
+            "sms:keywordSettings:view",
             "authorization:division:view",
             "authorization:role:view",
         ),
