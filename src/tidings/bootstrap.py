@@ -170,6 +170,7 @@ class Container:
                     EmailChannel(self.email_sender, self.unit_of_work, self.verp_key),
                 ),
             ),
+            housekeeping=(self.channel_events.store_incomplete_parts,),
         )
         self.running_dispatcher = Dispatcher(
             self.unit_of_work,

@@ -528,7 +528,11 @@ class InboundPartRepository(Protocol):
         text: str,
         provider_message_id: str | None,
         received_at: datetime,
+        *,
+        since: datetime,
     ) -> tuple[str, str | None, datetime] | None: ...
+
+    async def take_incomplete(self, before: datetime) -> tuple[InboundSms, int] | None: ...
 
 
 class UnitOfWork(Protocol):

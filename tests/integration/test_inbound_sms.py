@@ -29,6 +29,7 @@ from tidings.domain.messages import (
     Conversation,
     Message,
 )
+from tidings.services.channel_events import PARTS_WAIT
 
 OURS = "+13175550999"
 THEIRS = "+13175550123"
@@ -194,3 +195,21 @@ async def test_after_stop_the_confirmation_goes_and_no_dispatcher_sends_again(
         found = await _status(app, message)
         assert (found.status, found.error_code) == (FAILED, RECIPIENT_OPTED_OUT)
     assert (await _status(app, confirmation)).status == SENT
+
+
+async def test_a_long_reply_missing_a_part_is_stored_with_the_parts_that_came(
+    app: bootstrap.Container,
+) -> None:
+    sent = await _queue(app, at=utcnow() - timedelta(hours=1))
+    at = utcnow() - PARTS_WAIT - timedelta(seconds=1)
+    await app.channel_events.inbound_sms(_reply("Part one, ", at, SmsPart(4, 3, 1)))
+    await app.channel_events.inbound_sms(_reply("part three.", at, SmsPart(4, 3, 3)))
+    recent = utcnow()
+    await app.channel_events.inbound_sms(_reply("Still coming, ", recent, SmsPart(5, 2, 1)))
+    assert await app.channel_events.store_incomplete_parts(utcnow()) == 1
+    [_, reply] = (await _conversation(app, sent.conversation_id)).messages
+    assert (reply.text_body, reply.segment_count) == ("Part one, part three.", 3)
+    # The message still waiting for its parts is untouched, and completes later.
+    await app.channel_events.inbound_sms(_reply("now done.", utcnow(), SmsPart(5, 2, 2)))
+    texts = [m.text_body for m in (await _conversation(app, sent.conversation_id)).messages]
+    assert texts[-1] == "Still coming, now done."

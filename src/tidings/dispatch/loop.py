@@ -14,9 +14,9 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from tidings.dispatch.outbox import Outbox
@@ -46,6 +46,9 @@ class Channels:
     events: ChannelEvents
     connections: Sequence[Connection] = ()
     outboxes: Sequence[Outbox] = ()
+    # Periodic work of the channels' own, given the time (long inbound messages whose
+    # missing parts never came are stored with the parts that did).
+    housekeeping: Sequence[Callable[[datetime], Awaitable[object]]] = ()
 
 
 class Dispatcher:
@@ -121,10 +124,17 @@ class Dispatcher:
                 )
                 if ended:
                     log.info("ended idle conversations", extra={"count": ended})
-            if time.monotonic() - self._last_housekeeping >= HOUSEKEEPING_SECONDS:
+            housekeeping = time.monotonic() - self._last_housekeeping >= HOUSEKEEPING_SECONDS
+            if housekeeping:
                 purged = await uow.tokens.purge_expired(now)
                 await uow.messages.forget_keys(now - IDEMPOTENCY_KEPT)
                 self._last_housekeeping = time.monotonic()
                 if purged:
                     log.info("purged expired tokens", extra={"count": purged})
             await uow.commit()
+        if housekeeping and self._channels is not None:
+            for chore in self._channels.housekeeping:
+                try:
+                    await chore(now)
+                except Exception:
+                    log.exception("channel housekeeping failed")

@@ -33,6 +33,10 @@ from tidings.ports import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger("tidings.channels")
 
+# How long the parts of a long inbound message wait for each other: after that the parts
+# that came are stored as the message (and a late part is a message of its own).
+PARTS_WAIT = timedelta(minutes=10)
+
 
 class ChannelRecorder:
     """The `ChannelEvents` port: every adapter's receipts and inbound messages land here."""
@@ -77,6 +81,7 @@ class ChannelRecorder:
                     message.text,
                     message.provider_message_id,
                     message.received_at,
+                    since=message.received_at - PARTS_WAIT,
                 )
                 if whole is None:
                     await uow.commit()
@@ -85,46 +90,73 @@ class ChannelRecorder:
                 message = replace(
                     message, text=text, provider_message_id=provider_id, received_at=first_at
                 )
-            ours = await self._our_address(uow, message.to_address)
-            conversation = await uow.messages.latest_conversation(
-                SMS, ours, message.from_address, message.received_at - self._reply_window
-            )
-            new = None
-            if conversation is None:
-                new = conversation = Conversation(
-                    id=new_id(),
-                    media_type=SMS,
-                    from_address=message.from_address,
-                    to_address=ours,
-                    started_at=message.received_at,
-                )
-            inbound = Message(
-                id=new_id(),
-                conversation_id=conversation.id,
-                media_type=SMS,
-                direction="inbound",
-                from_address=message.from_address,
-                to_address=ours,
-                status=RECEIVED,
-                created_at=message.received_at,
-                text_body=message.text,
-                segment_count=segments,
-                provider_message_id=message.provider_message_id,
-                send_state=DONE,
-            )
-            await uow.messages.add(new, inbound)
-            matched = await self._keyword(uow, inbound)
+            stored, matched = await self._store(uow, message, segments)
             await uow.commit()
+        self._stored(stored, matched)
+
+    async def store_incomplete_parts(self, now: datetime) -> int:
+        """Stores, with the parts that came, each long message whose first part has waited
+        PARTS_WAIT for the others: a lost part must not lose the whole reply (or its STOP)."""
+        count = 0
+        while True:
+            async with self._uow() as uow:
+                found = await uow.inbound_parts.take_incomplete(now - PARTS_WAIT)
+                if found is None:
+                    return count
+                message, segments = found
+                stored, matched = await self._store(uow, message, segments)
+                await uow.commit()
+            log.warning(
+                "inbound sms stored with parts missing",
+                extra={"from": message.from_address, "parts": segments},
+            )
+            self._stored(stored, matched)
+            count += 1
+
+    def _stored(self, stored: Message, matched: KeywordMatch | None) -> None:
         if matched is not None:
             self._wake(SMS)
         log.info(
             "inbound sms stored",
             extra={
-                "conversation_id": conversation.id,
-                "from": message.from_address,
+                "conversation_id": stored.conversation_id,
+                "from": stored.from_address,
                 "keyword": matched.keyword if matched else None,
             },
         )
+
+    async def _store(
+        self, uow: UnitOfWork, message: InboundSms, segments: int
+    ) -> tuple[Message, KeywordMatch | None]:
+        ours = await self._our_address(uow, message.to_address)
+        conversation = await uow.messages.latest_conversation(
+            SMS, ours, message.from_address, message.received_at - self._reply_window
+        )
+        new = None
+        if conversation is None:
+            new = conversation = Conversation(
+                id=new_id(),
+                media_type=SMS,
+                from_address=message.from_address,
+                to_address=ours,
+                started_at=message.received_at,
+            )
+        inbound = Message(
+            id=new_id(),
+            conversation_id=conversation.id,
+            media_type=SMS,
+            direction="inbound",
+            from_address=message.from_address,
+            to_address=ours,
+            status=RECEIVED,
+            created_at=message.received_at,
+            text_body=message.text,
+            segment_count=segments,
+            provider_message_id=message.provider_message_id,
+            send_state=DONE,
+        )
+        await uow.messages.add(new, inbound)
+        return inbound, await self._keyword(uow, inbound)
 
     @staticmethod
     async def _our_address(uow: UnitOfWork, address: str) -> str:

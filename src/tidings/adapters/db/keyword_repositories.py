@@ -4,7 +4,7 @@ their message."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
@@ -17,7 +17,7 @@ from tidings.adapters.db.tables import (
     opt_outs,
     sms_keyword_settings,
 )
-from tidings.domain.channels import SmsPart
+from tidings.domain.channels import InboundSms, SmsPart
 from tidings.domain.keywords import ALL_SENDERS, KeywordSettings
 from tidings.domain.opt_outs import OPT_IN, OPT_OUT, OptOut, OptOutChange, OptOutEvent
 from tidings.domain.paging import PageRequest
@@ -25,8 +25,6 @@ from tidings.domain.paging import PageRequest
 # Changes to one address's opt-outs read then write; they take turns (PostgreSQL).
 _OPT_OUTS_LOCK = 0x7469_6469_6E67_0002
 _INBOUND_PARTS_LOCK = 0x7469_6469_6E67_0003
-# How long a part waits for its siblings.
-PARTS_KEPT = timedelta(hours=1)
 
 
 def _opt_out(row: Any) -> OptOut:
@@ -289,10 +287,12 @@ class SqlInboundPartRepository:
         text: str,
         provider_message_id: str | None,
         received_at: datetime,
+        *,
+        since: datetime,
     ) -> tuple[str, str | None, datetime] | None:
-        """Keeps one part; when it completes its message, the whole text (parts in order,
-        a repeated part once), the first part's provider id and the first arrival time,
-        and the parts are gone."""
+        """Keeps one part; when it completes its message (with parts that arrived after
+        `since`), the whole text (parts in order, a repeated part once), the first part's
+        provider id and the first arrival time, and the parts are gone."""
         await self._db.serialize(_INBOUND_PARTS_LOCK)
         await self._db.execute(
             insert(inbound_sms_parts).values(
@@ -312,7 +312,7 @@ class SqlInboundPartRepository:
             & (inbound_sms_parts.c.reference == part.reference)
             & (inbound_sms_parts.c.total == part.total)
             # References are one byte: an old message's stray part must not join this one.
-            & (inbound_sms_parts.c.received_at >= received_at - PARTS_KEPT)
+            & (inbound_sms_parts.c.received_at >= since)
         )
         rows = list(
             await self._db.execute(
@@ -332,4 +332,49 @@ class SqlInboundPartRepository:
             "".join(r.text for r in ordered),
             ordered[0].provider_message_id,
             min(r.received_at for r in rows),
+        )
+
+    async def take_incomplete(self, before: datetime) -> tuple[InboundSms, int] | None:
+        """The oldest message whose first part arrived before `before`, as the parts that
+        came make it (in order, each once), with its part count; its parts are gone."""
+        await self._db.serialize(_INBOUND_PARTS_LOCK)
+        first = (
+            await self._db.execute(
+                select(inbound_sms_parts)
+                .where(inbound_sms_parts.c.received_at < before)
+                .order_by(inbound_sms_parts.c.received_at, inbound_sms_parts.c.id)
+                .limit(1)
+            )
+        ).first()
+        if first is None:
+            return None
+        rows = list(
+            await self._db.execute(
+                select(inbound_sms_parts)
+                .where(
+                    inbound_sms_parts.c.from_address == first.from_address,
+                    inbound_sms_parts.c.to_address == first.to_address,
+                    inbound_sms_parts.c.reference == first.reference,
+                    inbound_sms_parts.c.total == first.total,
+                    inbound_sms_parts.c.received_at < before,
+                )
+                .order_by(inbound_sms_parts.c.id)
+            )
+        )
+        await self._db.execute(
+            delete(inbound_sms_parts).where(inbound_sms_parts.c.id.in_([r.id for r in rows]))
+        )
+        texts: dict[int, Any] = {}
+        for row in rows:
+            texts.setdefault(row.sequence, row)
+        ordered = [texts[n] for n in sorted(texts)]
+        return (
+            InboundSms(
+                from_address=first.from_address,
+                to_address=first.to_address,
+                text="".join(r.text for r in ordered),
+                received_at=first.received_at,
+                provider_message_id=ordered[0].provider_message_id,
+            ),
+            first.total,
         )
