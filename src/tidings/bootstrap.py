@@ -74,6 +74,7 @@ from tidings.services.email_domains import EmailDomainService
 from tidings.services.events import EventLogService
 from tidings.services.inbound_email import InboundEmailService
 from tidings.services.oauth import OAuthService
+from tidings.services.opt_outs import KeywordSettingsService, OptOutService
 from tidings.services.response_previews import ResponsePreviewService
 from tidings.services.responses import ResponseService
 from tidings.services.sms_numbers import SmsNumberService
@@ -142,6 +143,8 @@ class Container:
     console_users: ConsoleUserService
     analytics: AnalyticsService
     events: EventLogService
+    opt_outs: OptOutService
+    keyword_settings: KeywordSettingsService
     running_dispatcher: Dispatcher | None = None
     # The Auth Token that signs Twilio webhooks; None when the SMS provider is not Twilio
     # (the webhook routes then answer 404).
@@ -190,6 +193,7 @@ class Container:
                     ),
                 ),
             ),
+            housekeeping=(self.channel_events.store_incomplete_parts,),
         )
         campaigns = CampaignEngine(
             self.unit_of_work,
@@ -201,6 +205,7 @@ class Container:
             poll_seconds=settings.dispatcher_poll_seconds,
             channels=channels,
             campaigns=campaigns,
+            inactivity=timedelta(hours=settings.conversation_inactivity_hours),
         )
         return self.running_dispatcher
 
@@ -275,10 +280,12 @@ def build(settings: Settings) -> Container:
         return SqlUnitOfWork(inline or engine, writer_gate)
 
     download_key = _download_key(settings)
-    channel_events = ChannelRecorder(
-        send_path_uow, reply_window=timedelta(hours=settings.reply_window_hours)
-    )
     wake: list[Callable[[str], None]] = []
+    channel_events = ChannelRecorder(
+        send_path_uow,
+        reply_window=timedelta(hours=settings.reply_window_hours),
+        wake=lambda media: _call_each(wake, media),
+    )
     oauth = OAuthService(
         uow,
         default_rate_limit=settings.rate_limit_per_minute,
@@ -353,6 +360,8 @@ def build(settings: Settings) -> Container:
         ),
         analytics=AnalyticsService(uow, ReportFiles()),
         events=EventLogService(uow),
+        opt_outs=OptOutService(uow, addresses),
+        keyword_settings=KeywordSettingsService(uow),
         twilio_auth_token=(
             TwilioAccount.from_url(settings.sms_url).auth_token
             if is_twilio_url(settings.sms_url)

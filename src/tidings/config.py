@@ -85,6 +85,8 @@ class Settings:
     # (sent over HTTPS only; turn off only to try the console over plain HTTP on a LAN).
     console_session_hours: float = 12.0
     console_secure_cookies: bool = True
+    # A conversation with no message for this many hours (and nothing left to send) ends.
+    conversation_inactivity_hours: float = 72.0
 
     @property
     def resolved_database_url(self) -> str:

@@ -26,6 +26,7 @@ from tidings.domain.channels import (
     OutboundEmail,
     OutboundSms,
     SendResult,
+    SmsPart,
 )
 from tidings.domain.console_users import ConsoleSession, ConsoleUser
 from tidings.domain.contact_filters import ContactListFilter, Criteria
@@ -44,8 +45,10 @@ from tidings.domain.imports import (
     StagedRows,
 )
 from tidings.domain.inbound_email import DeliveryStatus, ParsedEmail, ReceivedEmail
+from tidings.domain.keywords import KeywordSettings
 from tidings.domain.messages import Conversation, Message, ReceiptRecord, Settlement
 from tidings.domain.oauth import OAuthClient, TokenRecord
+from tidings.domain.opt_outs import OptOut, OptOutChange, OptOutEvent
 from tidings.domain.paging import PageRequest
 from tidings.domain.permissions import Scope
 from tidings.domain.receipts import Receipt
@@ -496,6 +499,67 @@ class MessageRepository(Protocol):
 
     async def forget_keys(self, before: datetime) -> int: ...
 
+    async def end_idle_conversations(
+        self, idle_since: datetime, now: datetime, limit: int
+    ) -> int: ...
+
+
+class OptOutRepository(Protocol):
+    """Suppressions and the history of every change to them (domain/opt_outs.py)."""
+
+    async def suppress(
+        self, channel: str, address: str, sender: str, change: OptOutChange, now: datetime
+    ) -> None: ...
+
+    async def lift(
+        self, channel: str, address: str, sender: str | None, change: OptOutChange, now: datetime
+    ) -> None: ...
+
+    async def page(
+        self,
+        channel: str,
+        page: PageRequest,
+        *,
+        address: str | None = None,
+        sender: str | None = None,
+    ) -> tuple[list[OptOut], int]: ...
+
+    async def after(
+        self, channel: str, key: tuple[str, str] | None, limit: int
+    ) -> list[OptOut]: ...
+
+    async def of_address(self, channel: str, address: str) -> list[OptOut]: ...
+
+    async def history(
+        self, channel: str, address: str | None = None, after_id: int = 0, limit: int = 1000
+    ) -> list[OptOutEvent]: ...
+
+
+class KeywordSettingsRepository(Protocol):
+    async def get_many(
+        self, senders: Sequence[str]
+    ) -> dict[str, tuple[KeywordSettings, datetime]]: ...
+
+    async def put(self, sender: str, settings: KeywordSettings, now: datetime) -> None: ...
+
+    async def delete(self, sender: str) -> bool: ...
+
+
+class InboundPartRepository(Protocol):
+    async def add_part(
+        self,
+        from_address: str,
+        to_address: str,
+        part: SmsPart,
+        text: str,
+        provider_message_id: str | None,
+        received_at: datetime,
+        *,
+        since: datetime,
+    ) -> tuple[str, str | None, datetime] | None: ...
+
+    async def take_incomplete(self, before: datetime) -> tuple[InboundSms, int] | None: ...
+
 
 class CampaignRepository(Protocol):
     async def get(self, campaign_id: str) -> Campaign | None: ...
@@ -653,6 +717,15 @@ class UnitOfWork(Protocol):
 
     @property
     def events(self) -> EventRepository: ...
+
+    @property
+    def opt_outs(self) -> OptOutRepository: ...
+
+    @property
+    def keyword_settings(self) -> KeywordSettingsRepository: ...
+
+    @property
+    def inbound_parts(self) -> InboundPartRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -321,6 +321,18 @@ def _new_campaign(server: Server, token: str) -> dict[str, str]:
 
 
 UPLOAD_FORM = "multipart upload form"
+OPT_OUTS = "/api/v2/routing/sms/optouts"
+KEYWORDS = "/api/v2/routing/sms/keywordsettings"
+
+
+def _fresh_opt_out(server: Server, token: str) -> dict[str, str]:
+    return {"address": fresh_number()}
+
+
+def _opted_out(server: Server, token: str) -> dict[str, str]:
+    params = _fresh_opt_out(server, token)
+    _created(server.request("POST", OPT_OUTS, token=token, json_body=params))
+    return params
 
 
 @dataclass(frozen=True)
@@ -678,6 +690,21 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", CAMPAIGNS + "/divisionviews"): Rule("outbound:messagingCampaign:search"),
     ("GET", CAMPAIGNS + "/divisionviews/{campaign_id}"): Rule(
         "outbound:messagingCampaign:search", _new_campaign, in_division=True
+    ),
+    # SMS opt-outs and keyword settings (organisation-wide, like sender numbers).
+    ("GET", OPT_OUTS): Rule("sms:optOut:view"),
+    ("POST", OPT_OUTS): Rule("sms:optOut:edit", _fresh_opt_out, body={"address": "{address}"}),
+    ("GET", OPT_OUTS + "/export"): Rule("sms:optOut:view"),
+    ("GET", OPT_OUTS + "/{address}"): Rule("sms:optOut:view", _opted_out),
+    ("DELETE", OPT_OUTS + "/{address}"): Rule("sms:optOut:edit", _opted_out, ok=(204,)),
+    ("GET", KEYWORDS): Rule("sms:keywordSettings:view"),
+    ("PUT", KEYWORDS): Rule("sms:keywordSettings:edit", body={}),
+    ("GET", ONE_NUMBER + "/keywordsettings"): Rule("sms:keywordSettings:view", _new_number),
+    ("PUT", ONE_NUMBER + "/keywordsettings"): Rule(
+        "sms:keywordSettings:edit", _new_number, body={"helpKeywords": ["AIDE"]}
+    ),
+    ("DELETE", ONE_NUMBER + "/keywordsettings"): Rule(
+        "sms:keywordSettings:edit", _new_number, ok=(204,)
     ),
 }
 

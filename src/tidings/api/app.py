@@ -29,6 +29,7 @@ from tidings.api.routes import (
     imports,
     messages,
     oauth_clients,
+    opt_outs,
     response_libraries,
     responses,
     senders,
@@ -108,6 +109,7 @@ def create_app(container: Container, *, run_dispatcher: bool | None = None) -> F
         twilio_webhooks,
         analytics,
         events,
+        opt_outs,
     ):
         app.include_router(module.router)
     app.include_router(senders.numbers)

@@ -99,6 +99,10 @@ PERMISSIONS: tuple[str, ...] = (
     "analytics:conversationDetail:view",
     # The conversation detail query takes either (genesys-api.md §8).
     "analytics:agentConversationDetail:view",
+    "sms:optOut:view",
+    "sms:optOut:edit",
+    "sms:keywordSettings:view",
+    "sms:keywordSettings:edit",
 )
 
 
@@ -128,6 +132,8 @@ BUILTIN_ROLES: tuple[Role, ...] = (
             "responses:*:*",
             "sms:phoneNumber:*",
             "routing:email:*",
+            "sms:optOut:*",
+            "sms:keywordSettings:*",
             "conversation:message:view",
             "conversation:email:view",
             "analytics:conversationDetail:view",
@@ -159,6 +165,8 @@ BUILTIN_ROLES: tuple[Role, ...] = (
             "conversation:message:view",
             "conversation:email:view",
             "analytics:*:view",
+            "sms:optOut:view",
+            "sms:keywordSettings:view",
             "authorization:division:view",
             "authorization:role:view",
         ),

@@ -23,6 +23,11 @@ from tidings.adapters.db.export_repository import SqlExportRepository
 from tidings.adapters.db.import_repository import SqlImportRepository
 from tidings.adapters.db.inbound_email_repository import SqlInboundEmailRepository
 from tidings.adapters.db.inline import InlineEngine, InlineTransaction
+from tidings.adapters.db.keyword_repositories import (
+    SqlInboundPartRepository,
+    SqlKeywordSettingsRepository,
+    SqlOptOutRepository,
+)
 from tidings.adapters.db.message_repository import SqlMessageRepository
 from tidings.adapters.db.oauth_repository import SqlOAuthClientRepository, SqlTokenRepository
 from tidings.adapters.db.response_repository import (
@@ -62,6 +67,9 @@ class SqlUnitOfWork:
     console_users: SqlConsoleUserRepository
     analytics: SqlAnalyticsRepository
     events: SqlEventRepository
+    opt_outs: SqlOptOutRepository
+    keyword_settings: SqlKeywordSettingsRepository
+    inbound_parts: SqlInboundPartRepository
 
     def __init__(
         self, engine: AsyncEngine | InlineEngine, writer_gate: WriterGate | None = None
@@ -98,6 +106,9 @@ class SqlUnitOfWork:
         self.console_users = SqlConsoleUserRepository(db)
         self.analytics = SqlAnalyticsRepository(db)
         self.events = SqlEventRepository(db)
+        self.opt_outs = SqlOptOutRepository(db)
+        self.keyword_settings = SqlKeywordSettingsRepository(db)
+        self.inbound_parts = SqlInboundPartRepository(db)
         return self
 
     async def __aexit__(
