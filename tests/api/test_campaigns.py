@@ -547,3 +547,57 @@ def test_a_running_campaign_whose_template_is_deleted_turns_invalid_with_the_rea
     [event] = _events_about(api, created.id)
     assert (event.level, event.name) == ("ERROR", "MESSAGING_CAMPAIGN_INVALID")
     assert "content template" in event.event_message.message
+
+
+def test_a_stop_texted_while_a_campaign_runs_blocks_its_later_contacts_with_that_number(
+    server: Server, admin_token: str, admin_sdk: Any, sender: str, template: str, database: Any
+) -> None:
+    phone = f"+1317556{uuid.uuid4().int % 10_000:04d}"
+    list_id = _contact_list(server, admin_token, [_contact("before", phone)])
+    api = gc.OutboundApi(admin_sdk)
+    created = api.post_outbound_messagingcampaigns(
+        _campaign(_unique("stop"), list_id, sender, template, always_running=True)
+    )
+    api.post_outbound_messagingcampaign_start(created.id)
+    assert _eventually(
+        lambda: (
+            api.get_outbound_messagingcampaign_progress(created.id).number_of_contacts_messaged == 1
+        )
+    )
+    status, body, _ = server.request(
+        "POST",
+        "/api/v2/simulator/sms/inbound",
+        token=admin_token,
+        json_body={"fromAddress": phone, "toAddress": sender, "textBody": "Stop."},
+    )
+    assert status == 202, body
+    assert _eventually(
+        lambda: (
+            server.request("GET", f"/api/v2/routing/sms/optouts/{phone}", token=admin_token)[0]
+            == 200
+        )
+    )
+    status, body, _ = server.request(
+        "POST",
+        f"{LISTS}/{list_id}/contacts",
+        token=admin_token,
+        json_body=[_contact("after", phone)],
+    )
+    assert status == 200, body
+
+    def skipped() -> Any:
+        progress = api.get_outbound_messagingcampaign_progress(created.id)
+        return progress.number_of_contacts_skipped.get("ININ_OUTBOUND_ON_DO_NOT_CALL_LIST")
+
+    assert _eventually(skipped) == 1
+    with database.connect() as connection:
+        sent = connection.execute(
+            text(
+                "SELECT contact_id, keyword_reply FROM messages "
+                "WHERE to_address = :p AND direction = 'outbound' ORDER BY created_at"
+            ),
+            {"p": phone},
+        ).all()
+    # The campaign's message before the STOP, the confirmation, and nothing after.
+    assert [tuple(row) for row in sent] == [("before", False), (None, True)]
+    api.post_outbound_messagingcampaign_stop(created.id)
