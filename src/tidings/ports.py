@@ -899,10 +899,6 @@ class InboundEmailRepository(Protocol):
         self, message: Message, status: DeliveryStatus, received_at: datetime
     ) -> None: ...
 
-    async def suppress_email(self, address: str, reason: str, now: datetime) -> None:
-        """No e-mail is sent to `address` again, from any sender."""
-        ...
-
 
 class InboundMail(Protocol):
     """Where the inbound SMTP receiver hands what arrives."""

@@ -291,7 +291,7 @@ def test_a_hard_bounce_fails_the_message_and_suppresses_the_address(
         json_body={
             "senderType": "Outbound",
             "fromAddress": {"email": f"news@{domain}"},
-            "toAddresses": [{"email": "gone@example.org"}],
+            "toAddresses": [{"email": "Gone@Example.org"}],  # the same mailbox
             "subject": "Newsletter",
             "textBody": "Hello again",
         },

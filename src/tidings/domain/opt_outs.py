@@ -14,6 +14,13 @@ OPT_IN = "optIn"
 
 KEYWORD = "keyword"  # the consumer texted a keyword
 API = "api"  # set or cleared through the API (consent collected elsewhere)
+BOUNCE = "bounce"  # an e-mail to the address bounced hard
+
+
+def opt_out_key(channel: str, address: str) -> str:
+    """How an address is kept on the opt-out list: e-mail addresses without regard to case
+    (mail systems do not tell `Ann@x.org` from `ann@x.org`), numbers as E.164."""
+    return address.casefold() if channel == "email" else address
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,9 @@ from tidings.domain.inbound_email import (
     ReceivedEmail,
     new_text,
 )
+from tidings.domain.keywords import ALL_SENDERS
 from tidings.domain.messages import DONE, EMAIL, RECEIVED, SENDING, Conversation, Message
+from tidings.domain.opt_outs import BOUNCE, OptOutChange, opt_out_key
 from tidings.ports import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger("tidings.inbound")
@@ -177,9 +179,15 @@ class InboundEmailService:
         await uow.inbound_emails.record_bounce(message, status, mail.received_at)
         if not status.hard:
             return SOFT_BOUNCE, message.id
-        await uow.inbound_emails.suppress_email(
-            message.to_address,
-            f"hard bounce of message {message.id}: {status.reason}"[:2000],
+        await uow.opt_outs.suppress(
+            EMAIL,
+            opt_out_key(EMAIL, message.to_address),
+            ALL_SENDERS,
+            OptOutChange(
+                BOUNCE,
+                message_id=message.id,
+                reason=f"hard bounce of message {message.id}: {status.reason}"[:2000],
+            ),
             mail.received_at,
         )
         return HARD_BOUNCE, message.id

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 
 from tidings.adapters.db.database import Database
-from tidings.adapters.db.message_repository import SqlMessageRepository, _message
+from tidings.adapters.db.message_repository import _message
 from tidings.adapters.db.tables import inbound_emails, message_receipts, messages
 from tidings.domain.ids import new_id
 from tidings.domain.inbound_email import DeliveryStatus, ReceivedEmail
@@ -78,8 +78,3 @@ class SqlInboundEmailRepository:
                     status_changed_at=received_at,
                 )
             )
-
-    async def suppress_email(self, address: str, reason: str, now: datetime) -> None:
-        """No e-mail goes to `address` again, from any sender. The one write of a bounce's
-        suppression: the opt-out history, when it exists, is written from here."""
-        await SqlMessageRepository(self._db).add_opt_out(EMAIL, address, EVERY_SENDER, reason, now)

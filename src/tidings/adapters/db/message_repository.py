@@ -30,7 +30,7 @@ from tidings.domain.messages import (
     ReceiptRecord,
     Settlement,
 )
-from tidings.domain.opt_outs import blocked
+from tidings.domain.opt_outs import blocked, opt_out_key
 from tidings.domain.receipts import Receipt, moves_forward
 
 _MESSAGE_FIELDS = [f.name for f in fields(Message)]
@@ -391,17 +391,21 @@ class SqlMessageRepository:
         all-senders opt-out ("*") blocks every sender but those exempted from it."""
         if not pairs:
             return set()
+        keyed: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for address, sender in pairs:
+            keyed.setdefault((opt_out_key(channel, address), sender), []).append((address, sender))
         rows = await self._db.execute(
             select(opt_outs.c.address, opt_outs.c.sender, opt_outs.c.exempt).where(
                 opt_outs.c.channel == channel,
-                opt_outs.c.address.in_({address for address, _ in pairs}),
+                opt_outs.c.address.in_({address for address, _ in keyed}),
             )
         )
         suppressions: set[tuple[str, str]] = set()
         exemptions: set[tuple[str, str]] = set()
         for row in rows:
             (exemptions if row.exempt else suppressions).add((row.address, row.sender))
-        return blocked(suppressions, exemptions, set(pairs))
+        stopped = blocked(suppressions, exemptions, set(keyed))
+        return {pair for key in stopped for pair in keyed[key]}
 
     async def add_opt_out(
         self, channel: str, address: str, sender: str, reason: str, now: datetime
