@@ -148,6 +148,7 @@ class Api:
 @dataclass
 class Outcome:
     started: datetime  # switch-on, UTC
+    clock: float  # switch-on, time.monotonic() (the same clock in every process)
     seconds: float  # switch-on to the last message's final status in the database
     complete_seconds: float  # switch-on until the API said `complete`
     statuses: dict[str, int]
@@ -212,7 +213,7 @@ def run_campaign(
             raise SystemExit(f"not finished in {timeout} s: {statuses} {attempts}")
     assert last is not None
     seconds = (last.replace(tzinfo=UTC) - started).total_seconds()
-    return Outcome(started, seconds, complete, statuses, attempts)
+    return Outcome(started, clock, seconds, complete, statuses, attempts)
 
 
 @contextlib.contextmanager
