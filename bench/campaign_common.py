@@ -124,9 +124,7 @@ class Api:
         return str(created["id"])
 
     def contact_list(self, columns: list[str], source: Path, **address_columns: Any) -> str:
-        created = self(
-            "POST", LISTS, {"name": "bench", "columnNames": columns, **address_columns}
-        )
+        created = self("POST", LISTS, {"name": "bench", "columnNames": columns, **address_columns})
         list_id = str(created["id"])
         self.upload(
             {"id": list_id, "fileType": "contactlist"}, source, f"{LISTS}/{list_id}/importstatus"

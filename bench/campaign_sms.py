@@ -17,8 +17,8 @@ from switch-on to the end, over the messages.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import platform
@@ -81,10 +81,11 @@ def _peer(port: int, commands: Connection) -> None:
                     if smsc.receipts_sent != receipts["count"]:
                         receipts.update(count=smsc.receipts_sent, at=time.monotonic())
 
-            watcher = asyncio.create_task(watch_receipts())  # noqa: F841
+            watcher = asyncio.create_task(watch_receipts())
             while True:
                 command = await loop.run_in_executor(None, commands.recv)
                 if command == "stop":
+                    watcher.cancel()
                     return
                 if command == "reset":
                     smsc.submits.clear()
@@ -286,7 +287,8 @@ def main() -> None:
         peer.close()
     print(
         "\n| database | processes | DNC entries | contacts | seconds | messages/s (switch-on "
-        "to last receipt) | first submit s | last submit s | last receipt sent s | SMSC received/s | at the SMSC | doubled | delivery-success "
+        "to last receipt) | first submit s | last submit s | last receipt sent s "
+        "| SMSC received/s | at the SMSC | doubled | delivery-success "
         "| CPU ms a message (tidings) | CPU ms a message (PostgreSQL) | check "
         "| raw smpp34 msg/s | campaign / raw |"
     )

@@ -27,8 +27,8 @@ from sqlalchemy import (
     true,
     update,
 )
-from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
 
 from tidings.adapters.db.contact_filter_sql import FilterCompiler, sorts
 from tidings.adapters.db.contact_repository import contact_from_row
