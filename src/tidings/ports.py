@@ -647,6 +647,8 @@ class CampaignAttempts(Protocol):
 
     async def resend_ambiguous(self, campaign: Campaign, wrapup: str) -> int: ...
 
+    async def refresh_statistics(self) -> None: ...
+
 
 class UnitOfWork(Protocol):
     @property

@@ -34,6 +34,8 @@ IN_FLIGHT_CAP = 2000
 TOP_UP_SECONDS = 5.0  # alwaysRunning campaigns look for new contacts this often
 WAKE_SECONDS = 5.0  # contacts waiting for their callable time are looked at this often
 SETTLE_BATCH = 2000
+# A seed adding this many attempts refreshes the database's statistics of them at once.
+ANALYZE_AFTER = 1000
 
 
 @dataclass
@@ -139,6 +141,10 @@ class CampaignEngine:
             await uow.commit()
         if added:
             log.info("campaign %s: %d contacts to attempt", campaign.id, added)
+        if added >= ANALYZE_AFTER:
+            async with self._uow() as uow:
+                await uow.campaign_attempts.refresh_statistics()
+                await uow.commit()
         self._seeded.add(key)
         if top_up:
             self._last_top_up[campaign.id] = now_m
