@@ -69,7 +69,12 @@ def seed_day(server: Server, admin_token: str, *, bulk: int = 0) -> Day:
         (
             found.campaign,
             home["id"],
-            [("delivered", {**campaign, "status": "delivery-success", "to_address": "+13175550101"})],
+            [
+                (
+                    "delivered",
+                    {**campaign, "status": "delivery-success", "to_address": "+13175550101"},
+                )
+            ],
         ),
         (
             found.campaign,

@@ -89,7 +89,9 @@ def test_older_pages_follow_without_counting(day: Day, reporter: Browserless) ->
 
 def test_the_column_chooser_lists_every_column(day: Day, reporter: Browserless) -> None:
     page = reporter.get(f"/interactions?{day.span}&direction=inbound").text
-    assert re.search(r'data-column-chooser data-storage-key="tidings\.columns\.interactions\.', page)
+    assert re.search(
+        r'data-column-chooser data-storage-key="tidings\.columns\.interactions\.', page
+    )
     keys = re.findall(r'<input type="checkbox" value="([A-Za-z]+)" checked>', page)
     assert "text" in keys and "addressFrom" in keys and len(keys) == 12
     row = page[page.index(f'data-message="{day.ids["reply"]}"') :].split("</tr>")[0]
