@@ -961,8 +961,11 @@ class AnalyticsRepository(Protocol):
         visible: VisibleDivisions,
         after: tuple[datetime, str] | None,
         limit: int,
+        *,
+        matching_messages: bool = False,
     ) -> list[Conversation]:
-        """The next conversations after (started_at, id) in start order (keyset)."""
+        """The next conversations after (started_at, id) in start order (keyset);
+        `matching_messages` keeps only the messages the segment and text filters select."""
         ...
 
 

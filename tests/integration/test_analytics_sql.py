@@ -111,3 +111,55 @@ async def test_the_keyset_walk_finds_every_conversation_once(
         after = (batch[-1].started_at, batch[-1].id)
     expected = [f"c{n:03d}" for n in range(60) if n % 3 == 1]
     assert seen == (expected if order == "asc" else expected[::-1])
+
+
+async def test_the_text_filter_is_held_by_the_selected_message(uow_factory) -> None:  # type: ignore[no-untyped-def]
+    """The console's "text contains": a substring (LIKE wildcards are plain characters, case
+    folded), on the same message as the segment filter; the console's batches keep only
+    the messages selected."""
+    at = START + timedelta(days=2)
+    conversation = Conversation("t1", "sms", "+13175550000", "+13175550001", at)
+
+    def message(n: int, direction: str, text: str) -> Message:
+        return Message(
+            id=f"t1-{n}",
+            conversation_id="t1",
+            media_type="sms",
+            direction=direction,
+            from_address="+13175550000",
+            to_address="+13175550001",
+            status="sent",
+            created_at=at + timedelta(minutes=n),
+            send_state="done",
+            text_body=text,
+        )
+
+    async with uow_factory() as uow:
+        await uow.messages.add_many(
+            [
+                (conversation, message(0, "outbound", "Today 50% OFF_now")),
+                (None, message(1, "inbound", "ok")),
+            ]
+        )
+        await uow.commit()
+
+    async def found(text: str, direction: str = "", only: bool = True) -> list[str]:
+        filters = (
+            (Filter(predicates=(Predicate("direction", value=direction),)),) if direction else ()
+        )
+        query = ConversationQuery(
+            parse_interval("2024-05-03T00:00:00Z/2024-05-04T00:00:00Z"),
+            segment_filters=filters,
+            text_contains=text,
+        )
+        async with uow_factory() as uow:
+            batch = await uow.analytics.conversation_batch(
+                query, EVERYWHERE, None, 10, matching_messages=only
+            )
+        return [m.id for c in batch for m in c.messages]
+
+    assert await found("0% off_") == ["t1-0"]
+    assert await found("0% off_", only=False) == ["t1-0", "t1-1"]
+    assert await found("5%") == [] and await found("off_n_w") == []
+    assert await found("off", "inbound") == []
+    assert await found("OK", "inbound") == ["t1-1"]

@@ -32,6 +32,9 @@ MAX_PAGE_SIZE = 100
 MAX_RESULT_WINDOW = 100_000
 # An interval longer than this is refused (Genesys also bounds it; its limit is unverified).
 MAX_INTERVAL = timedelta(days=366)
+# The console's "text contains" filter (not a Genesys dimension): a substring of a message's
+# text or subject. It has no index: it reads the interval's messages until the page is full.
+MAX_TEXT_FILTER = 200
 
 ORDERS = ("asc", "desc", "unordered")
 ORDER_BYS = ("conversationStart", "conversationEnd", "segmentStart", "segmentEnd")
@@ -122,6 +125,9 @@ class ConversationQuery:
     page_number: int = 1
     segment_filters: tuple[Filter, ...] = ()
     conversation_filters: tuple[Filter, ...] = ()
+    # Console only: the message a segment filter selects must also contain this text
+    # (case-insensitive for ASCII letters on SQLite, for all letters on PostgreSQL).
+    text_contains: str | None = None
 
     @property
     def descending(self) -> bool:
@@ -216,6 +222,8 @@ def checked_query(query: ConversationQuery) -> ConversationQuery:
             f"only the first {MAX_RESULT_WINDOW} results can be paged; narrow the interval "
             "or the filters",
         )
+    if query.text_contains is not None and not 0 < len(query.text_contains) <= MAX_TEXT_FILTER:
+        raise _bad("text", f"the text to look for has 1 to {MAX_TEXT_FILTER} characters")
     for index, segment in enumerate(query.segment_filters):
         checked_filter(segment, f"segmentFilters[{index}]", SESSION_DIMENSIONS)
     for index, conversation in enumerate(query.conversation_filters):
@@ -246,4 +254,6 @@ def describe_filters(query: ConversationQuery) -> list[str]:
     lines = [f"interval: {start} / {end}"]
     lines += [f"segment: {tree(f)}" for f in query.segment_filters]
     lines += [f"conversation: {tree(f)}" for f in query.conversation_filters]
+    if query.text_contains:
+        lines.append(f"text contains: {query.text_contains}")
     return lines

@@ -131,42 +131,76 @@ class AnalyticsService:
             visible = await visible_divisions(uow, scope)
             return await uow.analytics.conversation_details(query, visible)
 
-    async def export_csv(self, caller: Caller, query: ConversationQuery) -> AsyncIterator[bytes]:
-        """Checks access and the query now (so a refusal is an error answer, not a broken
-        file), then streams the file: one batch of conversations in memory at a time."""
+    async def interactions(
+        self,
+        caller: Caller,
+        query: ConversationQuery,
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> tuple[list[Conversation], tuple[datetime, str] | None]:
+        """The console's interactions: `limit` conversations after the keyset `after`, each
+        with only the messages the filters select, and the keyset of the next page (None on
+        the last). Nothing is counted: a page deep in millions costs what the first does."""
         scope = caller.access.require(*VIEW)
         checked_query(query)
         async with self._uow() as uow:
             visible = await visible_divisions(uow, scope)
-        return self._csv_stream(query, visible, self._formats.csv(EXPORT_COLUMNS))
+            found = await uow.analytics.conversation_batch(
+                query, visible, after, limit + 1, matching_messages=True
+            )
+        if len(found) <= limit:
+            return found, None
+        found = found[:limit]
+        return found, (found[-1].started_at, found[-1].id)
+
+    async def export_csv(
+        self, caller: Caller, query: ConversationQuery, *, matching_messages: bool = False
+    ) -> AsyncIterator[bytes]:
+        """Checks access and the query now (so a refusal is an error answer, not a broken
+        file), then streams the file: one batch of conversations in memory at a time.
+        `matching_messages`: only the messages the filters select (the console's view)."""
+        scope = caller.access.require(*VIEW)
+        checked_query(query)
+        async with self._uow() as uow:
+            visible = await visible_divisions(uow, scope)
+        writer = self._formats.csv(EXPORT_COLUMNS)
+        return self._csv_stream(query, visible, writer, matching_messages)
 
     async def _csv_stream(
-        self, query: ConversationQuery, visible: VisibleDivisions, writer: CsvReportWriter
+        self,
+        query: ConversationQuery,
+        visible: VisibleDivisions,
+        writer: CsvReportWriter,
+        matching_messages: bool,
     ) -> AsyncIterator[bytes]:
         yield writer.head()
-        async for found in self._batches(query, visible):
+        async for found in self._batches(query, visible, matching_messages):
             yield writer.rows(export_rows(found))
 
     async def _batches(
-        self, query: ConversationQuery, visible: VisibleDivisions
+        self, query: ConversationQuery, visible: VisibleDivisions, matching_messages: bool
     ) -> AsyncIterator[list[Conversation]]:
         after: tuple[datetime, str] | None = None
         while True:
             # A unit of work per batch: a slow download holds no connection between batches.
             async with self._uow() as uow:
-                found = await uow.analytics.conversation_batch(query, visible, after, EXPORT_BATCH)
+                found = await uow.analytics.conversation_batch(
+                    query, visible, after, EXPORT_BATCH, matching_messages=matching_messages
+                )
             if not found:
                 return
             yield found
             after = (found[-1].started_at, found[-1].id)
 
-    async def export_pdf(self, caller: Caller, query: ConversationQuery) -> bytes:
+    async def export_pdf(
+        self, caller: Caller, query: ConversationQuery, *, matching_messages: bool = False
+    ) -> bytes:
         scope = caller.access.require(*VIEW)
         checked_query(query)
         async with self._uow() as uow:
             visible = await visible_divisions(uow, scope)
         rows: list[list[str]] = []
-        async for found in self._batches(query, visible):
+        async for found in self._batches(query, visible, matching_messages):
             rows += export_rows(found)
             if len(rows) > MAX_PDF_ROWS:
                 raise InvalidInput(

@@ -41,6 +41,8 @@ SECTIONS = (
     ("Templates", "/templates", "responses:response:view"),
     ("Senders", "/senders", "sms:phoneNumber:view"),
     ("Simulator", "/simulator", "conversation:message:create"),
+    ("Interactions", "/interactions", "analytics:conversationDetail:view"),
+    ("Event log", "/events", "outbound:eventLog:view"),
 )
 
 

@@ -48,6 +48,8 @@ _SESSION_COLUMNS = {
     "addressFrom": messages.c.from_address,
     "addressTo": messages.c.to_address,
 }
+# Dimensions naming one person's messages (see _names_one_person).
+_ONE_PERSON = frozenset({"addressFrom", "addressTo", "outboundContactId"})
 # Conversation filters read these from the conversation itself (indexed), the other
 # session dimensions from any of its messages.
 _CONVERSATION_COLUMNS = {
@@ -130,6 +132,51 @@ def _conversation_filter(found: Filter, correlated: bool) -> ColumnElement[bool]
     return _joined(found.type, parts)
 
 
+def _text_condition(query: ConversationQuery) -> ColumnElement[bool] | None:
+    """The console's text filter: the text or the subject contains it (LIKE, escaped)."""
+    if not query.text_contains:
+        return None
+    text = query.text_contains
+    return or_(
+        messages.c.text_body.icontains(text, autoescape=True),
+        messages.c.subject.icontains(text, autoescape=True),
+    )
+
+
+def _message_conditions(query: ConversationQuery) -> list[ColumnElement[bool]]:
+    """What a selected message meets: each segment filter's tree, with the text filter
+    held by the same message (alone, it is a segment filter of its own)."""
+    text = _text_condition(query)
+    found = [_session_filter(f) for f in query.segment_filters]
+    if text is None:
+        return found
+    return [and_(f, text) for f in found] or [text]
+
+
+def _names_one_person(found: Filter) -> bool:
+    """Does every message the filter selects carry a given address or contact id? Such a
+    filter selects few messages whatever the interval, so `_has_message` reads them once
+    (IN) instead of walking the interval (1M conversations, one address: 1.1 s against
+    4.1 s on SQLite; neither column has an index on messages)."""
+
+    def one_person(p: Predicate) -> bool:
+        return p.dimension in _ONE_PERSON and p.operator == "matches"
+
+    if found.type == "and":
+        return any(map(one_person, found.predicates)) or any(map(_names_one_person, found.clauses))
+    parts = [one_person(p) for p in found.predicates] + [
+        _names_one_person(c) for c in found.clauses
+    ]
+    return bool(parts) and all(parts)
+
+
+def _walks(query: ConversationQuery, correlated: bool) -> list[bool]:
+    """Per message condition (as `_message_conditions` lists them): the correlated spelling?"""
+    if not query.segment_filters:
+        return [correlated] if query.text_contains else []
+    return [correlated and not _names_one_person(f) for f in query.segment_filters]
+
+
 def _where(
     query: ConversationQuery, visible: VisibleDivisions, *, correlated: bool = False
 ) -> list[ColumnElement[bool]]:
@@ -142,7 +189,12 @@ def _where(
         if visible.include_undivided:
             seen = or_(seen, conversations.c.division_id.is_(None))
         where.append(seen)
-    where += [_has_message(_session_filter(f), correlated) for f in query.segment_filters]
+    where += [
+        _has_message(condition, walk)
+        for condition, walk in zip(
+            _message_conditions(query), _walks(query, correlated), strict=True
+        )
+    ]
     where += [_conversation_filter(f, correlated) for f in query.conversation_filters]
     return where
 
@@ -174,7 +226,8 @@ class SqlAnalyticsRepository:
         total = int((await self._db.execute(count)).scalar_one())
         if query.offset >= total:
             return [], total
-        if total > FEW_MATCHES and (query.segment_filters or query.conversation_filters):
+        filtered = query.segment_filters or query.conversation_filters or query.text_contains
+        if total > FEW_MATCHES and filtered:
             where = _where(query, visible, correlated=True)
         page = _ordered(select(conversations.c.id).where(*where), query)
         rows = await self._db.execute(page.limit(query.page_size).offset(query.offset))
@@ -186,11 +239,15 @@ class SqlAnalyticsRepository:
         visible: VisibleDivisions,
         after: tuple[datetime, str] | None,
         limit: int,
+        *,
+        matching_messages: bool = False,
     ) -> list[Conversation]:
         """The next `limit` conversations after `after` (started_at, id) in start order:
         keyset paging, each batch as cheap as the first, for exports of any size. Message
         filters are the correlated spelling: the batches together walk the interval once,
-        where the IN spelling would read the matching messages again for every batch."""
+        where the IN spelling would read the matching messages again for every batch.
+        `matching_messages`: each conversation keeps only the messages that meet all the
+        segment filters and the text filter (the console lists messages, not conversations)."""
         where = _where(query, visible, correlated=True)
         if after is not None:
             started, conversation_id = after
@@ -219,9 +276,12 @@ class SqlAnalyticsRepository:
             order = [conversations.c.started_at.desc(), conversations.c.id.desc()]
         statement = select(conversations.c.id).where(*where).order_by(*order).limit(limit)
         ids = [row.id for row in await self._db.execute(statement)]
-        return await self._with_messages(ids)
+        keep = _message_conditions(query) if matching_messages else []
+        return await self._with_messages(ids, keep)
 
-    async def _with_messages(self, ids: Sequence[str]) -> list[Conversation]:
+    async def _with_messages(
+        self, ids: Sequence[str], keep: Sequence[ColumnElement[bool]] = ()
+    ) -> list[Conversation]:
         if not ids:
             return []
         found = {
@@ -232,7 +292,7 @@ class SqlAnalyticsRepository:
         }
         rows = await self._db.execute(
             select(messages)
-            .where(messages.c.conversation_id.in_(ids))
+            .where(messages.c.conversation_id.in_(ids), *keep)
             .order_by(messages.c.created_at, messages.c.id)
         )
         for row in rows:

@@ -125,3 +125,28 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("form[data-upload]").forEach(setUpUpload);
   document.querySelectorAll("[data-editor]").forEach(setUpEditor);
 });
+
+// --- column chooser -------------------------------------------------------------------
+// A table's cells carry data-col; the chooser's checkboxes hide or show a column, and the
+// hidden ones are remembered in localStorage under the chooser's key (one per user).
+
+function setUpColumnChooser(chooser) {
+  const key = chooser.dataset.storageKey;
+  const boxes = [...chooser.querySelectorAll("input[type=checkbox]")];
+  let hidden = [];
+  try { hidden = JSON.parse(localStorage.getItem(key) || "[]"); } catch { hidden = []; }
+  const apply = () => {
+    const off = new Set(boxes.filter((box) => !box.checked).map((box) => box.value));
+    document.querySelectorAll("[data-col]").forEach((cell) => { cell.hidden = off.has(cell.dataset.col); });
+    localStorage.setItem(key, JSON.stringify([...off]));
+  };
+  for (const box of boxes) {
+    box.checked = !hidden.includes(box.value);
+    box.addEventListener("change", apply);
+  }
+  apply();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-column-chooser]").forEach(setUpColumnChooser);
+});
