@@ -16,7 +16,7 @@ from tests.conftest import fresh_database
 from tests.support.server import Server, free_port, running_server
 from tests.support.smsc import SmscThread
 from tidings.domain import sms_content
-from tidings.domain.keywords import DEFAULT_OPT_IN_TEXT, DEFAULT_OPT_OUT_TEXT
+from tidings.domain.keywords import DEFAULT_HELP_TEXT, DEFAULT_OPT_IN_TEXT, DEFAULT_OPT_OUT_TEXT
 
 SENDER = "+13175550100"
 SMS = "/api/v2/conversations/messages/agentless"
@@ -133,3 +133,52 @@ def test_a_long_reply_in_parts_reads_back_as_one_message(
     # Not a keyword: nothing answered it, and the phone is not opted out.
     assert served.request("GET", f"/api/v2/routing/sms/optouts/{phone}", token=token)[0] == 404
     assert _submitted_to(smsc, phone) == ["How did we do?"]
+
+
+SECOND_SENDER = "+13175550199"
+
+
+def test_help_stopall_a_custom_keyword_and_a_sentence_over_smpp(
+    served: Server, token: str, smsc: SmscThread
+) -> None:
+    status, second, _ = served.request(
+        "POST",
+        "/api/v2/routing/sms/phonenumbers",
+        token=token,
+        json_body={"phoneNumber": SECOND_SENDER, "phoneNumberType": "local", "countryCode": "US"},
+    )
+    assert status == 200, second
+    path = f"/api/v2/routing/sms/phonenumbers/{second['id']}/keywordsettings"
+    status, body, _ = served.request(
+        "PUT",
+        path,
+        token=token,
+        json_body={"optOutKeywords": ["basta"], "optOutText": "Basta: no more from us."},
+    )
+    assert status == 200, body
+
+    # HELP is answered and changes nothing.
+    helped = "+13175550141"
+    smsc.inject_mo(helped, SENDER, " help ")
+    assert _eventually(lambda: DEFAULT_HELP_TEXT in _submitted_to(smsc, helped))
+    assert served.request("GET", f"/api/v2/routing/sms/optouts/{helped}", token=token)[0] == 404
+
+    # A sentence that holds a keyword is a reply, not a keyword.
+    chatty = "+13175550142"
+    smsc.inject_mo(chatty, SENDER, "please don't stop")
+    time.sleep(1)
+    assert _submitted_to(smsc, chatty) == []
+    assert _send(served, token, chatty, "Glad you like it")["status"] == "delivery-success"
+
+    # The second number's own keyword opts out of it, and only of it.
+    custom = "+13175550143"
+    smsc.inject_mo(custom, SECOND_SENDER, "BASTA!")
+    assert _eventually(lambda: "Basta: no more from us." in _submitted_to(smsc, custom))
+    assert _send(served, token, custom, "From the first number")["status"] == "delivery-success"
+
+    # STOPALL to one number (answered with that number's opt-out text) blocks every sender.
+    everyone = "+13175550144"
+    smsc.inject_mo(everyone, SECOND_SENDER, "stopall")
+    assert _eventually(lambda: "Basta: no more from us." in _submitted_to(smsc, everyone))
+    blocked = _send(served, token, everyone, "From the first number")
+    assert blocked["errorInfo"]["code"] == "RecipientOptedOut"
