@@ -3,7 +3,6 @@ queued at once, sent by the dispatcher (the simulator here), read back with thei
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -13,6 +12,7 @@ import PureCloudPlatformClientV2 as gc
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.support.sdk import eventually
 from tests.support.server import Server
 from tidings.adapters.db.engine import driver_url
 
@@ -70,12 +70,7 @@ def _messages_to(database: Any, address: str) -> int:
 
 
 def _eventually(check: Callable[[], Any], seconds: float = 15.0) -> Any:
-    deadline = time.monotonic() + seconds
-    while True:
-        found = check()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.05)
+    return eventually(check, seconds)
 
 
 def _model(kind: Any, **attributes: Any) -> Any:

@@ -4,9 +4,8 @@ is skipped with the reason a Genesys user knows, and progress adds up."""
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,32 +15,13 @@ import pytest
 from PureCloudPlatformClientV2.rest import ApiException
 from sqlalchemy import create_engine, text
 
+from tests.support.sdk import eventually, model, ref
 from tests.support.server import Server
 from tidings.adapters.db.engine import driver_url
 
 LISTS = "/api/v2/outbound/contactlists"
 NUMBERS = "/api/v2/routing/sms/phonenumbers"
 CAMPAIGNS = "/api/v2/outbound/messagingcampaigns"
-
-
-def _model(kind: Any, **attributes: Any) -> Any:
-    model = kind()
-    for name, value in attributes.items():
-        setattr(model, name, value)
-    return model
-
-
-def _ref(entity_id: str) -> Any:
-    return _model(gc.DomainEntityRef, id=entity_id)
-
-
-def _eventually(check: Callable[[], Any], seconds: float = 30.0) -> Any:
-    deadline = time.monotonic() + seconds
-    while True:
-        found = check()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.1)
 
 
 def _unique(prefix: str) -> str:
@@ -74,13 +54,13 @@ def sender(server: Server, admin_token: str) -> str:
 @pytest.fixture(scope="module")
 def template(admin_sdk: Any) -> str:
     api = gc.ResponseManagementApi(admin_sdk)
-    library = api.post_responsemanagement_libraries(_model(gc.Library, name=_unique("camp")))
-    body = _model(
+    library = api.post_responsemanagement_libraries(model(gc.Library, name=_unique("camp")))
+    body = model(
         gc.Response,
         name=_unique("sms"),
-        libraries=[_ref(library.id)],
+        libraries=[ref(library.id)],
         texts=[
-            _model(
+            model(
                 gc.ResponseText,
                 content="Hi {{name}}, your code is {{code}}",
                 content_type="text/plain",
@@ -120,17 +100,17 @@ def _contact(contact_id: str, phone: str, **extra: Any) -> dict[str, Any]:
 
 
 def _campaign(name: str, list_id: str, sender: str, template: str, **extra: Any) -> Any:
-    return _model(
+    return model(
         gc.MessagingCampaign,
         name=name,
-        contact_list=_ref(list_id),
+        contact_list=ref(list_id),
         messages_per_minute=6000,
         campaign_status="off",
-        sms_config=_model(
+        sms_config=model(
             gc.SmsConfig,
             phone_column="phone",
-            sender_sms_phone_number=_model(gc.SmsPhoneNumberRef, phone_number=sender),
-            content_template=_ref(template),
+            sender_sms_phone_number=model(gc.SmsPhoneNumberRef, phone_number=sender),
+            content_template=ref(template),
         ),
         **extra,
     )
@@ -217,8 +197,8 @@ def test_an_sms_campaign_messages_each_eligible_contact_once_and_skips_the_rest(
             list_id,
             sender,
             template,
-            dnc_lists=[_ref(dnc["id"])],
-            callable_time_set=_ref(times["id"]),
+            dnc_lists=[ref(dnc["id"])],
+            callable_time_set=ref(times["id"]),
         )
     )
     assert created.campaign_status == "off" and created.version == 1
@@ -228,7 +208,7 @@ def test_an_sms_campaign_messages_each_eligible_contact_once_and_skips_the_rest(
         progress = api.get_outbound_messagingcampaign_progress(created.id)
         return progress if progress.number_of_contacts_called == 7 else None
 
-    progress = _eventually(settled)
+    progress = eventually(settled)
     assert progress is not None, api.get_outbound_messagingcampaign_progress(created.id)
     assert progress.total_number_of_contacts == 8
     assert progress.number_of_contacts_messaged == 3
@@ -264,7 +244,7 @@ def test_an_sms_campaign_messages_each_eligible_contact_once_and_skips_the_rest(
     assert alice["messageAttempts"] == {"sms": 1}
 
     api.post_outbound_messagingcampaign_stop(created.id)
-    assert _eventually(
+    assert eventually(
         lambda: api.get_outbound_messagingcampaign(created.id).campaign_status == "off"
     )
 
@@ -280,7 +260,7 @@ def test_a_campaign_without_waiting_contacts_completes_and_recycles(
         _campaign(_unique("complete"), list_id, sender, template)
     )
     api.post_outbound_messagingcampaign_start(created.id)
-    assert _eventually(
+    assert eventually(
         lambda: api.get_outbound_messagingcampaign(created.id).campaign_status == "complete"
     )
     progress = api.get_outbound_messagingcampaign_progress(created.id)
@@ -293,7 +273,7 @@ def test_a_campaign_without_waiting_contacts_completes_and_recycles(
     progress = api.get_outbound_messagingcampaign_progress(created.id)
     assert progress.number_of_contacts_messaged == 0
     api.post_outbound_messagingcampaign_start(created.id)
-    assert _eventually(
+    assert eventually(
         lambda: api.get_outbound_messagingcampaign(created.id).campaign_status == "complete"
     )
     with database.connect() as connection:
@@ -317,22 +297,22 @@ def test_a_message_column_campaign_sends_each_contacts_own_text_and_skips_blank_
     ]
     list_id = _contact_list(server, admin_token, contacts)
     api = gc.OutboundApi(admin_sdk)
-    body = _model(
+    body = model(
         gc.MessagingCampaign,
         name=_unique("column"),
-        contact_list=_ref(list_id),
+        contact_list=ref(list_id),
         messages_per_minute=600,
-        sms_config=_model(
+        sms_config=model(
             gc.SmsConfig,
             phone_column="phone",
             message_column="body",
-            sender_sms_phone_number=_model(gc.SmsPhoneNumberRef, phone_number=sender),
+            sender_sms_phone_number=model(gc.SmsPhoneNumberRef, phone_number=sender),
         ),
         campaign_status="on",
     )
     created = api.post_outbound_messagingcampaigns(body)
     assert created.campaign_status == "on"
-    assert _eventually(
+    assert eventually(
         lambda: api.get_outbound_messagingcampaign(created.id).campaign_status == "complete"
     )
     progress = api.get_outbound_messagingcampaign_progress(created.id)
@@ -411,7 +391,7 @@ def test_a_running_campaign_cannot_be_deleted_and_a_stale_version_conflicts(
     with pytest.raises(ApiException) as stale:
         api.put_outbound_messagingcampaign(created.id, current)
     assert stale.value.status == 409
-    assert _eventually(
+    assert eventually(
         lambda: api.get_outbound_messagingcampaign(created.id).campaign_status == "off"
     )
     deleted = api.delete_outbound_messagingcampaign(created.id)
@@ -430,7 +410,7 @@ def test_an_always_running_campaign_picks_up_contacts_added_later(
         _campaign(_unique("always"), list_id, sender, template, always_running=True)
     )
     api.post_outbound_messagingcampaign_start(created.id)
-    assert _eventually(
+    assert eventually(
         lambda: (
             api.get_outbound_messagingcampaign_progress(created.id).number_of_contacts_messaged == 1
         )
@@ -442,7 +422,7 @@ def test_an_always_running_campaign_picks_up_contacts_added_later(
         json_body=[_contact("later", "+13175550602")],
     )
     assert status == 200, body
-    assert _eventually(
+    assert eventually(
         lambda: (
             api.get_outbound_messagingcampaign_progress(created.id).number_of_contacts_messaged == 2
         )
@@ -491,14 +471,14 @@ def test_moving_a_campaign_to_another_list_starts_a_new_cycle(
         _campaign(_unique("moved"), first, sender, template)
     )
     api.post_outbound_messagingcampaign_start(created.id)
-    assert _eventually(
+    assert eventually(
         lambda: api.get_outbound_messagingcampaign(created.id).campaign_status == "complete"
     )
     current = api.get_outbound_messagingcampaign(created.id)
-    current.contact_list = _ref(second)
+    current.contact_list = ref(second)
     current.campaign_status = "on"
     api.put_outbound_messagingcampaign(created.id, current)
-    assert _eventually(
+    assert eventually(
         lambda: api.get_outbound_messagingcampaign(created.id).campaign_status == "complete"
     )
     progress = api.get_outbound_messagingcampaign_progress(created.id)
@@ -509,13 +489,13 @@ def test_a_running_campaign_whose_template_is_deleted_turns_invalid_with_the_rea
     server: Server, admin_token: str, admin_sdk: Any, sender: str
 ) -> None:
     responses = gc.ResponseManagementApi(admin_sdk)
-    library = responses.post_responsemanagement_libraries(_model(gc.Library, name=_unique("l")))
+    library = responses.post_responsemanagement_libraries(model(gc.Library, name=_unique("l")))
     doomed = responses.post_responsemanagement_responses(
-        _model(
+        model(
             gc.Response,
             name=_unique("doomed"),
-            libraries=[_ref(library.id)],
-            texts=[_model(gc.ResponseText, content="Hi", content_type="text/plain", type="body")],
+            libraries=[ref(library.id)],
+            texts=[model(gc.ResponseText, content="Hi", content_type="text/plain", type="body")],
             response_type="CampaignSmsTemplate",
         )
     )
@@ -525,7 +505,7 @@ def test_a_running_campaign_whose_template_is_deleted_turns_invalid_with_the_rea
         _campaign(_unique("doomed"), list_id, sender, doomed.id, always_running=True)
     )
     api.post_outbound_messagingcampaign_start(created.id)
-    assert _eventually(
+    assert eventually(
         lambda: (
             api.get_outbound_messagingcampaign_progress(created.id).number_of_contacts_messaged == 1
         )
@@ -537,7 +517,7 @@ def test_a_running_campaign_whose_template_is_deleted_turns_invalid_with_the_rea
         token=admin_token,
         json_body=[_contact("b", "+13175550902")],
     )
-    found = _eventually(
+    found = eventually(
         lambda: (
             (c := api.get_outbound_messagingcampaign(created.id)).campaign_status == "invalid" and c
         )
@@ -559,7 +539,7 @@ def test_a_stop_texted_while_a_campaign_runs_blocks_its_later_contacts_with_that
         _campaign(_unique("stop"), list_id, sender, template, always_running=True)
     )
     api.post_outbound_messagingcampaign_start(created.id)
-    assert _eventually(
+    assert eventually(
         lambda: (
             api.get_outbound_messagingcampaign_progress(created.id).number_of_contacts_messaged == 1
         )
@@ -571,7 +551,7 @@ def test_a_stop_texted_while_a_campaign_runs_blocks_its_later_contacts_with_that
         json_body={"fromAddress": phone, "toAddress": sender, "textBody": "Stop."},
     )
     assert status == 202, body
-    assert _eventually(
+    assert eventually(
         lambda: (
             server.request("GET", f"/api/v2/routing/sms/optouts/{phone}", token=admin_token)[0]
             == 200
@@ -589,7 +569,7 @@ def test_a_stop_texted_while_a_campaign_runs_blocks_its_later_contacts_with_that
         progress = api.get_outbound_messagingcampaign_progress(created.id)
         return progress.number_of_contacts_skipped.get("ININ_OUTBOUND_ON_DO_NOT_CALL_LIST")
 
-    assert _eventually(skipped) == 1
+    assert eventually(skipped) == 1
     with database.connect() as connection:
         sent = connection.execute(
             text(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from sqlalchemy import create_engine, text
 
 from tests.conftest import fresh_database
 from tests.support.numbers import fresh_number
+from tests.support.sdk import eventually
 from tests.support.server import Server, running_server
 from tidings.adapters.db.engine import driver_url
 
@@ -34,12 +34,7 @@ def quick() -> Iterator[Server]:
 
 
 def _eventually(check: Callable[[], Any], seconds: float = 20.0) -> Any:
-    deadline = time.monotonic() + seconds
-    while True:
-        found = check()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.05)
+    return eventually(check, seconds)
 
 
 def test_an_unanswered_conversation_ends_and_a_later_reply_opens_a_new_one(quick: Server) -> None:

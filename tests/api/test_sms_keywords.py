@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -17,6 +16,7 @@ import PureCloudPlatformClientV2 as gc
 import pytest
 
 from tests.support.numbers import fresh_number
+from tests.support.sdk import eventually
 from tests.support.server import Server
 from tidings.domain.keywords import DEFAULT_HELP_TEXT, DEFAULT_OPT_IN_TEXT, DEFAULT_OPT_OUT_TEXT
 
@@ -50,12 +50,7 @@ def sender(number: dict[str, Any]) -> str:
 
 
 def _eventually(check: Callable[[], Any], seconds: float = 20.0) -> Any:
-    deadline = time.monotonic() + seconds
-    while True:
-        found = check()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.05)
+    return eventually(check, seconds)
 
 
 def _send(admin_sdk: Any, sender: str, to: str, text: str = "Your order shipped") -> Any:

@@ -9,7 +9,6 @@ import csv
 import email
 import email.policy
 import io
-import time
 import urllib.request
 import uuid
 from collections import Counter
@@ -23,6 +22,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import fresh_database
+from tests.support.sdk import eventually, model, ref
 from tests.support.server import Server, free_port, running_server
 from tests.support.smsc import Rules, SmscThread
 from tests.support.smtp_peer import SmtpPeer
@@ -32,26 +32,6 @@ SENDER = "+13175550100"
 LISTS = "/api/v2/outbound/contactlists"
 DNC = "/api/v2/outbound/dnclists"
 DOMAINS = "/api/v2/routing/email/outbound/domains"
-
-
-def _model(kind: Any, **attributes: Any) -> Any:
-    model = kind()
-    for name, value in attributes.items():
-        setattr(model, name, value)
-    return model
-
-
-def _ref(entity_id: str) -> Any:
-    return _model(gc.DomainEntityRef, id=entity_id)
-
-
-def _eventually(check: Callable[[], Any], seconds: float = 60.0) -> Any:
-    deadline = time.monotonic() + seconds
-    while True:
-        found = check()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
@@ -140,12 +120,12 @@ def _time_set(server: Server, token: str) -> str:
 def _template(sdk: Any, response_type: str, texts: list[Any]) -> str:
     api = gc.ResponseManagementApi(sdk)
     library = api.post_responsemanagement_libraries(
-        _model(gc.Library, name=f"lib-{uuid.uuid4().hex[:6]}")
+        model(gc.Library, name=f"lib-{uuid.uuid4().hex[:6]}")
     )
-    body = _model(
+    body = model(
         gc.Response,
         name=f"r-{uuid.uuid4().hex[:6]}",
-        libraries=[_ref(library.id)],
+        libraries=[ref(library.id)],
         texts=texts,
         response_type=response_type,
     )
@@ -153,7 +133,7 @@ def _template(sdk: Any, response_type: str, texts: list[Any]) -> str:
 
 
 def _text(content: str, content_type: str = "text/plain", kind: str = "body") -> Any:
-    return _model(gc.ResponseText, content=content, content_type=content_type, type=kind)
+    return model(gc.ResponseText, content=content, content_type=content_type, type=kind)
 
 
 def _exported(server: Server, token: str, list_id: str) -> list[dict[str, str]] | None:
@@ -170,7 +150,7 @@ def _settled(api: Any, campaign_id: str, called: int) -> Any:
         progress = api.get_outbound_messagingcampaign_progress(campaign_id)
         return progress if progress.number_of_contacts_called == called else None
 
-    found = _eventually(check)
+    found = _eventually_long(check)
     assert found is not None, api.get_outbound_messagingcampaign_progress(campaign_id)
     return found
 
@@ -227,19 +207,19 @@ def test_an_sms_campaign_into_the_smsc(
 
     api = gc.OutboundApi(sdk)
     campaign = api.post_outbound_messagingcampaigns(
-        _model(
+        model(
             gc.MessagingCampaign,
             name="tables",
-            contact_list=_ref(contact_list["id"]),
-            dnc_lists=[_ref(dnc["id"])],
-            callable_time_set=_ref(_time_set(served, token)),
+            contact_list=ref(contact_list["id"]),
+            dnc_lists=[ref(dnc["id"])],
+            callable_time_set=ref(_time_set(served, token)),
             messages_per_minute=600,
             campaign_status="on",
-            sms_config=_model(
+            sms_config=model(
                 gc.SmsConfig,
                 phone_column="mobile",
-                sender_sms_phone_number=_model(gc.SmsPhoneNumberRef, phone_number=SENDER),
-                content_template=_ref(template),
+                sender_sms_phone_number=model(gc.SmsPhoneNumberRef, phone_number=SENDER),
+                content_template=ref(template),
             ),
         )
     )
@@ -269,7 +249,7 @@ def test_an_sms_campaign_into_the_smsc(
 
     # The list's export shows every contact's outcome, skips with their reason.
     api.post_outbound_contactlist_export(contact_list["id"])
-    exported = _eventually(lambda: _exported(served, token, contact_list["id"]))
+    exported = _eventually_long(lambda: _exported(served, token, contact_list["id"]))
     by_id = {row["inin-outbound-id"]: row for row in exported}
     assert {name: row["LastResult-SMS"] for name, row in by_id.items()} == {
         "ann": "OUTBOUND_MESSAGE_SENT",
@@ -346,19 +326,19 @@ def test_an_email_campaign_into_the_relay(
 
     api = gc.OutboundApi(sdk)
     campaign = api.post_outbound_messagingcampaigns(
-        _model(
+        model(
             gc.MessagingCampaign,
             name="statements",
-            contact_list=_ref(contact_list["id"]),
-            dnc_lists=[_ref(dnc["id"])],
+            contact_list=ref(contact_list["id"]),
+            dnc_lists=[ref(dnc["id"])],
             messages_per_minute=600,
-            email_config=_model(
+            email_config=model(
                 gc.EmailConfig,
                 email_columns=["work", "home"],
-                content_template=_ref(template),
-                from_address=_model(
+                content_template=ref(template),
+                from_address=model(
                     gc.FromEmailAddress,
-                    domain=_ref(domain),
+                    domain=ref(domain),
                     local_part="billing",
                     friendly_name="Billing",
                 ),
@@ -367,7 +347,7 @@ def test_an_email_campaign_into_the_relay(
     )
     assert [e.error for e in campaign.errors] == ["domain.not.verified"]
     api.post_outbound_messagingcampaign_start(campaign.id)
-    assert _eventually(
+    assert _eventually_long(
         lambda: api.get_outbound_messagingcampaign(campaign.id).campaign_status == "complete"
     )
     progress = api.get_outbound_messagingcampaign_progress(campaign.id)
@@ -391,3 +371,7 @@ def test_an_email_campaign_into_the_relay(
     html = ed.get_body(("html",)).get_content()
     assert "Dear &lt;Ed&gt;," in html and "your balance is 50." in html
     assert str(ed["From"]) == f"Billing <billing@{domain}>"
+
+
+def _eventually_long(check: Callable[[], Any]) -> Any:
+    return eventually(check, seconds=60.0)

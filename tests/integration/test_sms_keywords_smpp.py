@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import fresh_database
+from tests.support.sdk import eventually
 from tests.support.server import Server, free_port, running_server
 from tests.support.smsc import SmscThread
 from tidings.domain import sms_content
@@ -55,12 +56,7 @@ def token(served: Server) -> str:
 
 
 def _eventually(check: Callable[[], Any], seconds: float = 30.0) -> Any:
-    deadline = time.monotonic() + seconds
-    while True:
-        found = check()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.1)
+    return eventually(check, seconds)
 
 
 def _send(server: Server, token: str, to: str, text: str) -> dict[str, Any]:

@@ -173,53 +173,52 @@ class SqlCampaignAttempts:
         waiting: Sequence[WaitingAttempt],
         now: datetime,
     ) -> None:
-        key = and_(
-            a.c.campaign_id == campaign.id,
-            a.c.cycle == campaign.cycle,
-            a.c.contact_seq == bindparam("b_seq"),
-        )
         if queued:
-            await self._db.execute(
-                update(a)
-                .where(key)
-                .values(
-                    state=QUEUED,
-                    message_id=bindparam("b_message"),
-                    column_name=bindparam("b_column"),
-                    address=bindparam("b_address"),
-                ),
-                [
-                    {
-                        "b_seq": q.seq,
-                        "b_message": q.message_id,
-                        "b_column": q.column,
-                        "b_address": q.address,
-                    }
-                    for q in queued
-                ],
+            await self._mark(
+                campaign,
+                QUEUED,
+                "message_id",
+                [(q.seq, q.message_id, q.column, q.address) for q in queued],
             )
         if skipped:
             await self._finish(campaign.cycle, campaign.id, skipped, now)
         if waiting:
-            await self._db.execute(
-                update(a)
-                .where(key)
-                .values(
-                    state=WAITING,
-                    next_at=bindparam("b_until"),
-                    column_name=bindparam("b_column"),
-                    address=bindparam("b_address"),
-                ),
-                [
-                    {
-                        "b_seq": w.seq,
-                        "b_until": w.until,
-                        "b_column": w.column,
-                        "b_address": w.address,
-                    }
-                    for w in waiting
-                ],
+            await self._mark(
+                campaign,
+                WAITING,
+                "next_at",
+                [(w.seq, w.until, w.column, w.address) for w in waiting],
             )
+
+    async def _mark(
+        self,
+        campaign: Campaign,
+        state: str,
+        field: str,
+        rows: Sequence[tuple[int, object, str, str]],
+    ) -> None:
+        """Moves attempts of the current cycle to `state`, each with its `field` value (the
+        message queued, or the time it waits for), column and address."""
+        await self._db.execute(
+            update(a)
+            .where(
+                a.c.campaign_id == campaign.id,
+                a.c.cycle == campaign.cycle,
+                a.c.contact_seq == bindparam("b_seq"),
+            )
+            .values(
+                {
+                    "state": state,
+                    field: bindparam("b_value"),
+                    "column_name": bindparam("b_column"),
+                    "address": bindparam("b_address"),
+                }
+            ),
+            [
+                {"b_seq": seq, "b_value": value, "b_column": column, "b_address": address}
+                for seq, value, column, address in rows
+            ],
+        )
 
     async def _finish(
         self, cycle: int | None, campaign_id: str, outcomes: Sequence[AttemptOutcome], now: datetime
