@@ -9,6 +9,7 @@ from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
 from tidings.domain.callable_times import CallableTimeSet
+from tidings.domain.campaign_reports import AttemptKey, AttemptRecord, AttemptTotals
 from tidings.domain.campaigns import (
     AttemptOutcome,
     Campaign,
@@ -638,6 +639,9 @@ class UnitOfWork(Protocol):
     @property
     def console_users(self) -> ConsoleUserRepository: ...
 
+    @property
+    def campaign_reports(self) -> CampaignReports: ...
+
     async def __aenter__(self) -> UnitOfWork: ...
 
     async def __aexit__(
@@ -853,6 +857,22 @@ class ConsoleUserRepository(Protocol):
     async def delete_session(self, digest: str) -> None: ...
 
     async def purge_sessions(self, now: datetime) -> int: ...
+
+
+class CampaignReports(Protocol):
+    """The read side of campaign attempts (the console's history and its CSV export)."""
+
+    async def attempts(
+        self,
+        campaign_id: str,
+        channel: str,
+        limit: int,
+        *,
+        after: AttemptKey | None = None,
+        before: AttemptKey | None = None,
+    ) -> list[AttemptRecord]: ...
+
+    async def totals(self, campaign_id: str) -> AttemptTotals: ...
 
 
 class PasswordHasher(Protocol):

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncTransaction
 
 from tidings.adapters.db.callable_time_set_repository import SqlCallableTimeSetRepository
 from tidings.adapters.db.campaign_attempts import SqlCampaignAttempts
+from tidings.adapters.db.campaign_report_repository import SqlCampaignReports
 from tidings.adapters.db.campaign_repository import SqlCampaignRepository
 from tidings.adapters.db.console_user_repository import SqlConsoleUserRepository
 from tidings.adapters.db.contact_filter_repository import SqlContactFilterRepository
@@ -58,6 +59,7 @@ class SqlUnitOfWork:
     campaign_attempts: SqlCampaignAttempts
     inbound_emails: SqlInboundEmailRepository
     console_users: SqlConsoleUserRepository
+    campaign_reports: SqlCampaignReports
 
     def __init__(
         self, engine: AsyncEngine | InlineEngine, writer_gate: WriterGate | None = None
@@ -92,6 +94,7 @@ class SqlUnitOfWork:
         self.campaign_attempts = SqlCampaignAttempts(db)
         self.inbound_emails = SqlInboundEmailRepository(db)
         self.console_users = SqlConsoleUserRepository(db)
+        self.campaign_reports = SqlCampaignReports(db)
         return self
 
     async def __aexit__(
