@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -106,8 +107,6 @@ def _database(server: Server) -> Any:
 
 def _live(client: Browserless, campaign_id: str) -> list[dict[str, Any]]:
     """The dashboard's event stream for one campaign, read until the server ends it."""
-    import orjson
-
     cookie = f"tidings_session={client.cookies['tidings_session']}"
     seen = []
     with httpx.stream(
@@ -179,7 +178,7 @@ def test_the_dashboard_shows_a_finished_campaign_with_its_counts(ran: Ran) -> No
     row = _row(answer.text, ran.campaign_id)
     assert ran.list_name in row
     assert "SMS" in row and "6000/min" in row
-    assert 'data-status>complete<' in row
+    assert "data-status>complete<" in row
     assert 'value="100"' in row
     assert f"{CONTACTS} of {CONTACTS} (100%)" in row
     assert f"data-messaged>{CONTACTS}<" in row
@@ -192,7 +191,7 @@ def test_a_switch_without_the_csrf_token_is_refused_and_changes_nothing(
     refused = ran.client.post(f"/campaigns/{ran.campaign_id}/switch", {"state": "on"}, token=False)
     assert refused.status_code == 403
     assert "security token" in refused.text
-    assert 'data-status>complete<' in _row(ran.client.get("/campaigns").text, ran.campaign_id)
+    assert "data-status>complete<" in _row(ran.client.get("/campaigns").text, ran.campaign_id)
 
 
 def test_the_form_shows_each_problem_next_to_its_field_and_creates_nothing(
@@ -237,9 +236,7 @@ def test_the_attempt_history_pages_through_every_attempt_once(ran: Ran) -> None:
     first, after, before, first_page = _history(ran.client, base)
     assert len(first) == 50 and after and not before
     assert f"{CONTACTS} attempts · {CONTACTS - 1} accepted · 1 rejected" in first_page
-    second, after_second, before_second, second_page = _history(
-        ran.client, f"{base}?after={after}"
-    )
+    second, after_second, before_second, second_page = _history(ran.client, f"{base}?after={after}")
     assert len(second) == CONTACTS - 50 and not after_second and before_second
     assert sorted(first + second) == sorted(ran.contact_ids)
     back, _, _, _ = _history(ran.client, f"{base}?before={before_second}")
@@ -314,3 +311,27 @@ def test_another_divisions_campaign_is_404_and_not_listed(
         assert client.get(path).status_code == 404, path
     assert client.post(f"/campaigns/{ran.campaign_id}/switch", {"state": "on"}).status_code == 404
     assert ran.name not in client.get("/campaigns").text
+
+
+def test_the_edit_form_shows_the_campaign_and_saves_a_change(ran: Ran) -> None:
+    form = ran.client.get(f"/campaigns/{ran.campaign_id}/edit")
+    assert form.status_code == 200
+    assert 'name="phone_column" value="phone"' in form.text
+    version = re.search(r'name="version" value="(\d+)"', form.text)
+    sender = re.search(r'name="sender_number" value="([^"]+)"', form.text)
+    assert version and sender
+    fields = {
+        "name": ran.name,
+        "contact_list_id": re.findall(r'<option value="([^"]+)" selected>', form.text)[0],
+        "channel": "sms",
+        "phone_column": "phone",
+        "sender_number": sender.group(1),
+        "message_column": "body",
+        "messages_per_minute": "1234",
+        "version": version.group(1),
+    }
+    saved = ran.client.post(f"/campaigns/{ran.campaign_id}/edit", fields)
+    assert saved.status_code == 303, saved.text
+    assert "1234/min" in _row(ran.client.get("/campaigns").text, ran.campaign_id)
+    stale = ran.client.post(f"/campaigns/{ran.campaign_id}/edit", fields)
+    assert stale.status_code == 409  # the version it was edited from is gone
