@@ -13,7 +13,7 @@ from dataclasses import replace
 from tidings.domain import campaigns as c
 from tidings.domain.campaign_reports import AttemptKey, AttemptRecord, AttemptTotals
 from tidings.domain.errors import FieldProblem, InvalidInput, MissingPermission, NotFound
-from tidings.domain.paging import PageRequest
+from tidings.domain.paging import MAX_PAGE_SIZE, PageRequest
 from tidings.ports import UnitOfWork, UnitOfWorkFactory
 from tidings.services import divisioned
 from tidings.services.caller import Caller
@@ -196,6 +196,7 @@ class CampaignService:
         """The visible ones of `campaign_ids` with their progress, in two queries (the
         console's dashboard asks every second)."""
         scope = caller.access.require(*_permissions("view"))
+        campaign_ids = list(dict.fromkeys(campaign_ids))[:MAX_PAGE_SIZE]
         if not campaign_ids:
             return []
         async with self._uow() as uow:

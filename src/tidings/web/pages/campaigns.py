@@ -24,7 +24,7 @@ from tidings.web.campaign_options import choices
 from tidings.web.forms import divisions_for, page_of, pages
 from tidings.web.rendering import SECURITY_HEADERS, allowed, page
 from tidings.web.routing import ConsoleRoute
-from tidings.web.session import User, container_of
+from tidings.web.session import SESSION_COOKIE, User, container_of
 
 router = APIRouter(route_class=ConsoleRoute, include_in_schema=False)
 BASE = "/campaigns"
@@ -96,14 +96,20 @@ async def live_progress(
 ) -> Response:
     """Server-sent events: the progress of the page's campaigns every second, until none of
     them runs (the script opens the stream again when the user switches one on)."""
-    campaigns = container_of(request).campaigns
+    app = container_of(request)
     wanted = list(dict.fromkeys(ids))[:MAX_PAGE_SIZE]
-    await campaigns.snapshot(user.caller, wanted)  # 403 before the stream starts
+    await app.campaigns.snapshot(user.caller, wanted)  # 403 before the stream starts
+    token = request.cookies.get(SESSION_COOKIE, "")
 
     async def events() -> AsyncIterator[bytes]:
         ends = time.monotonic() + STREAM_SECONDS
         while time.monotonic() < ends:
-            rows = await campaigns.snapshot(user.caller, wanted)
+            # Each tick asks for the session again: signing out (or a disabled user, or a
+            # grant taken away) ends the stream at once, as it ends every page.
+            now = await app.console_users.session(token)
+            if now is None:
+                return
+            rows = await app.campaigns.snapshot(now.caller, wanted)
             yield b"data: " + orjson.dumps([live(*row) for row in rows]) + b"\n\n"
             if not any(campaign.running for campaign, _ in rows):
                 yield b"event: end\ndata: {}\n\n"
