@@ -36,6 +36,7 @@ from tidings.adapters.email.inbound import InboundSmtpReceiver
 from tidings.adapters.email.smtp import SmtpSender
 from tidings.adapters.exporters.csv_files import CsvExportStore
 from tidings.adapters.exporters.dnc_files import CsvDncExportFiles
+from tidings.adapters.exporters.reports import ReportFiles
 from tidings.adapters.imports.contact_csv import CsvContactReader
 from tidings.adapters.imports.dnc_csv import CsvDncReader
 from tidings.adapters.imports.files import ImportDirectory
@@ -56,6 +57,7 @@ from tidings.domain.channels import OutboundEmail, OutboundSms
 from tidings.domain.messages import EMAIL, SMS
 from tidings.ports import EmailSender, SmsSender, UnitOfWork, UnitOfWorkFactory
 from tidings.services.agentless import AgentlessService
+from tidings.services.analytics import AnalyticsService
 from tidings.services.callable_time_sets import CallableTimeSetService
 from tidings.services.campaigns import CampaignService
 from tidings.services.channel_events import ChannelRecorder
@@ -69,8 +71,10 @@ from tidings.services.dnc import DncService
 from tidings.services.dnc_exports import DncExportService
 from tidings.services.dnc_imports import DncImportService
 from tidings.services.email_domains import EmailDomainService
+from tidings.services.events import EventLogService
 from tidings.services.inbound_email import InboundEmailService
 from tidings.services.oauth import OAuthService
+from tidings.services.opt_outs import KeywordSettingsService, OptOutService
 from tidings.services.response_previews import ResponsePreviewService
 from tidings.services.responses import ResponseService
 from tidings.services.sms_numbers import SmsNumberService
@@ -137,6 +141,10 @@ class Container:
     send_path_uow: UnitOfWorkFactory
     inline_engine: InlineEngine | None
     console_users: ConsoleUserService
+    analytics: AnalyticsService
+    events: EventLogService
+    opt_outs: OptOutService
+    keyword_settings: KeywordSettingsService
     running_dispatcher: Dispatcher | None = None
     # The Auth Token that signs Twilio webhooks; None when the SMS provider is not Twilio
     # (the webhook routes then answer 404).
@@ -185,6 +193,7 @@ class Container:
                     ),
                 ),
             ),
+            housekeeping=(self.channel_events.store_incomplete_parts,),
         )
         campaigns = CampaignEngine(
             self.unit_of_work,
@@ -196,6 +205,7 @@ class Container:
             poll_seconds=settings.dispatcher_poll_seconds,
             channels=channels,
             campaigns=campaigns,
+            inactivity=timedelta(hours=settings.conversation_inactivity_hours),
         )
         return self.running_dispatcher
 
@@ -270,10 +280,12 @@ def build(settings: Settings) -> Container:
         return SqlUnitOfWork(inline or engine, writer_gate)
 
     download_key = _download_key(settings)
-    channel_events = ChannelRecorder(
-        send_path_uow, reply_window=timedelta(hours=settings.reply_window_hours)
-    )
     wake: list[Callable[[str], None]] = []
+    channel_events = ChannelRecorder(
+        send_path_uow,
+        reply_window=timedelta(hours=settings.reply_window_hours),
+        wake=lambda media: _call_each(wake, media),
+    )
     oauth = OAuthService(
         uow,
         default_rate_limit=settings.rate_limit_per_minute,
@@ -346,6 +358,10 @@ def build(settings: Settings) -> Container:
             settings.console_session_hours,
             settings.rate_limit_per_minute,
         ),
+        analytics=AnalyticsService(uow, ReportFiles()),
+        events=EventLogService(uow),
+        opt_outs=OptOutService(uow, addresses),
+        keyword_settings=KeywordSettingsService(uow),
         twilio_auth_token=(
             TwilioAccount.from_url(settings.sms_url).auth_token
             if is_twilio_url(settings.sms_url)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, get_type_hints
 
+import phonenumbers
+
 
 class ConfigError(ValueError):
     """A setting has a value Tidings cannot use."""
@@ -83,6 +85,8 @@ class Settings:
     # (sent over HTTPS only; turn off only to try the console over plain HTTP on a LAN).
     console_session_hours: float = 12.0
     console_secure_cookies: bool = True
+    # A conversation with no message for this many hours (and nothing left to send) ends.
+    conversation_inactivity_hours: float = 72.0
 
     @property
     def resolved_database_url(self) -> str:
@@ -151,7 +155,16 @@ def load_settings(
             raise ConfigError(f"inbound_smtp is a host and port: {exc}") from exc
     if settings.inbound_max_bytes < 1024:
         raise ConfigError("inbound_max_bytes must be at least 1024")
-    return settings
+    # An unknown region would make every number written without a country code invalid,
+    # silently. `gb` is read as `GB`: the import's whole-column check finds the region's
+    # metadata only by the upper-case code (else each number takes the slow path).
+    region = settings.phone_region.strip().upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise ConfigError(
+            f"phone_region is a country code phonenumbers knows (US, GB, DE, ...), "
+            f"not {settings.phone_region!r}"
+        )
+    return settings.with_overrides(phone_region=region)
 
 
 def host_port(setting: str) -> tuple[str, int]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
+from tidings.domain.analytics import ConversationQuery, VisibleDivisions
 from tidings.domain.callable_times import CallableTimeSet
 from tidings.domain.campaign_reports import AttemptKey, AttemptRecord, AttemptTotals
 from tidings.domain.campaigns import (
@@ -26,6 +27,7 @@ from tidings.domain.channels import (
     OutboundEmail,
     OutboundSms,
     SendResult,
+    SmsPart,
 )
 from tidings.domain.console_users import ConsoleSession, ConsoleUser
 from tidings.domain.contact_filters import ContactListFilter, Criteria
@@ -33,6 +35,7 @@ from tidings.domain.contact_lists import AddressCheck, Contact, ContactList
 from tidings.domain.divisions import Division
 from tidings.domain.dnc import DncList
 from tidings.domain.dnc_imports import DncImport, DncImportPlan
+from tidings.domain.events import EventLog, EventQuery
 from tidings.domain.exports import Export
 from tidings.domain.imports import (
     ContactImport,
@@ -43,11 +46,14 @@ from tidings.domain.imports import (
     StagedRows,
 )
 from tidings.domain.inbound_email import DeliveryStatus, ParsedEmail, ReceivedEmail
+from tidings.domain.keywords import KeywordSettings
 from tidings.domain.messages import Conversation, Message, ReceiptRecord, Settlement
 from tidings.domain.oauth import OAuthClient, TokenRecord
+from tidings.domain.opt_outs import OptOut, OptOutChange, OptOutEvent
 from tidings.domain.paging import PageRequest
 from tidings.domain.permissions import Scope
 from tidings.domain.receipts import Receipt
+from tidings.domain.reports import ReportTable
 from tidings.domain.responses import Library, Response
 from tidings.domain.senders import DnsLookup, EmailDomain, ParsedNumber, SmsNumber
 
@@ -266,9 +272,16 @@ Batch_contra = TypeVar("Batch_contra", contravariant=True)
 
 
 class ExportSource(Protocol[Batch_co]):
-    def batches(self, list_id: str, contact_ids: Sequence[str] = ()) -> Iterator[Batch_co]:
-        """The list's contacts in insertion order, a few MB at a time. Blocking: a worker
-        thread's."""
+    def batches(
+        self,
+        list_id: str,
+        contact_ids: Sequence[str] = (),
+        criteria: Criteria | None = None,
+        now: datetime | None = None,
+    ) -> Iterator[Batch_co]:
+        """The list's contacts in insertion order, a few MB at a time: those of
+        `contact_ids` when given, and of them those `criteria` take (relative times counted
+        back from `now`), evaluated by the database. Blocking: a worker thread's."""
         ...
 
 
@@ -487,6 +500,67 @@ class MessageRepository(Protocol):
 
     async def forget_keys(self, before: datetime) -> int: ...
 
+    async def end_idle_conversations(
+        self, idle_since: datetime, now: datetime, limit: int
+    ) -> int: ...
+
+
+class OptOutRepository(Protocol):
+    """Suppressions and the history of every change to them (domain/opt_outs.py)."""
+
+    async def suppress(
+        self, channel: str, address: str, sender: str, change: OptOutChange, now: datetime
+    ) -> None: ...
+
+    async def lift(
+        self, channel: str, address: str, sender: str | None, change: OptOutChange, now: datetime
+    ) -> None: ...
+
+    async def page(
+        self,
+        channel: str,
+        page: PageRequest,
+        *,
+        address: str | None = None,
+        sender: str | None = None,
+    ) -> tuple[list[OptOut], int]: ...
+
+    async def after(
+        self, channel: str, key: tuple[str, str] | None, limit: int
+    ) -> list[OptOut]: ...
+
+    async def of_address(self, channel: str, address: str) -> list[OptOut]: ...
+
+    async def history(
+        self, channel: str, address: str | None = None, after_id: int = 0, limit: int = 1000
+    ) -> list[OptOutEvent]: ...
+
+
+class KeywordSettingsRepository(Protocol):
+    async def get_many(
+        self, senders: Sequence[str]
+    ) -> dict[str, tuple[KeywordSettings, datetime]]: ...
+
+    async def put(self, sender: str, settings: KeywordSettings, now: datetime) -> None: ...
+
+    async def delete(self, sender: str) -> bool: ...
+
+
+class InboundPartRepository(Protocol):
+    async def add_part(
+        self,
+        from_address: str,
+        to_address: str,
+        part: SmsPart,
+        text: str,
+        provider_message_id: str | None,
+        received_at: datetime,
+        *,
+        since: datetime,
+    ) -> tuple[str, str | None, datetime] | None: ...
+
+    async def take_incomplete(self, before: datetime) -> tuple[InboundSms, int] | None: ...
+
 
 class CampaignRepository(Protocol):
     async def get(self, campaign_id: str) -> Campaign | None: ...
@@ -638,6 +712,21 @@ class UnitOfWork(Protocol):
 
     @property
     def console_users(self) -> ConsoleUserRepository: ...
+
+    @property
+    def analytics(self) -> AnalyticsRepository: ...
+
+    @property
+    def events(self) -> EventRepository: ...
+
+    @property
+    def opt_outs(self) -> OptOutRepository: ...
+
+    @property
+    def keyword_settings(self) -> KeywordSettingsRepository: ...
+
+    @property
+    def inbound_parts(self) -> InboundPartRepository: ...
 
     @property
     def campaign_reports(self) -> CampaignReports: ...
@@ -879,3 +968,51 @@ class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
 
     def verify(self, stored: str, password: str) -> bool: ...
+
+
+class AnalyticsRepository(Protocol):
+    async def conversation_details(
+        self, query: ConversationQuery, visible: VisibleDivisions
+    ) -> tuple[list[Conversation], int]:
+        """One page of the conversations the query selects, with their messages; the total."""
+        ...
+
+    async def conversation_batch(
+        self,
+        query: ConversationQuery,
+        visible: VisibleDivisions,
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[Conversation]:
+        """The next conversations after (started_at, id) in start order (keyset)."""
+        ...
+
+
+class EventRepository(Protocol):
+    async def record(self, event: EventLog) -> None:
+        """Adds an event to the dialer event log, in the caller's unit of work."""
+        ...
+
+    async def get(self, event_id: str) -> EventLog | None: ...
+
+    async def list(
+        self, page: PageRequest, query: EventQuery, visible: VisibleDivisions
+    ) -> tuple[list[EventLog], int]: ...
+
+
+class CsvReportWriter(Protocol):
+    def head(self) -> bytes:
+        """The byte order mark and the header row."""
+        ...
+
+    def rows(self, rows: Sequence[Sequence[str]]) -> bytes:
+        """The next rows, neutralised against spreadsheet formulas."""
+        ...
+
+
+class ReportFormats(Protocol):
+    def csv(self, columns: Sequence[str]) -> CsvReportWriter: ...
+
+    def pdf(self, table: ReportTable) -> bytes:
+        """The table as a PDF document (title, filters, generation time, page numbers)."""
+        ...

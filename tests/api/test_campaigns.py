@@ -136,6 +136,11 @@ def _campaign(name: str, list_id: str, sender: str, template: str, **extra: Any)
     )
 
 
+def _events_about(api: Any, campaign_id: str) -> list[Any]:
+    found = api.get_outbound_events(page_size=100, category="MESSAGING_CAMPAIGN")
+    return [e for e in found.entities or [] if e.related_entity.id == campaign_id]
+
+
 def _tokyo_slot_not_now() -> dict[str, Any]:
     """A callable hour in Tokyo that is not now: tomorrow there, 10 to 11 in the morning."""
     tomorrow = datetime.now(ZoneInfo("Asia/Tokyo")) + timedelta(days=1)
@@ -281,6 +286,8 @@ def test_a_campaign_without_waiting_contacts_completes_and_recycles(
     progress = api.get_outbound_messagingcampaign_progress(created.id)
     assert (progress.total_number_of_contacts, progress.number_of_contacts_messaged) == (30, 30)
     assert progress.percentage == 100
+    [event] = _events_about(api, created.id)
+    assert (event.level, event.name) == ("INFO", "MESSAGING_CAMPAIGN_COMPLETE")
 
     api.delete_outbound_messagingcampaign_progress(created.id)
     progress = api.get_outbound_messagingcampaign_progress(created.id)
@@ -537,3 +544,6 @@ def test_a_running_campaign_whose_template_is_deleted_turns_invalid_with_the_rea
     )
     assert found, api.get_outbound_messagingcampaign(created.id)
     assert [e.error for e in found.errors] == ["contentTemplate.not.found"]
+    [event] = _events_about(api, created.id)
+    assert (event.level, event.name) == ("ERROR", "MESSAGING_CAMPAIGN_INVALID")
+    assert "content template" in event.event_message.message

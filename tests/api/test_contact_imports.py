@@ -143,6 +143,11 @@ def test_the_sdk_reads_the_status_and_the_list_shows_a_failed_import(
         (b"", "empty"),
         (b"Name,Note\nAnn,x\n", "'Phone'"),
         (b"Phone,Email,phone\n1,2,3\n", "twice"),
+        ("Phone,Email\n+13175550100,a@example.com\n".encode("utf-16"), "UTF-16"),
+        (b"\x00\x01binary", "NUL bytes"),
+        (b"\n\nPhone,Email\n+13175550100,a@example.com\n", "no header"),
+        (b'"Phone,Email\n+13175550100,a@example.com\n', "cannot be read as CSV"),
+        (("Phone,Email," + "x" * 129 + "\n").encode(), "128"),
     ],
 )
 def test_a_file_refused_at_once_changes_nothing(
@@ -282,3 +287,34 @@ def test_a_hundred_thousand_rows_arrive_in_order(
     name = rows[0].index("Name")
     assert [r[name] for r in rows[1:4]] == ["Person 0", "Person 1", "Person 2"]  # file order
     assert rows[1][rows[0].index("Normalized-Phone")] == "+13175550000"
+
+
+def test_a_file_refused_at_its_upload_url_changes_nothing_and_the_url_takes_a_fixed_one(
+    server: Server, admin_sdk: Any, admin_token: str, contact_list: str
+) -> None:
+    before = [{"id": "kept", "data": {"Phone": "+13175550100", "Name": "Old"}}]
+    server.request("POST", f"{LISTS}/{contact_list}/contacts", token=admin_token, json_body=before)
+    request = gc.ContactListUploadUrlRequest()
+    request.content_type, request.id, request.contact_id_name = "text/csv", contact_list, "Id"
+    answer = gc.OutboundApi(admin_sdk).post_outbound_contactlists_uploads(request)
+
+    def put(text: bytes) -> tuple[int, Any]:
+        status, body, _ = server.request(
+            "PUT", answer.url.removeprefix(server.base_url), body=text, headers=answer.headers
+        )
+        return status, body
+
+    status, body = put(b"Id,Name\nkept,New\n")  # the list's phone column is missing
+    assert status == 400 and "'Phone'" in body["message"], body
+    found = contacts(server, admin_token, contact_list, ["kept"])
+    assert found["kept"]["data"]["Name"] == "Old"
+    size = server.request("GET", f"{LISTS}/{contact_list}?includeSize=true", token=admin_token)
+    assert size[1]["size"] == 1
+
+    status, body = put(
+        b"Id,Phone,Email,Name\nkept,+13175550100,k@x.org,New\nnew,+13175550101,,Ann\n"
+    )
+    assert status == 200, body
+    done = wait_for_import(server, admin_token, contact_list)
+    assert (done["status"], done["importedRecords"]) == ("COMPLETE", 2)
+    assert contacts(server, admin_token, contact_list, ["kept"])["kept"]["data"]["Name"] == "New"

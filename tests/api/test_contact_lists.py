@@ -347,3 +347,62 @@ def test_division_views_outline_the_lists_a_caller_may_search(admin_sdk: Any, un
     assert view.division.id == created.division.id
     assert view.column_names == ["phone", "secret"]
     assert view.self_uri.endswith(f"/divisionviews/{created.id}")
+
+
+def test_every_list_setting_round_trips_through_the_sdk(
+    outbound: Any, unique: Any, admin_sdk: Any
+) -> None:
+    body = _contact_list(unique("Settings"), "phone", "email", "first", "zip", "amount", "mode")
+    amount = gc.ColumnDataTypeSpecification()
+    amount.column_name, amount.column_data_type, amount.min, amount.max = "amount", "NUMERIC", 0, 9
+    first = gc.ColumnDataTypeSpecification()
+    first.column_name, first.column_data_type, first.max_length = "first", "TEXT", 40
+    body.column_data_type_specifications = [amount, first]
+    body.trim_whitespace = False
+    body.time_zone = "America/Indiana/Indianapolis"
+    body.automatic_time_zone_mapping = True
+    body.zip_code_column_name = "zip"
+    body.preview_mode_column_name = "mode"
+    body.preview_mode_accepted_values = ["preview", "yes"]
+    created = outbound.post_outbound_contactlists(body)
+
+    home = gc.AuthorizationApi(admin_sdk).get_authorization_divisions_home()
+    for found in (
+        outbound.get_outbound_contactlist(created.id),
+        outbound.get_outbound_contactlists(id=[created.id], division_id=[home.id]).entities[0],
+    ):
+        specs = {s.column_name: s for s in found.column_data_type_specifications}
+        assert (specs["amount"].column_data_type, specs["amount"].min, specs["amount"].max) == (
+            "NUMERIC",
+            0,
+            9,
+        )
+        assert (specs["first"].column_data_type, specs["first"].max_length) == ("TEXT", 40)
+        assert found.trim_whitespace is False
+        assert found.time_zone == "America/Indiana/Indianapolis"
+        assert (found.automatic_time_zone_mapping, found.zip_code_column_name) == (True, "zip")
+        assert found.preview_mode_column_name == "mode"
+        assert found.preview_mode_accepted_values == ["preview", "yes"]
+        assert [c.column_name for c in found.email_columns] == ["email"]
+    elsewhere = outbound.get_outbound_contactlists(id=[created.id], division_id=["no-such"])
+    assert elsewhere.total == 0
+
+    added = outbound.post_outbound_contactlist_contacts(
+        created.id, [_contact(created.id, "k", phone="+13175550100", first=" Kim ")]
+    )
+    assert added[0].data["first"] == " Kim "  # trimWhitespace off keeps the spaces
+
+
+def test_do_not_queue_keeps_a_contacts_queue_position_and_priority(
+    outbound: Any, contact_list: Any
+) -> None:
+    first = _contact(contact_list.id, "q", phone="+13175550100", first="Ann")
+    outbound.post_outbound_contactlist_contacts(contact_list.id, [first], priority=True)
+    again = _contact(contact_list.id, "q", phone="+13175550100", first="Anna")
+    kept = outbound.post_outbound_contactlist_contacts(contact_list.id, [again], do_not_queue=True)[
+        0
+    ]
+    assert kept.data["first"] == "Anna"
+    assert kept.configuration_overrides.priority is True  # still at the front of the queue
+    queued = outbound.post_outbound_contactlist_contacts(contact_list.id, [again])[0]
+    assert not (queued.configuration_overrides and queued.configuration_overrides.priority)

@@ -158,3 +158,27 @@ def test_division_views_outline_the_dnc_lists_a_caller_may_search(
     assert [(v.id, v.contact_method, v.size) for v in views.entities] == [(created.id, "Phone", 0)]
     view = api.get_outbound_dnclists_divisionview(created.id)
     assert (view.division.id, view.dnc_source_type) == (created.division.id, "rds")
+
+
+def test_the_sdk_patches_addresses_and_purges_expired_numbers(outbound: Any, unique: Any) -> None:
+    emails = outbound.post_outbound_dnclists(_dnc_list(unique("Patched e-mail"), "Email"))
+    add = gc.DncPatchEmailsRequest()
+    add.action, add.email_addresses = "Add", ["Ann@Example.com", "bob@example.com"]
+    add.expiration_date_time = "2031-05-01T10:00:00.000Z"
+    outbound.patch_outbound_dnclist_emailaddresses(emails.id, add)
+    assert outbound.get_outbound_dnclist(emails.id, include_size=True).size == 2
+    remove = gc.DncPatchEmailsRequest()
+    remove.action, remove.email_addresses = "Remove", ["ANN@example.com"]  # any case
+    outbound.patch_outbound_dnclist_emailaddresses(emails.id, remove)
+    assert outbound.get_outbound_dnclist(emails.id, include_size=True).size == 1
+
+    phones = outbound.post_outbound_dnclists(_dnc_list(unique("Purged phones")))
+    outbound.post_outbound_dnclist_phonenumbers(phones.id, ["(317) 555-0100"])
+    outbound.post_outbound_dnclist_phonenumbers(
+        phones.id, ["+13175550101", "+13175550102"], expiration_date_time="2020-01-01T00:00:00Z"
+    )
+    assert outbound.get_outbound_dnclist(phones.id, include_size=True).size == 3
+    outbound.delete_outbound_dnclist_phonenumbers(phones.id, expired_only=True)
+    assert outbound.get_outbound_dnclist(phones.id, include_size=True).size == 1
+    outbound.delete_outbound_dnclist_phonenumbers(phones.id)
+    assert outbound.get_outbound_dnclist(phones.id, include_size=True).size == 0

@@ -321,6 +321,18 @@ def _new_campaign(server: Server, token: str) -> dict[str, str]:
 
 
 UPLOAD_FORM = "multipart upload form"
+OPT_OUTS = "/api/v2/routing/sms/optouts"
+KEYWORDS = "/api/v2/routing/sms/keywordsettings"
+
+
+def _fresh_opt_out(server: Server, token: str) -> dict[str, str]:
+    return {"address": fresh_number()}
+
+
+def _opted_out(server: Server, token: str) -> dict[str, str]:
+    params = _fresh_opt_out(server, token)
+    _created(server.request("POST", OPT_OUTS, token=token, json_body=params))
+    return params
 
 
 @dataclass(frozen=True)
@@ -679,7 +691,55 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("GET", CAMPAIGNS + "/divisionviews/{campaign_id}"): Rule(
         "outbound:messagingCampaign:search", _new_campaign, in_division=True
     ),
+    # SMS opt-outs and keyword settings (organisation-wide, like sender numbers).
+    ("GET", OPT_OUTS): Rule("sms:optOut:view"),
+    ("POST", OPT_OUTS): Rule("sms:optOut:edit", _fresh_opt_out, body={"address": "{address}"}),
+    ("GET", OPT_OUTS + "/export"): Rule("sms:optOut:view"),
+    ("GET", OPT_OUTS + "/{address}"): Rule("sms:optOut:view", _opted_out),
+    ("DELETE", OPT_OUTS + "/{address}"): Rule("sms:optOut:edit", _opted_out, ok=(204,)),
+    ("GET", KEYWORDS): Rule("sms:keywordSettings:view"),
+    ("PUT", KEYWORDS): Rule("sms:keywordSettings:edit", body={}),
+    ("GET", ONE_NUMBER + "/keywordsettings"): Rule("sms:keywordSettings:view", _new_number),
+    ("PUT", ONE_NUMBER + "/keywordsettings"): Rule(
+        "sms:keywordSettings:edit", _new_number, body={"helpKeywords": ["AIDE"]}
+    ),
+    ("DELETE", ONE_NUMBER + "/keywordsettings"): Rule(
+        "sms:keywordSettings:edit", _new_number, ok=(204,)
+    ),
 }
+
+ANALYTICS = "/api/v2/analytics/conversations/details"
+ANALYTICS_QUERY = {"interval": "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z"}
+EVENTS = "/api/v2/outbound/events"
+
+
+def _import_event(server: Server, token: str) -> dict[str, str]:
+    """An event in the home division: an import that refused a row."""
+    params = _new_list(server, token)
+    form = upload_form(params["list_id"], "phone,first\n+13175550100,Ann\n+13175550101,B,x\n")
+    _created(server.request("POST", "/uploads/v2/contactlist", token=token, **form))
+    wait_for_import(server, token, f"{LISTS}/{params['list_id']}/importstatus")
+    found = _created(
+        server.request("GET", EVENTS + "?pageSize=100&category=IMPORT_ERROR", token=token)
+    )
+    event = next(e for e in found["entities"] if e["relatedEntity"]["id"] == params["list_id"])
+    return {"event_id": event["id"]}
+
+
+MATRIX.update(
+    {
+        ("POST", ANALYTICS + "/query"): Rule(
+            "analytics:conversationDetail:view", body=ANALYTICS_QUERY
+        ),
+        ("POST", ANALYTICS + "/export"): Rule(
+            "analytics:conversationDetail:view", body={**ANALYTICS_QUERY, "format": "csv"}
+        ),
+        ("GET", EVENTS): Rule("outbound:eventLog:view"),
+        ("GET", EVENTS + "/{event_id}"): Rule(
+            "outbound:eventLog:view", _import_event, in_division=True
+        ),
+    }
+)
 
 # Routes anyone may call: the token endpoint authenticates by itself; the rest are for
 # infrastructure (health checks, scraping) and API tooling.

@@ -205,10 +205,19 @@ def test_killing_the_dispatcher_five_times_loses_and_doubles_no_contact(
                 crashes += 1
     with worker(served, "worker-final"):
         _wait_complete(served, token, campaign_id)
-    _check(smsc, _outcomes(served, campaign_id), crashes)
-    progress = call("GET", f"{CAMPAIGNS}/{campaign_id}/progress")
-    assert progress["numberOfContactsCalled"] == CONTACTS
-    assert progress["percentage"] == 100
+        outcomes = _outcomes(served, campaign_id)
+        _check(smsc, outcomes, crashes)
+        progress = call("GET", f"{CAMPAIGNS}/{campaign_id}/progress")
+        assert progress["numberOfContactsCalled"] == CONTACTS
+        assert progress["percentage"] == 100
+        # The user may choose to send the ambiguous ones again (some may get it twice).
+        resent = call("POST", f"{CAMPAIGNS}/{campaign_id}/ambiguous/resend")
+        assert resent["contacts"] == outcomes["OUTBOUND_MESSAGE_AMBIGUOUS"]
+        call("POST", f"{CAMPAIGNS}/{campaign_id}/start", ok=204)
+        _wait_complete(served, token, campaign_id)
+    after = _outcomes(served, campaign_id)
+    assert after["OUTBOUND_MESSAGE_AMBIGUOUS"] == 0
+    assert after["OUTBOUND_MESSAGE_SENT"] == outcomes["OUTBOUND_MESSAGE_SENT"] + resent["contacts"]
 
 
 def test_an_smsc_restart_mid_campaign_loses_and_doubles_no_contact(

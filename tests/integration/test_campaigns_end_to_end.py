@@ -5,9 +5,12 @@ with its own content, each skip is recorded with its reason, and progress matche
 
 from __future__ import annotations
 
+import csv
 import email
 import email.policy
+import io
 import time
+import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -153,6 +156,15 @@ def _text(content: str, content_type: str = "text/plain", kind: str = "body") ->
     return _model(gc.ResponseText, content=content, content_type=content_type, type=kind)
 
 
+def _exported(server: Server, token: str, list_id: str) -> list[dict[str, str]] | None:
+    status, body, _ = server.request("GET", f"{LISTS}/{list_id}/export", token=token)
+    if status != 200:
+        return None
+    with urllib.request.urlopen(body["uri"], timeout=30) as answer:
+        content = answer.read().decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(content)))
+
+
 def _settled(api: Any, campaign_id: str, called: int) -> Any:
     def check() -> Any:
         progress = api.get_outbound_messagingcampaign_progress(campaign_id)
@@ -252,9 +264,25 @@ def test_an_sms_campaign_into_the_smsc(
             ("13175550207", "Gus, your table for 8 is ready"): 1,
         }
     )
-    contacts = gc.OutboundApi(sdk)
-    dan = contacts.get_outbound_contactlist_contact(contact_list["id"], "dan")
+    dan = api.get_outbound_contactlist_contact(contact_list["id"], "dan")
     assert dan.latest_sms_evaluations["mobile"].wrapup_code_id == "OUTBOUND_INVALID_PHONE_NUMBER"
+
+    # The list's export shows every contact's outcome, skips with their reason.
+    api.post_outbound_contactlist_export(contact_list["id"])
+    exported = _eventually(lambda: _exported(served, token, contact_list["id"]))
+    by_id = {row["inin-outbound-id"]: row for row in exported}
+    assert {name: row["LastResult-SMS"] for name, row in by_id.items()} == {
+        "ann": "OUTBOUND_MESSAGE_SENT",
+        "ben": "OUTBOUND_MESSAGE_SENT",
+        "cat": "ININ_OUTBOUND_DNC_SKIPPED",
+        "dan": "OUTBOUND_INVALID_PHONE_NUMBER",
+        "eve": "ININ_OUTBOUND_ON_DO_NOT_CALL_LIST",
+        "fay": "",  # waiting for the morning in Tokyo
+        "gus": "OUTBOUND_MESSAGE_SENT",
+    }
+    assert by_id["dan"]["Problem-mobile"]  # and why the number is not one
+    assert by_id["ann"]["Attempts-SMS"] == "1" and by_id["fay"]["Attempts-SMS"] == "0"
+    assert by_id["ann"]["LastAttempt-SMS"].endswith("Z")
 
 
 def test_an_email_campaign_into_the_relay(

@@ -158,6 +158,8 @@ def test_contacts_import_reads_a_csv_into_a_list_beside_a_running_server(
             "contacts", "import", created["id"], str(source), "--contact-id-name", "id"
         )
         assert "imported 2000 contacts from 2001 rows (1 refused" in done.stdout
+        # The progress bar (drawn once at the end when the output is not a terminal).
+        assert "rows read" in done.stdout and "2001/2001" in done.stdout
         rejects = Path(done.stdout.split("refused rows: ", 1)[1].strip())
         assert "over 512 characters" in rejects.read_text()
         size = server.request(
@@ -165,6 +167,9 @@ def test_contacts_import_reads_a_csv_into_a_list_beside_a_running_server(
         )[1]["size"]
         assert size == 2000
         assert source.exists()  # the user's file stays where it was
+
+        again = server.cli("contacts", "import", created["id"], str(source), "--quiet")
+        assert "rows read" not in again.stdout and "imported 2000 contacts" in again.stdout
 
         broken = tmp_path / "broken.csv"
         broken.write_text("name\nAnn\n")

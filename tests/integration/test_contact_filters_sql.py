@@ -19,6 +19,7 @@ from tests.conftest import fresh_database
 from tidings.adapters.db import migrate
 from tidings.adapters.db.contact_filter_sql import FilterCompiler, sorts
 from tidings.adapters.db.engine import driver_url
+from tidings.adapters.db.export_source import SqlExportSource
 from tidings.adapters.db.tables import contact_lists, contacts, divisions
 from tidings.domain.contact_filters import (
     NUMBER,
@@ -197,3 +198,40 @@ def test_sorts_order_numbers_by_value_and_text_by_code_point(engine: Engine) -> 
 
     expected = [contact_id for _, (contact_id, _) in sorted(enumerate(rows), key=key)]
     assert list(ordered) == expected
+
+
+@pytest.fixture(scope="module")
+def export_source(engine: Engine) -> Iterator[SqlExportSource]:
+    made = SqlExportSource(engine.url.render_as_string(hide_password=False), block_bytes=2_000)
+    yield made
+    made.close()
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(found=criteria, chosen=st.none() | st.sets(st.integers(0, 320), max_size=40))
+def test_an_export_through_a_filter_takes_the_contacts_search_takes(
+    engine: Engine, export_source: SqlExportSource, found: Criteria, chosen: set[int] | None
+) -> None:
+    """The export streams the same condition search and preview use, cut into blocks, so
+    the file holds exactly the contacts they count (of the chosen ids, when some are)."""
+    ids = [f"c{n}" for n in sorted(chosen)] if chosen is not None else []
+    compiler = FilterCompiler(engine.dialect.name, NOW)
+    query = select(contacts.c.id).where(contacts.c.contact_list_id == "L")
+    if ids:
+        query = query.where(contacts.c.id.in_(ids))
+    with engine.connect() as connection:
+        searched = connection.execute(
+            query.where(compiler.condition(found)).order_by(contacts.c.seq)
+        ).scalars()
+        expected = list(searched)
+    batches = list(export_source.batches("L", ids, found, NOW))
+    exported = [contact_id for batch in batches for contact_id in batch["id"]]
+    assert exported == expected
+    in_python = [
+        contact_id
+        for contact_id, data in _rows(engine)
+        if (not ids or contact_id in ids) and matches(found, data, NOW)
+    ]
+    assert exported == in_python

@@ -15,7 +15,7 @@ from tidings.adapters.db.engine import driver_url, is_sqlite
 from tidings.adapters.db.export_source import SqlExportSource
 from tidings.adapters.db.migrate import upgrade
 from tidings.adapters.db.tables import contacts
-from tidings.domain.exports import ExportRecord
+from tidings.domain.exports import ExportRecord, utc_text
 
 EXPECTED = pl.Schema(
     {
@@ -25,6 +25,13 @@ EXPECTED = pl.Schema(
         "priority": pl.Boolean,
         "phone_number_status": pl.String,
         "addresses": pl.String,
+        "contactable_status": pl.String,
+        "sms_last_attempt": pl.String,
+        "sms_last_result": pl.String,
+        "sms_attempts": pl.Int64,
+        "email_last_attempt": pl.String,
+        "email_last_result": pl.String,
+        "email_attempts": pl.Int64,
     }
 )
 IDS = ["plain", 'quo"te', "new\nline", "back\\slash", "山田", "tab\there", "\x01\x02", "z"]
@@ -37,7 +44,10 @@ def _contact(list_id: str, n: int, contact_id: str) -> dict[str, Any]:
         "data": {"phone": f"+1317555{n:04d}", "note": f'say "{contact_id}"\r\n'},
         "callable": n % 2 == 0,
         "phone_number_status": {"phone": False} if n == 3 else {},
-        "contactable_status": {},
+        "contactable_status": {"Email": {"contactable": False}} if n == 2 else {},
+        "sms_last_attempt": datetime(2026, 11, 26, 18, 0, 1, 500, tzinfo=UTC) if n == 2 else None,
+        "sms_last_result": "ININ_OUTBOUND_DNC_SKIPPED" if n == 2 else None,
+        "sms_attempts": 1 if n == 2 else 0,
         "addresses": {
             "phone": {"address": f"+1317555{n:04d}", "reason": None, "timeZones": ["A/B"]}
         },
@@ -78,8 +88,10 @@ def _records(batches: list[pl.DataFrame]) -> list[ExportRecord]:
     assert all(batch.schema == EXPECTED for batch in batches)
     rows = pl.concat(batches).iter_rows() if batches else iter(())
     return [
-        ExportRecord(i, orjson.loads(d), c, p, orjson.loads(s), orjson.loads(a))
-        for i, d, c, p, s, a in rows
+        ExportRecord(
+            i, orjson.loads(d), c, p, orjson.loads(s), orjson.loads(a), orjson.loads(cs), *h
+        )
+        for i, d, c, p, s, a, cs, *h in rows
     ]
 
 
@@ -97,6 +109,11 @@ def test_every_contact_of_the_list_is_a_line_in_insertion_order(source: SqlExpor
     assert records[1].priority and not records[1].callable
     assert records[3].phone_number_status == {"phone": False}
     assert records[-1].addresses == {"phone": {"address": None, "reason": "bad", "timeZones": []}}
+    # System data: contactable by channel, and the campaign history of each channel.
+    assert records[2].contactable_status == {"Email": {"contactable": False}}
+    assert records[2].sms_last_result == "ININ_OUTBOUND_DNC_SKIPPED"
+    assert utc_text(records[2].sms_last_attempt) == "2026-11-26T18:00:01Z"
+    assert (records[2].sms_attempts, records[0].sms_attempts) == (1, 0)
 
 
 def test_only_the_chosen_contacts(source: SqlExportSource) -> None:

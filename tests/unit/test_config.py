@@ -37,6 +37,8 @@ def test_the_environment_wins_over_the_file(tmp_path: Path) -> None:
         ({"TIDINGS_DNS_RESOLVER": "127.0.0.1"}, "dns_resolver"),
         ({"TIDINGS_DNS_RESOLVER": "dns.example:53"}, "dns_resolver"),
         ({"TIDINGS_DNS_RESOLVER": "127.0.0.1:99999"}, "dns_resolver"),
+        ({"TIDINGS_PHONE_REGION": "XX"}, "phone_region"),
+        ({"TIDINGS_PHONE_REGION": "UK"}, "phone_region"),  # the United Kingdom is GB
     ],
 )
 def test_bad_values_are_named(environ: dict[str, str], message: str) -> None:
@@ -54,3 +56,7 @@ def test_unknown_keys_in_the_file_are_refused(tmp_path: Path) -> None:
 def test_a_dns_resolver_is_an_address_and_port() -> None:
     assert load_settings(environ={"TIDINGS_DNS_RESOLVER": "[::1]:5353"}).dns_resolver
     assert load_settings(environ={"TIDINGS_DNS_RESOLVER": "127.0.0.1:53"}).dns_resolver
+
+
+def test_the_phone_region_is_read_in_any_case() -> None:
+    assert load_settings(environ={"TIDINGS_PHONE_REGION": " gb "}).phone_region == "GB"

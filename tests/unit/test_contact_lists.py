@@ -122,3 +122,33 @@ def test_email_is_syntax_checked_and_its_domain_lowercased() -> None:
 )
 def test_formula_cells_are_neutralised_and_numbers_kept(cell: str, shown: str) -> None:
     assert neutralize(cell) == shown
+
+
+REGIONS = ["US", "GB", "DE", "FR", "JP", "IN", "BR", "AU"]
+number_like = st.text(alphabet="0123456789+()-. /", min_size=1, max_size=22)
+international = st.builds(
+    "+{}{}".format,
+    st.sampled_from(["1", "44", "49", "33", "81", "91", "55", "61", "7", "86", "353"]),
+    st.integers(10**6, 10**12).map(str),
+)
+
+
+@given(st.one_of(number_like, international), st.sampled_from(REGIONS), st.sampled_from(REGIONS))
+def test_any_number_normalised_again_anywhere_stays_the_same(
+    raw: str, region: str, other_region: str
+) -> None:
+    """An E.164 number read again, even with another default region, is the same number
+    in the same zones: what an import stored matches what the API or a DNC check computes."""
+    first = AddressNormalizer(region).phone(raw)
+    if first.address is None:
+        assert first.reason
+        return
+    again = AddressNormalizer(other_region).phone(first.address)
+    assert (again.address, again.time_zones) == (first.address, first.time_zones)
+
+
+@given(st.emails(), st.booleans())
+def test_an_address_normalised_twice_stays_the_same(address: str, shout: bool) -> None:
+    first = NORMALIZER.email(address.upper() if shout else address)
+    if first.address is not None:
+        assert NORMALIZER.email(first.address).address == first.address

@@ -76,6 +76,14 @@ def _batch(records: list[ExportRecord], styles: list[int]) -> pl.DataFrame:
             "addresses": [
                 _json(r.addresses, style) for r, style in zip(records, styles, strict=True)
             ],
+            "contactable_status": [
+                _json(r.contactable_status, style) for r, style in zip(records, styles, strict=True)
+            ],
+            **{
+                f"{channel}_{item}": [getattr(r, f"{channel}_{item}") for r in records]
+                for channel in ("sms", "email")
+                for item in ("last_attempt", "last_result", "attempts")
+            },
         },
         schema={
             "id": pl.String,
@@ -84,6 +92,12 @@ def _batch(records: list[ExportRecord], styles: list[int]) -> pl.DataFrame:
             "priority": pl.Boolean,
             "phone_number_status": pl.String,
             "addresses": pl.String,
+            "contactable_status": pl.String,
+            **{
+                f"{channel}_{item}": pl.Int64 if item == "attempts" else pl.String
+                for channel in ("sms", "email")
+                for item in ("last_attempt", "last_result", "attempts")
+            },
         },
     )
 
@@ -125,6 +139,16 @@ def exports(draw: Any) -> tuple[ContactList, list[ExportRecord], list[int]]:
         priority=st.booleans(),
         phone_number_status=st.dictionaries(st.sampled_from(columns), st.booleans()),
         addresses=st.dictionaries(st.sampled_from(columns), check),
+        contactable_status=st.dictionaries(
+            st.sampled_from(["SMS", "Email", "Voice"]),
+            st.fixed_dictionaries({}, optional={"contactable": st.booleans()}),
+        ),
+        sms_last_attempt=st.one_of(st.none(), st.just("2026-11-26 18:00:01.000500")),
+        sms_last_result=st.one_of(st.none(), CELLS),
+        sms_attempts=st.integers(0, 1000),
+        email_last_attempt=st.one_of(st.none(), st.just("2026-01-02 03:04:05")),
+        email_last_result=st.one_of(st.none(), st.just("OUTBOUND_MESSAGE_SENT")),
+        email_attempts=st.integers(0, 3),
     )
     records = draw(st.lists(record, min_size=1, max_size=12))
     styles = draw(st.lists(st.integers(0, 3), min_size=len(records), max_size=len(records)))

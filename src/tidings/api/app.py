@@ -15,6 +15,7 @@ from tidings.api.errors import install_error_handlers
 from tidings.api.middleware import Metrics, RequestContext
 from tidings.api.responses import JsonResponse
 from tidings.api.routes import (
+    analytics,
     authorization,
     callable_time_sets,
     campaigns,
@@ -22,11 +23,13 @@ from tidings.api.routes import (
     contact_lists,
     dnc,
     dnc_exports,
+    events,
     exports,
     health,
     imports,
     messages,
     oauth_clients,
+    opt_outs,
     response_libraries,
     responses,
     senders,
@@ -104,6 +107,9 @@ def create_app(container: Container, *, run_dispatcher: bool | None = None) -> F
         responses,
         health,
         twilio_webhooks,
+        analytics,
+        events,
+        opt_outs,
     ):
         app.include_router(module.router)
     app.include_router(senders.numbers)

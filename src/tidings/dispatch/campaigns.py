@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 
 from tidings.dispatch.campaign_batch import CampaignInvalid, load_context, run_batch
 from tidings.domain import campaigns as c
-from tidings.domain.ids import utcnow
+from tidings.domain.events import ERROR, INFO, WARNING, EntityRef, EventLog
+from tidings.domain.ids import new_id, utcnow
 from tidings.domain.messages import AMBIGUOUS_REASON, RECIPIENT_OPTED_OUT
 from tidings.ports import UnitOfWorkFactory
 
@@ -187,6 +188,29 @@ class CampaignEngine:
                 by_cycle.setdefault(outcome.cycle, Counter())[key] += 1
             for cycle, deltas in by_cycle.items():
                 await uow.campaigns.add_counts(campaign.id, cycle, deltas)
+            for wrapup, level, text in (
+                (c.FAILED, WARNING, "were refused or failed after every retry"),
+                (
+                    c.AMBIGUOUS,
+                    WARNING,
+                    "ended ambiguous: the process or the connection died after their message "
+                    "was handed over, so it may have arrived; they are not sent again unless "
+                    "you ask (POST .../ambiguous/resend)",
+                ),
+            ):
+                ended = [o for o in outcomes if o.wrapup == wrapup]
+                if ended:
+                    first = ended[0].reason or "no reason given"
+                    await uow.events.record(
+                        _event(
+                            campaign,
+                            level,
+                            f"MESSAGING_CAMPAIGN_{wrapup}",
+                            f"{len(ended)} contacts of campaign {campaign.name!r} {text} "
+                            f"(the first: {first})",
+                            count=len(ended),
+                        )
+                    )
             await uow.commit()
 
     async def _move_on(self, campaign: c.Campaign) -> None:
@@ -198,23 +222,78 @@ class CampaignEngine:
                     return
                 if await uow.campaigns.set_status(campaign.id, c.COMPLETE, only_from=(c.ON,)):
                     log.info("campaign %s complete", campaign.id)
+                    [progress] = await uow.campaigns.progress([campaign])
+                    await uow.events.record(
+                        _event(
+                            campaign,
+                            INFO,
+                            "MESSAGING_CAMPAIGN_COMPLETE",
+                            f"Campaign {campaign.name!r} is complete: {progress.messaged} of "
+                            f"{progress.total} contacts messaged, the others skipped or failed "
+                            "(see its progress)",
+                            messaged=progress.messaged,
+                            total=progress.total,
+                        )
+                    )
             else:
                 # Stopping, or off / invalid with sends still in the outbox: what the outbox
                 # has not taken yet is taken back; the rest settles.
                 await uow.campaign_attempts.withdraw_unsent(campaign)
                 stopping = {c.STOPPING: c.OFF, c.FORCED_STOPPING: c.FORCED_OFF}
                 final = stopping.get(campaign.status)
-                if final and not await uow.campaign_attempts.in_flight(campaign, 1):
-                    await uow.campaigns.set_status(campaign.id, final, only_from=(campaign.status,))
+                if (
+                    final
+                    and not await uow.campaign_attempts.in_flight(campaign, 1)
+                    and await uow.campaigns.set_status(
+                        campaign.id, final, only_from=(campaign.status,)
+                    )
+                ):
+                    await uow.events.record(
+                        _event(
+                            campaign,
+                            INFO,
+                            "MESSAGING_CAMPAIGN_STOPPED",
+                            f"Campaign {campaign.name!r} stopped: every send under way settled",
+                        )
+                    )
             await uow.commit()
 
     async def _invalidate(self, campaign: c.Campaign, problem: CampaignInvalid) -> None:
         log.warning("campaign %s is invalid: %s", campaign.id, problem.details)
         async with self._uow() as uow:
-            await uow.campaigns.set_status(
+            if await uow.campaigns.set_status(
                 campaign.id,
                 c.INVALID,
                 only_from=(c.ON,),
                 errors=[c.CampaignError(problem.error, problem.details)],
-            )
+            ):
+                await uow.events.record(
+                    _event(
+                        campaign,
+                        ERROR,
+                        "MESSAGING_CAMPAIGN_INVALID",
+                        f"Campaign {campaign.name!r} stopped sending: {problem.details}",
+                        error=problem.error,
+                    )
+                )
             await uow.commit()
+
+
+def _event(campaign: c.Campaign, level: str, name: str, message: str, **params: object) -> EventLog:
+    ref = EntityRef(
+        campaign.id, campaign.name, f"/api/v2/outbound/messagingcampaigns/{campaign.id}"
+    )
+    return EventLog(
+        id=new_id(),
+        level=level,
+        category="MESSAGING_CAMPAIGN",
+        name=name,
+        message=message,
+        timestamp=utcnow(),
+        code=name,
+        params={"campaignId": campaign.id, **params},
+        error_entity=ref if level != INFO else None,
+        related_entity=ref,
+        correlation_id=campaign.id,
+        division_id=campaign.division_id,
+    )

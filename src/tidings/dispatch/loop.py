@@ -1,8 +1,9 @@
 """The dispatcher loop run by `tidings serve` and by each `tidings worker`.
 
 Each pass announces the process (a heartbeat row, so operators and lease recovery can see
-who is alive), fails sends abandoned by a dead dispatcher (their outcome is unknown), and
-does housekeeping. The outboxes run beside it, one per channel, and the campaign engine.
+who is alive), fails sends abandoned by a dead dispatcher (their outcome is unknown), ends
+conversations idle for the inactivity time, and does housekeeping. The outboxes run beside
+it, one per channel, and the campaign engine.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from tidings.dispatch.campaigns import CampaignEngine
@@ -28,6 +29,9 @@ log = logging.getLogger("tidings.dispatch")
 HOUSEKEEPING_SECONDS = 60.0
 # Idempotency keys are kept this long: the SDK's retries come within seconds.
 IDEMPOTENCY_KEPT = timedelta(days=1)
+# Conversations ended by one pass at most: a backlog is worked off over a few passes
+# rather than in one long transaction.
+IDLE_ENDED_PER_PASS = 1000
 
 
 class Connection(Protocol):
@@ -43,6 +47,9 @@ class Channels:
     events: ChannelEvents
     connections: Sequence[Connection] = ()
     outboxes: Sequence[Outbox] = ()
+    # Periodic work of the channels' own, given the time (long inbound messages whose
+    # missing parts never came are stored with the parts that did).
+    housekeeping: Sequence[Callable[[datetime], Awaitable[object]]] = ()
 
 
 class Dispatcher:
@@ -53,8 +60,10 @@ class Dispatcher:
         poll_seconds: float,
         channels: Channels | None = None,
         campaigns: CampaignEngine | None = None,
+        inactivity: timedelta | None = None,
     ) -> None:
         self.id = new_id()
+        self._inactivity = inactivity
         self._uow = uow
         self._poll = poll_seconds
         self._channels = channels
@@ -116,10 +125,23 @@ class Dispatcher:
                 log.warning(
                     "failed sends abandoned by a stopped dispatcher", extra={"count": abandoned}
                 )
-            if time.monotonic() - self._last_housekeeping >= HOUSEKEEPING_SECONDS:
+            if self._inactivity is not None:
+                ended = await uow.messages.end_idle_conversations(
+                    now - self._inactivity, now, IDLE_ENDED_PER_PASS
+                )
+                if ended:
+                    log.info("ended idle conversations", extra={"count": ended})
+            housekeeping = time.monotonic() - self._last_housekeeping >= HOUSEKEEPING_SECONDS
+            if housekeeping:
                 purged = await uow.tokens.purge_expired(now)
                 await uow.messages.forget_keys(now - IDEMPOTENCY_KEPT)
                 self._last_housekeeping = time.monotonic()
                 if purged:
                     log.info("purged expired tokens", extra={"count": purged})
             await uow.commit()
+        if housekeeping and self._channels is not None:
+            for chore in self._channels.housekeeping:
+                try:
+                    await chore(now)
+                except Exception:
+                    log.exception("channel housekeeping failed")

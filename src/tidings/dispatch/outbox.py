@@ -98,7 +98,13 @@ class Outbox:
             blocked = await uow.messages.opted_out_among(
                 self.media_type, [(m.to_address, m.from_address) for m in claimed]
             )
-            refused = [m for m in claimed if (m.to_address, m.from_address) in blocked]
+            # A keyword's answer goes even to a number that just opted out: the opt-out
+            # confirmation is the one message the rules require after STOP.
+            refused = [
+                m
+                for m in claimed
+                if (m.to_address, m.from_address) in blocked and not m.keyword_reply
+            ]
             await uow.messages.settle(
                 self.media_type,
                 [
@@ -114,7 +120,8 @@ class Outbox:
                 now,
             )
             await uow.commit()
-        return [m for m in claimed if (m.to_address, m.from_address) not in blocked]
+        refused_ids = {m.id for m in refused}
+        return [m for m in claimed if m.id not in refused_ids]
 
     async def _deliver(self, message: Message) -> None:
         try:

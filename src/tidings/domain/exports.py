@@ -48,7 +48,27 @@ def header(contact_list: ContactList) -> list[str]:
     for column in contact_list.email_columns:
         name = column.column_name
         columns += [f"Normalized-{name}", f"Problem-{name}"]
-    return columns
+    return columns + SYSTEM_COLUMNS
+
+
+# Contactable by channel (`contactableStatus`), then each channel's campaign history: when
+# it was last attempted, its wrap-up code (why a contact was skipped, or how its send ended)
+# and how many attempts it had.
+CHANNELS = (("sms", "SMS"), ("email", "Email"))
+SYSTEM_COLUMNS = [
+    *(f"Contactable-{label}" for _, label in CHANNELS),
+    *(
+        f"{item}-{label}"
+        for _, label in CHANNELS
+        for item in ("LastAttempt", "LastResult", "Attempts")
+    ),
+]
+
+
+def utc_text(stored: str | None) -> str:
+    """A stored UTC time (`2026-11-26 18:00:00.123456`, as both databases give it as text)
+    written as ISO-8601 with `Z`, to the second."""
+    return f"{stored[:19].replace(' ', 'T')}Z" if stored else ""
 
 
 class ExportRecord(NamedTuple):
@@ -61,6 +81,13 @@ class ExportRecord(NamedTuple):
     priority: bool
     phone_number_status: dict[str, bool]
     addresses: dict[str, dict[str, object]]  # column -> {address, reason, timeZones}
+    contactable_status: dict[str, dict[str, object]] = {}
+    sms_last_attempt: str | None = None  # as stored, see `utc_text`
+    sms_last_result: str | None = None
+    sms_attempts: int = 0
+    email_last_attempt: str | None = None
+    email_last_result: str | None = None
+    email_attempts: int = 0
 
 
 class RowWriter:
@@ -91,6 +118,14 @@ class RowWriter:
             check = addresses.get(name) or {}
             cells.append(str(check.get("address") or ""))
             cells.append(str(check.get("reason") or ""))
+        for _, label in CHANNELS:
+            status = record.contactable_status.get(label)
+            flag = status.get("contactable") if isinstance(status, dict) else None
+            cells.append("false" if flag is False else "true")
+        for channel, _ in CHANNELS:
+            cells.append(utc_text(getattr(record, f"{channel}_last_attempt")))
+            cells.append(getattr(record, f"{channel}_last_result") or "")
+            cells.append(str(getattr(record, f"{channel}_attempts")))
         return [neutralize(cell) if cell and cell[0] in _STARTS else cell for cell in cells]
 
 

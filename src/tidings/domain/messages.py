@@ -79,6 +79,9 @@ class Message:
     # Inbound e-mail: `text_body` is the new text, this the whole text with quoted history.
     full_text_body: str | None = None
     auto_reply: bool | None = None  # an automatic answer (vacation notice): not a reply
+    # A keyword's answer (opt-out confirmation, help text): the outbox sends it even to a
+    # number that just opted out, since the confirmation is what the rules require.
+    keyword_reply: bool = False
 
 
 @dataclass

@@ -97,6 +97,12 @@ PERMISSIONS: tuple[str, ...] = (
     "conversation:email:view",
     "conversation:agentlessEmail:send",
     "analytics:conversationDetail:view",
+    # The conversation detail query takes either (genesys-api.md §8).
+    "analytics:agentConversationDetail:view",
+    "sms:optOut:view",
+    "sms:optOut:edit",
+    "sms:keywordSettings:view",
+    "sms:keywordSettings:edit",
 )
 
 
@@ -126,9 +132,12 @@ BUILTIN_ROLES: tuple[Role, ...] = (
             "responses:*:*",
             "sms:phoneNumber:*",
             "routing:email:*",
+            "sms:optOut:*",
+            "sms:keywordSettings:*",
             "conversation:message:view",
             "conversation:email:view",
             "analytics:conversationDetail:view",
+            "analytics:agentConversationDetail:view",
             "authorization:division:view",
             "authorization:role:view",
         ),
@@ -156,6 +165,8 @@ BUILTIN_ROLES: tuple[Role, ...] = (
             "conversation:message:view",
             "conversation:email:view",
             "analytics:*:view",
+            "sms:optOut:view",
+            "sms:keywordSettings:view",
             "authorization:division:view",
             "authorization:role:view",
         ),

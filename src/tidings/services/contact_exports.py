@@ -9,12 +9,14 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from tidings.domain.contact_filters import Criteria
 from tidings.domain.contact_lists import ContactList
 from tidings.domain.errors import NotFound
 from tidings.domain.exports import Export
 from tidings.domain.ids import new_id, utcnow
 from tidings.ports import ExportFiles, ExportSource, UnitOfWorkFactory
 from tidings.services.caller import Caller
+from tidings.services.contact_filters import criteria_for
 from tidings.services.divisioned import visible
 
 log = logging.getLogger("tidings.exports")
@@ -40,16 +42,29 @@ class ContactExportService:
         self._store: ExportFiles[Any] = store
         self._spawn = spawn
 
-    async def start(self, caller: Caller, list_id: str, contact_ids: Sequence[str] = ()) -> Export:
-        """Records the export and starts writing it; GET .../export gives it once complete."""
+    async def start(
+        self,
+        caller: Caller,
+        list_id: str,
+        contact_ids: Sequence[str] = (),
+        *,
+        filter_id: str | None = None,
+        criteria: Criteria | None = None,
+    ) -> Export:
+        """Records the export and starts writing it; GET .../export gives it once complete.
+        A saved filter or criteria limit it to the contacts a search with them takes (of
+        `contact_ids`, when some are given), as they are when the file is written."""
         contact_list = await self._readable(caller, list_id)
+        taken: Criteria | None = None
         async with self._uow() as uow:
+            if filter_id or criteria:
+                taken = await criteria_for(uow, caller, contact_list, filter_id, criteria)
             export = Export(
                 id=new_id(), contact_list_id=list_id, state="running", date_created=utcnow()
             )
             await uow.exports.add(export)
             await uow.commit()
-        self._spawn(self._write(export.id, contact_list, list(contact_ids)))
+        self._spawn(self._write(export.id, contact_list, list(contact_ids), taken))
         return export
 
     async def latest(self, caller: Caller, list_id: str) -> Export:
@@ -77,9 +92,15 @@ class ContactExportService:
         caller.access.require_in("outbound:contact:view", contact_list.division_id, LIST, list_id)
         return contact_list
 
-    async def _write(self, export_id: str, contact_list: ContactList, ids: list[str]) -> None:
+    async def _write(
+        self,
+        export_id: str,
+        contact_list: ContactList,
+        ids: list[str],
+        criteria: Criteria | None = None,
+    ) -> None:
         try:
-            rows = await asyncio.to_thread(self._write_file, export_id, contact_list, ids)
+            rows = await asyncio.to_thread(self._write_file, export_id, contact_list, ids, criteria)
         except Exception as exc:
             log.exception("export failed", extra={"export_id": export_id})
             await self._finish(export_id, "failed", 0, str(exc) or type(exc).__name__)
@@ -87,12 +108,18 @@ class ContactExportService:
             await self._finish(export_id, "complete", rows, None)
             await self._drop_older(contact_list.id, export_id)
 
-    def _write_file(self, export_id: str, contact_list: ContactList, ids: list[str]) -> int:
+    def _write_file(
+        self,
+        export_id: str,
+        contact_list: ContactList,
+        ids: list[str],
+        criteria: Criteria | None = None,
+    ) -> int:
         """Blocking: streams the contacts into the file in a worker thread."""
         sink = self._store.create(export_id, contact_list)
         rows = 0
         try:
-            for batch in self._source.batches(contact_list.id, ids):
+            for batch in self._source.batches(contact_list.id, ids, criteria, utcnow()):
                 rows += sink.write(batch)
         except BaseException:
             sink.abort()

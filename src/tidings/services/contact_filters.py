@@ -145,23 +145,36 @@ class ContactFilterService:
             contact_list = await visible(
                 caller, "outbound:contact:view", LIST, list_id, uow.contact_lists.get
             )
-            if filter_id:
-                saved, _ = await _visible_filter(
-                    uow, caller, "outbound:contactListFilter:view", filter_id
-                )
-                if saved.contact_list_id != list_id:
-                    raise InvalidInput(
-                        "The filter belongs to another contact list",
-                        details=[FieldProblem("contactListFilterId", "invalid.value", filter_id)],
-                    )
-                criteria = saved.criteria
-            criteria = criteria or Criteria()
-            problems = criteria_problems(criteria, contact_list, "criteria.")
-            problems += _sort_problems(sorts, contact_list)
-            if problems:
-                raise InvalidInput("The search is not valid", details=problems)
+            problems = _sort_problems(sorts, contact_list)
+            criteria = await criteria_for(uow, caller, contact_list, filter_id, criteria, problems)
             keys = [(s.column, s.descending, s.numeric) for s in sorts]
             return await uow.contacts.search(list_id, criteria, keys, page, utcnow())
+
+
+async def criteria_for(
+    uow: UnitOfWork,
+    caller: Caller,
+    contact_list: ContactList,
+    filter_id: str | None,
+    criteria: Criteria | None,
+    other_problems: Sequence[FieldProblem] = (),
+) -> Criteria:
+    """What a search or an export takes: a saved filter of this list the caller may see, or
+    ad-hoc criteria, checked against the list's columns as they are now; neither takes
+    every contact. `other_problems` of the request are refused with those of the criteria."""
+    if filter_id:
+        saved, _ = await _visible_filter(uow, caller, "outbound:contactListFilter:view", filter_id)
+        if saved.contact_list_id != contact_list.id:
+            raise InvalidInput(
+                "The filter belongs to another contact list",
+                details=[FieldProblem("contactListFilterId", "invalid.value", filter_id)],
+            )
+        criteria = saved.criteria
+    criteria = criteria or Criteria()
+    problems = [*criteria_problems(criteria, contact_list, "criteria."), *other_problems]
+    if problems:
+        raise InvalidInput("The request is not valid", details=problems)
+    return criteria
 
 
 def _sort_problems(sorts: Sequence[ContactSort], contact_list: ContactList) -> list[FieldProblem]:

@@ -40,6 +40,8 @@ class ImportOptions:
 class ContactImportService(ListImports[ContactImport, ContactList, ImportOptions, ImportPlan]):
     KIND = "Contact list"
     UPLOAD = UPLOAD
+    EVENT = "CONTACT_LIST"
+    LIST_URI = "/api/v2/outbound/contactlists"
     ADD = "outbound:contact:add"
     VIEW = "outbound:contactList:view"
 

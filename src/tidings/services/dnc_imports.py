@@ -34,6 +34,8 @@ class DncImportOptions:
 class DncImportService(ListImports[DncImport, DncList, DncImportOptions, DncImportPlan]):
     KIND = "DNC list"
     UPLOAD = UPLOAD
+    EVENT = "DNC_LIST"
+    LIST_URI = "/api/v2/outbound/dnclists"
     ADD = "outbound:dnc:add"
     VIEW = "outbound:dncList:view"
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 from tidings.domain.errors import Conflict, DomainError, NotFound
+from tidings.domain.events import ERROR, WARNING, EntityRef, EventLog
 from tidings.domain.ids import new_id, utcnow
 from tidings.domain.imports import (
     AWAITING_UPLOAD,
@@ -66,6 +67,8 @@ class ListImports(ABC, Generic[J, L, O, P]):
     UPLOAD: str  # the permission to upload into a list
     ADD: str  # the permission to add to a list, held in its division
     VIEW: str  # the permission to read the import status
+    EVENT: str  # the event log's name prefix: "CONTACT_LIST"
+    LIST_URI: str  # where a list is read: "/api/v2/outbound/contactlists"
 
     def __init__(
         self,
@@ -279,16 +282,18 @@ class ListImports(ABC, Generic[J, L, O, P]):
             await merging
         except DomainError as exc:
             await _stop(reporter)
-            await self._end(job, FAILED, exc.message)
+            await self._end(job, FAILED, exc.message, target)
         except Exception:
             log.exception("import failed", extra={"import_id": job.id})
             await _stop(reporter)
-            await self._end(job, FAILED, "The import failed on an internal error; see the log")
+            await self._end(
+                job, FAILED, "The import failed on an internal error; see the log", target
+            )
         else:
             await _stop(reporter)
             log.info("import merged", extra={"import_id": job.id, "seconds": _since(started)})
             job.imported = staged.rows - staged.duplicates
-            await self._end(job, COMPLETE, None)
+            await self._end(job, COMPLETE, None, target)
         finally:
             await _stop(reporter)
             await asyncio.to_thread(self._files.clean, job.id)
@@ -299,20 +304,53 @@ class ListImports(ABC, Generic[J, L, O, P]):
             await asyncio.sleep(PROGRESS_SECONDS)
             await self._save(job)
 
-    async def _save(self, job: J) -> None:
+    async def _save(self, job: J, event: EventLog | None = None) -> None:
         async with self._uow() as uow:
             await self._jobs(uow).save(job, utcnow())
+            if event is not None:  # kept exactly when the end of the import is
+                await uow.events.record(event)
             await uow.commit()
 
-    async def _end(self, job: J, state: str, reason: str | None) -> None:
+    async def _end(self, job: J, state: str, reason: str | None, target: L) -> None:
         job.state, job.failure_reason, job.date_completed = state, reason, utcnow()
         if state == COMPLETE:
             job.completed_records = job.total_records
-        await self._save(job)
+        await self._save(job, self._event(job, target))
         async with self._uow() as uow:
             dropped = await self._jobs(uow).drop_older(job.list_id, job.id)
             await uow.commit()
         await asyncio.to_thread(self._files.remove, dropped)
+
+    def _event(self, job: J, target: L) -> EventLog | None:
+        """The event log's entry for an import that failed or refused rows."""
+        name = getattr(target, "name", None)
+        what = f"the {self.KIND.lower()} {name!r}" if name else f"the {self.KIND.lower()}"
+        ref = EntityRef(job.list_id, name, f"{self.LIST_URI}/{job.list_id}")
+        if job.state == FAILED:
+            level, event_name = ERROR, f"{self.EVENT}_IMPORT_FAILED"
+            message = f"The import into {what} failed: {job.failure_reason}"
+        elif job.rejected:
+            level, event_name = WARNING, f"{self.EVENT}_IMPORT_ROWS_REJECTED"
+            message = (
+                f"The import into {what} rejected {job.rejected} of {job.total_records} rows; "
+                "the rejects file lists them with the reason"
+            )
+        else:
+            return None
+        return EventLog(
+            id=new_id(),
+            level=level,
+            category="IMPORT_ERROR",
+            name=event_name,
+            message=message,
+            timestamp=utcnow(),
+            code=event_name,
+            params={"importId": job.id, "rejected": job.rejected, "total": job.total_records},
+            error_entity=ref,
+            related_entity=ref,
+            correlation_id=job.id,
+            division_id=target.division_id,
+        )
 
 
 def _since(started: float) -> float:

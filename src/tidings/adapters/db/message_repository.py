@@ -30,6 +30,7 @@ from tidings.domain.messages import (
     ReceiptRecord,
     Settlement,
 )
+from tidings.domain.opt_outs import blocked
 from tidings.domain.receipts import Receipt, moves_forward
 
 _MESSAGE_FIELDS = [f.name for f in fields(Message)]
@@ -111,15 +112,26 @@ class SqlMessageRepository:
     async def latest_conversation(
         self, media_type: str, ours: str, theirs: str, since: datetime
     ) -> Conversation | None:
-        """The newest conversation we started from `ours` to `theirs` after `since`."""
+        """The newest open conversation between `ours` and `theirs` started after `since`."""
         row = (
             await self._db.execute(
                 select(conversations)
                 .where(
-                    conversations.c.to_address == theirs,
-                    conversations.c.from_address == ours,
+                    # Ours to theirs, or an inbound one theirs opened to ours.
+                    or_(
+                        and_(
+                            conversations.c.to_address == theirs,
+                            conversations.c.from_address == ours,
+                        ),
+                        and_(
+                            conversations.c.to_address == ours,
+                            conversations.c.from_address == theirs,
+                        ),
+                    ),
                     conversations.c.media_type == media_type,
                     conversations.c.started_at >= since,
+                    # An ended conversation takes no more replies: they open a new one.
+                    conversations.c.ended_at.is_(None),
                 )
                 .order_by(conversations.c.started_at.desc())
                 .limit(1)
@@ -370,45 +382,76 @@ class SqlMessageRepository:
     # Opt-outs and idempotency keys.
 
     async def opted_out(self, channel: str, address: str, sender: str) -> bool:
-        row = (
-            await self._db.execute(
-                select(opt_outs.c.address).where(
-                    opt_outs.c.channel == channel,
-                    opt_outs.c.address == address,
-                    opt_outs.c.sender.in_([sender, "*"]),
-                )
-            )
-        ).first()
-        return row is not None
+        return bool(await self.opted_out_among(channel, [(address, sender)]))
 
     async def opted_out_among(
         self, channel: str, pairs: Sequence[tuple[str, str]]
     ) -> set[tuple[str, str]]:
-        """Which (address, sender) pairs may not be messaged: one query for a batch."""
+        """Which (address, sender) pairs may not be messaged: one query for a batch. An
+        all-senders opt-out ("*") blocks every sender but those exempted from it."""
         if not pairs:
             return set()
         rows = await self._db.execute(
-            select(opt_outs.c.address, opt_outs.c.sender).where(
+            select(opt_outs.c.address, opt_outs.c.sender, opt_outs.c.exempt).where(
                 opt_outs.c.channel == channel,
                 opt_outs.c.address.in_({address for address, _ in pairs}),
             )
         )
-        blocked = {(row.address, row.sender) for row in rows}
-        return {
-            (address, sender)
-            for address, sender in pairs
-            if (address, sender) in blocked or (address, "*") in blocked
-        }
+        suppressions: set[tuple[str, str]] = set()
+        exemptions: set[tuple[str, str]] = set()
+        for row in rows:
+            (exemptions if row.exempt else suppressions).add((row.address, row.sender))
+        return blocked(suppressions, exemptions, set(pairs))
 
     async def add_opt_out(
         self, channel: str, address: str, sender: str, reason: str, now: datetime
     ) -> None:
         if not await self.opted_out(channel, address, sender):
             await self._db.execute(
+                delete(opt_outs).where(
+                    opt_outs.c.channel == channel,
+                    opt_outs.c.address == address,
+                    opt_outs.c.sender == sender,
+                )
+            )
+            await self._db.execute(
                 insert(opt_outs).values(
                     channel=channel, address=address, sender=sender, reason=reason, created_at=now
                 )
             )
+
+    async def end_idle_conversations(self, idle_since: datetime, now: datetime, limit: int) -> int:
+        """Ends up to `limit` open conversations with no message since `idle_since` and
+        none still to be sent; returns how many."""
+        recent = (
+            select(messages.c.id)
+            .where(
+                messages.c.conversation_id == conversations.c.id,
+                or_(messages.c.created_at >= idle_since, messages.c.send_state != DONE),
+            )
+            .exists()
+        )
+        idle = list(
+            (
+                await self._db.execute(
+                    select(conversations.c.id)
+                    .where(
+                        conversations.c.ended_at.is_(None),
+                        conversations.c.started_at < idle_since,
+                        ~recent,
+                    )
+                    .limit(limit)
+                )
+            ).scalars()
+        )
+        if not idle:
+            return 0
+        await self._db.execute(
+            update(conversations)
+            .where(conversations.c.id.in_(idle), conversations.c.ended_at.is_(None))
+            .values(ended_at=now)
+        )
+        return len(idle)
 
     async def remembered(self, client_id: str, key: str) -> tuple[str, Any] | None:
         # Inside the write transaction: on SQLite no other call with this key can commit

@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.expression import false
 from sqlalchemy.types import TypeDecorator
 
 
@@ -340,6 +341,11 @@ conversations = Table(
     Column("division_id", ID),
     # Threading finds the latest conversation between two addresses.
     Index("ix_conversations_to_address_from_address", "to_address", "from_address", "started_at"),
+    # The analytics query: its interval and page order, and conversation filters on a campaign.
+    Index("ix_conversations_started_at_id", "started_at", "id"),
+    Index("ix_conversations_campaign_id_started_at", "campaign_id", "started_at"),
+    # The inactivity pass looks for open conversations started before a cutoff.
+    Index("ix_conversations_ended_at_started_at", "ended_at", "started_at"),
 )
 
 messages = Table(
@@ -383,6 +389,10 @@ messages = Table(
     Column("full_text_body", Text),
     Column("auto_reply", Boolean),
     Index("ix_messages_send_state_next_attempt_at", "send_state", "next_attempt_at"),
+    # Analytics segment filters on a campaign.
+    Index("ix_messages_campaign_id_conversation_id", "campaign_id", "conversation_id"),
+    # A keyword's answer (opt-out confirmation, help): sent even to a suppressed number.
+    Column("keyword_reply", Boolean, nullable=False, server_default=false()),
 )
 
 # Every id a provider gave a message (one per part of a long SMS). Not unique: an SMSC may
@@ -434,6 +444,13 @@ opt_outs = Table(
     Column("sender", String(320), primary_key=True),
     Column("reason", Text),
     Column("created_at", UtcDateTime, nullable=False),
+    # True: this sender may message the address despite its all-senders ("*") opt-out
+    # (STOPALL, then START to this sender).
+    Column("exempt", Boolean, nullable=False, server_default=false()),
+    Column("source", String(16)),  # keyword | api
+    Column("keyword", String(64)),
+    Column("message_id", ID),  # the inbound message that carried the keyword
+    Column("actor", String(256)),  # the OAuth client that set it by API
 )
 
 sms_phone_numbers = Table(
@@ -653,4 +670,74 @@ console_sessions = Table(
     Column("csrf_token", String(64), nullable=False),
     Column("expires_at", UtcDateTime, nullable=False, index=True),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# The dialer event log (GET /api/v2/outbound/events).
+dialer_events = Table(
+    "dialer_events",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("level", String(8), nullable=False),  # INFO | WARNING | ERROR
+    Column("category", String(40), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("code", String(128)),
+    Column("params", JSON, nullable=False),
+    Column("error_entity", JSON),  # {id, name, selfUri}
+    Column("related_entity", JSON),
+    Column("correlation_id", String(128)),
+    Column("division_id", ID),
+    Column("timestamp", UtcDateTime, nullable=False),
+    Index("ix_dialer_events_timestamp", "timestamp"),
+    Index("ix_dialer_events_category_timestamp", "category", "timestamp"),
+)
+
+# Every change of an opt-out: the audit trail (which message, which keyword, when, who).
+opt_out_events = Table(
+    "opt_out_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(8), nullable=False),
+    Column("address", String(320), nullable=False),
+    Column("sender", String(320), nullable=False),  # "*": every sender
+    Column("action", String(16), nullable=False),  # optOut | optIn
+    Column("source", String(16), nullable=False),  # keyword | api
+    Column("keyword", String(64)),
+    Column("message_id", ID),
+    Column("actor", String(256)),
+    Column("reason", Text),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Index("ix_opt_out_events_channel_address", "channel", "address"),
+)
+
+# Keyword settings per sender address; sender "*" holds the organisation's defaults.
+sms_keyword_settings = Table(
+    "sms_keyword_settings",
+    metadata,
+    Column("sender", String(320), primary_key=True),
+    Column("opt_out_keywords", JSON),
+    Column("opt_in_keywords", JSON),
+    Column("help_keywords", JSON),
+    Column("opt_out_text", Text),
+    Column("opt_in_text", Text),
+    Column("help_text", Text),
+    Column("date_modified", UtcDateTime, nullable=False),
+)
+
+# Parts of a concatenated inbound SMS waiting for the rest of their message.
+inbound_sms_parts = Table(
+    "inbound_sms_parts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("from_address", String(320), nullable=False),
+    Column("to_address", String(320), nullable=False),
+    Column("reference", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("provider_message_id", String(128)),
+    Column("received_at", UtcDateTime, nullable=False),
+    Index(
+        "ix_inbound_sms_parts_from_address_to_address", "from_address", "to_address", "reference"
+    ),
 )

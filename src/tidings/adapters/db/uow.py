@@ -6,6 +6,7 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncTransaction
 
+from tidings.adapters.db.analytics_repository import SqlAnalyticsRepository
 from tidings.adapters.db.callable_time_set_repository import SqlCallableTimeSetRepository
 from tidings.adapters.db.campaign_attempts import SqlCampaignAttempts
 from tidings.adapters.db.campaign_report_repository import SqlCampaignReports
@@ -18,10 +19,16 @@ from tidings.adapters.db.database import Database, WriterGate
 from tidings.adapters.db.dispatcher_registry import SqlDispatcherRegistry
 from tidings.adapters.db.division_repository import SqlDivisionRepository
 from tidings.adapters.db.dnc_repository import SqlDncRepository
+from tidings.adapters.db.event_repository import SqlEventRepository
 from tidings.adapters.db.export_repository import SqlExportRepository
 from tidings.adapters.db.import_repository import SqlImportRepository
 from tidings.adapters.db.inbound_email_repository import SqlInboundEmailRepository
 from tidings.adapters.db.inline import InlineEngine, InlineTransaction
+from tidings.adapters.db.keyword_repositories import (
+    SqlInboundPartRepository,
+    SqlKeywordSettingsRepository,
+    SqlOptOutRepository,
+)
 from tidings.adapters.db.message_repository import SqlMessageRepository
 from tidings.adapters.db.oauth_repository import SqlOAuthClientRepository, SqlTokenRepository
 from tidings.adapters.db.response_repository import (
@@ -59,6 +66,11 @@ class SqlUnitOfWork:
     campaign_attempts: SqlCampaignAttempts
     inbound_emails: SqlInboundEmailRepository
     console_users: SqlConsoleUserRepository
+    analytics: SqlAnalyticsRepository
+    events: SqlEventRepository
+    opt_outs: SqlOptOutRepository
+    keyword_settings: SqlKeywordSettingsRepository
+    inbound_parts: SqlInboundPartRepository
     campaign_reports: SqlCampaignReports
 
     def __init__(
@@ -94,6 +106,11 @@ class SqlUnitOfWork:
         self.campaign_attempts = SqlCampaignAttempts(db)
         self.inbound_emails = SqlInboundEmailRepository(db)
         self.console_users = SqlConsoleUserRepository(db)
+        self.analytics = SqlAnalyticsRepository(db)
+        self.events = SqlEventRepository(db)
+        self.opt_outs = SqlOptOutRepository(db)
+        self.keyword_settings = SqlKeywordSettingsRepository(db)
+        self.inbound_parts = SqlInboundPartRepository(db)
         self.campaign_reports = SqlCampaignReports(db)
         return self
 

@@ -1,1 +1,1 @@
-"""Files people download: CSV now, PDF later."""
+"""Files people download: CSV and PDF."""

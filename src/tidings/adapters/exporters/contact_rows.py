@@ -22,9 +22,11 @@ import sys
 import polars as pl
 
 from tidings.domain.contact_lists import ContactList
+from tidings.domain.exports import CHANNELS
 
 _FORMULA_START = r"^[=+\-@\t\r]"
 _CHECK = pl.Struct({"address": pl.String, "reason": pl.String, "timeZones": pl.List(pl.String)})
+_CONTACTABLE = pl.Struct({label: pl.Struct({"contactable": pl.Boolean}) for _, label in CHANNELS})
 
 
 @functools.cache
@@ -71,6 +73,12 @@ class ContactRows:
             _decoded("data", pl.String, self._columns),
             pl.col("callable"),
             pl.col("priority"),
+            pl.col("contactable_status").str.json_decode(_CONTACTABLE),
+            *(
+                pl.col(f"{channel}_{item}")
+                for channel, _ in CHANNELS
+                for item in ("last_attempt", "last_result", "attempts")
+            ),
         ]
         if self._phones:
             self._decoded.append(_decoded("phone_number_status", pl.Boolean, self._phones))
@@ -103,6 +111,16 @@ class ContactRows:
         for name in self._emails:
             check = self._check(name)
             cells += [check.struct.field("address"), check.struct.field("reason")]
+        for _, label in CHANNELS:
+            status = pl.col("contactable_status").struct.field(label).struct.field("contactable")
+            cells.append(_text(status.fill_null(True)))
+        for channel, _ in CHANNELS:
+            when = pl.col(f"{channel}_last_attempt")
+            cells += [
+                when.str.slice(0, 19).str.replace(" ", "T", literal=True) + pl.lit("Z"),
+                pl.col(f"{channel}_last_result"),
+                pl.col(f"{channel}_attempts").fill_null(0).cast(pl.String),
+            ]
         return [cell.alias(f"{n}") for n, cell in enumerate(cells)]
 
     def _check(self, name: str) -> pl.Expr:

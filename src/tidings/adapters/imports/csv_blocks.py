@@ -65,6 +65,9 @@ def read_header(path: Path) -> CsvHeader:
         raise FileRejected("The file is empty")
     if head.startswith(_ZIP_MAGIC):
         raise FileRejected("The file is a zip or Excel (.xlsx) file; save it as CSV UTF-8")
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # What Excel's "Unicode Text" and some CRM exports write.
+        raise FileRejected("The file is UTF-16, not UTF-8; save it as CSV UTF-8")
     if b"\x00" in head[:4096]:
         raise FileRejected("The file is not text (it holds NUL bytes); upload a CSV file")
     try:

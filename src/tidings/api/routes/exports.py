@@ -12,6 +12,7 @@ from tidings.api import downloads
 from tidings.api.deps import CallerDep, ContainerDep
 from tidings.api.responses import ok
 from tidings.api.schemas.common import ApiModel, DomainEntityRef, UtcDatetime
+from tidings.api.schemas.contact_filters import CriteriaIn
 from tidings.domain.errors import FieldProblem, InvalidInput, NotAllowed
 
 router = APIRouter(tags=["Outbound"])
@@ -21,7 +22,7 @@ DOWNLOADS = "/downloads/exports"
 
 class ContactsExportRequest(ApiModel):
     contact_list_filter_id: str | None = None
-    criteria: dict[str, object] | None = None
+    criteria: CriteriaIn | None = None
     contact_ids: list[str] = Field(default_factory=list, max_length=10_000)
 
 
@@ -38,12 +39,18 @@ async def start_export(
     body: Annotated[ContactsExportRequest | None, Body()] = None,
 ) -> Response:
     request = body or ContactsExportRequest()
-    if request.contact_list_filter_id or request.criteria:
+    if request.contact_list_filter_id and request.criteria:
         raise InvalidInput(
-            "Exporting through a contact list filter or criteria is not supported yet",
-            details=[FieldProblem("contactListFilterId", "not.supported", "export by contactIds")],
+            "Send either contactListFilterId or criteria, not both",
+            details=[FieldProblem("criteria", "invalid.value", "one of the two")],
         )
-    export = await app.exports.start(caller, list_id, request.contact_ids)
+    export = await app.exports.start(
+        caller,
+        list_id,
+        request.contact_ids,
+        filter_id=request.contact_list_filter_id,
+        criteria=request.criteria.to_domain() if request.criteria else None,
+    )
     return ok(
         DomainEntityRef(id=export.id, self_uri=f"/api/v2/outbound/contactlists/{list_id}/export")
     )

@@ -1,0 +1,170 @@
+"""The conversation detail query over a million conversations (one message each): the time of
+one page of 100 through the repository (SQL and building the conversations, no HTTP).
+
+    python bench/analytics_query.py --conversations 1000000
+    python bench/analytics_query.py --conversations 1000000 --postgres
+
+The rows are written straight into the database first (not timed): 30 days, 20 campaigns,
+5 statuses, one division.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from sqlalchemy import insert
+
+from bench.token_and_list import database
+from tidings.adapters.db.engine import make_async_engine, make_sync_engine
+from tidings.adapters.db.migrate import upgrade
+from tidings.adapters.db.tables import conversations, messages
+from tidings.adapters.db.uow import SqlUnitOfWork
+from tidings.domain.analytics import (
+    ConversationQuery,
+    Filter,
+    Predicate,
+    VisibleDivisions,
+    parse_interval,
+)
+
+START = datetime(2024, 5, 1, tzinfo=UTC)
+DAYS = 30
+STATUSES = ["delivery-success", "delivery-failed", "sent", "failed", "queued"]
+CAMPAIGNS = [str(uuid.UUID(int=n + 1)) for n in range(20)]
+
+
+def fill(url: str, count: int) -> None:
+    engine = make_sync_engine(url)
+    step = timedelta(days=DAYS) / count
+    batch = 20_000
+    with engine.begin() as connection:
+        for first in range(0, count, batch):
+            conversation_rows: list[dict[str, Any]] = []
+            message_rows: list[dict[str, Any]] = []
+            for n in range(first, min(first + batch, count)):
+                at = START + step * n
+                conversation_id = str(uuid.UUID(int=(1 << 64) + n))
+                campaign = CAMPAIGNS[n % len(CAMPAIGNS)]
+                to = f"+1317{n:07d}"
+                conversation_rows.append(
+                    {
+                        "id": conversation_id,
+                        "media_type": "sms",
+                        "from_address": "+13175550000",
+                        "to_address": to,
+                        "started_at": at,
+                        "campaign_id": campaign,
+                        "division_id": "d",
+                    }
+                )
+                message_rows.append(
+                    {
+                        "id": str(uuid.UUID(int=(2 << 64) + n)),
+                        "conversation_id": conversation_id,
+                        "media_type": "sms",
+                        "direction": "outbound",
+                        "from_address": "+13175550000",
+                        "to_address": to,
+                        "status": STATUSES[n % len(STATUSES)],
+                        "text_body": "Your parcel arrives today",
+                        "segment_count": 1,
+                        "send_state": "done",
+                        "attempts": 1,
+                        "created_at": at,
+                        "status_changed_at": at + timedelta(seconds=4),
+                        "campaign_id": campaign,
+                        "contact_list_id": "l",
+                        "contact_id": f"c-{n}",
+                    }
+                )
+            connection.execute(insert(conversations), conversation_rows)
+            connection.execute(insert(messages), message_rows)
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("ANALYZE conversations")
+            connection.exec_driver_sql("ANALYZE messages")
+        else:
+            connection.exec_driver_sql("ANALYZE")
+    engine.dispose()
+
+
+def segment(dimension: str, value: str) -> Filter:
+    return Filter(predicates=(Predicate(dimension, value=value),))
+
+
+async def measure(url: str) -> dict[str, float]:
+    engine = make_async_engine(url)
+    everywhere = VisibleDivisions(everywhere=True)
+    day = parse_interval("2024-05-10T00:00:00Z/2024-05-11T00:00:00Z")
+    month = parse_interval("2024-05-01T00:00:00Z/2024-05-31T00:00:00Z")
+    cases = {
+        "one day, first page": ConversationQuery(day, page_size=100),
+        "30 days, first page": ConversationQuery(month, page_size=100),
+        "30 days, desc, page 500": ConversationQuery(
+            month, order="desc", page_size=100, page_number=500
+        ),
+        "30 days, campaign (segment)": ConversationQuery(
+            month, page_size=100, segment_filters=(segment("outboundCampaignId", CAMPAIGNS[3]),)
+        ),
+        "30 days, campaign (conversation)": ConversationQuery(
+            month,
+            page_size=100,
+            conversation_filters=(segment("outboundCampaignId", CAMPAIGNS[3]),),
+        ),
+        "30 days, deliveryStatus": ConversationQuery(
+            month, page_size=100, segment_filters=(segment("deliveryStatus", "DeliveryFailed"),)
+        ),
+        "30 days, contact (rare)": ConversationQuery(
+            month, page_size=100, segment_filters=(segment("outboundContactId", "c-123456"),)
+        ),
+    }
+    results: dict[str, float] = {}
+    for name, query in cases.items():
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            async with SqlUnitOfWork(engine) as uow:
+                _, total = await uow.analytics.conversation_details(query, everywhere)
+            best = min(best, time.perf_counter() - started)
+        results[name] = round(best * 1000, 1)
+        results[name + " (hits)"] = total
+    await engine.dispose()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=int, default=1_000_000)
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--keep", type=Path, help="SQLite: this file, filled once and reused")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as directory, database(args.postgres) as pg:
+        path = args.keep or Path(directory) / "bench.db"
+        url = pg or f"sqlite:///{path}"
+        reuse = pg is None and path.exists()
+        upgrade(url)
+        started = time.perf_counter()
+        if not reuse:
+            fill(url, args.conversations)
+        filled = time.perf_counter() - started
+        results = asyncio.run(measure(url))
+        print(
+            json.dumps(
+                {"conversations": args.conversations, "fill_s": round(filled, 1), "ms": results},
+                indent=1,
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""Keywords over a real SMPP link: `tidings serve` with an smpp:// provider and the SMSC of
+tests/support/smsc.py. A phone's STOP reaches Tidings as a deliver_sm; the confirmation
+reaches the SMSC; the sender's next message to that phone never does; START lets it through
+again; a long reply sent in parts reads back as one message."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import fresh_database
+from tests.support.server import Server, free_port, running_server
+from tests.support.smsc import SmscThread
+from tidings.domain import sms_content
+from tidings.domain.keywords import DEFAULT_OPT_IN_TEXT, DEFAULT_OPT_OUT_TEXT
+
+SENDER = "+13175550100"
+SMS = "/api/v2/conversations/messages/agentless"
+FINAL = {"delivery-success", "delivery-failed", "failed"}
+
+
+@pytest.fixture(scope="module")
+def smsc() -> Iterator[SmscThread]:
+    with SmscThread(free_port()) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def served(smsc: SmscThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    directory = tmp_path_factory.mktemp("smpp-keywords")
+    with (
+        fresh_database(directory) as url,
+        running_server(
+            url, data_dir=directory, sms_url=f"smpp://tidings:secret@127.0.0.1:{smsc.port}"
+        ) as server,
+    ):
+        yield server
+
+
+@pytest.fixture(scope="module")
+def token(served: Server) -> str:
+    admin = served.token(served.create_client("smpp keywords admin", "admin"))
+    status, body, _ = served.request(
+        "POST",
+        "/api/v2/routing/sms/phonenumbers",
+        token=admin,
+        json_body={"phoneNumber": SENDER, "phoneNumberType": "local", "countryCode": "US"},
+    )
+    assert status == 200, body
+    return admin
+
+
+def _eventually(check: Callable[[], Any], seconds: float = 30.0) -> Any:
+    deadline = time.monotonic() + seconds
+    while True:
+        found = check()
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+def _send(server: Server, token: str, to: str, text: str) -> dict[str, Any]:
+    status, body, _ = server.request(
+        "POST",
+        SMS,
+        token=token,
+        json_body={
+            "fromAddress": SENDER,
+            "toAddress": to,
+            "toAddressMessengerType": "sms",
+            "textBody": text,
+        },
+    )
+    assert status == 202, body
+    path = f"/api/v2/conversations/messages/{body['conversationId']}/messages/{body['id']}"
+    found = _eventually(
+        lambda: (m := server.request("GET", path, token=token)[1])["status"] in FINAL and m
+    )
+    assert found, "the message never settled"
+    return dict(found)
+
+
+def _submitted_to(smsc: SmscThread, phone: str) -> list[str]:
+    return [s.text for s in smsc.submits if s.destination == phone.removeprefix("+")]
+
+
+def test_stop_over_smpp_is_confirmed_and_blocks_until_start(
+    served: Server, token: str, smsc: SmscThread
+) -> None:
+    phone = "+13175550131"
+    assert _send(served, token, phone, "Your table is booked")["status"] == "delivery-success"
+    smsc.inject_mo(phone, SENDER, "Stop.")
+    assert _eventually(lambda: DEFAULT_OPT_OUT_TEXT in _submitted_to(smsc, phone))
+
+    blocked = _send(served, token, phone, f"Offer {uuid.uuid4().hex[:6]}")
+    assert blocked["status"] == "failed"
+    assert blocked["errorInfo"]["code"] == "RecipientOptedOut"
+    assert blocked["textBody"] not in _submitted_to(smsc, phone)
+
+    smsc.inject_mo(phone, SENDER, "start")
+    assert _eventually(lambda: DEFAULT_OPT_IN_TEXT in _submitted_to(smsc, phone))
+    assert _send(served, token, phone, "Welcome back")["status"] == "delivery-success"
+    history = served.request("GET", f"/api/v2/routing/sms/optouts/{phone}", token=token)[1]
+    assert [(h["action"], h["keyword"], h["senderAddress"]) for h in history["history"]] == [
+        ("optOut", "STOP", SENDER),
+        ("optIn", "START", SENDER),
+    ]
+
+
+@pytest.mark.parametrize("long", ["udh", "sar"])
+def test_a_long_reply_in_parts_reads_back_as_one_message(
+    served: Server, token: str, smsc: SmscThread, long: str
+) -> None:
+    phone = "+13175550132" if long == "udh" else "+13175550133"
+    sent = _send(served, token, phone, "How did we do?")
+    reply = "Please don't stop sending these, they are useful. " * 4 + uuid.uuid4().hex[:6]
+    smsc.inject_mo(phone, SENDER, reply, long=long)
+    path = f"/api/v2/conversations/messages/{sent['conversationId']}"
+
+    def received() -> list[dict[str, Any]]:
+        conversation = served.request("GET", path, token=token)[1]
+        theirs = next(p for p in conversation["participants"] if p["purpose"] == "customer")
+        return list(theirs["messages"])
+
+    [message] = _eventually(received)
+    found = served.request("GET", f"{path}/messages/{message['messageId']}", token=token)[1]
+    assert found["textBody"] == reply
+    assert found["messageSegmentCount"] == 2 == len(sms_content.parts(reply, 0))
+    # Not a keyword: nothing answered it, and the phone is not opted out.
+    assert served.request("GET", f"/api/v2/routing/sms/optouts/{phone}", token=token)[0] == 404
+    assert _submitted_to(smsc, phone) == ["How did we do?"]
