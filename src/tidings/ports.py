@@ -10,6 +10,7 @@ from typing import Any, Protocol, TypeVar
 
 from tidings.domain.analytics import ConversationQuery, VisibleDivisions
 from tidings.domain.callable_times import CallableTimeSet
+from tidings.domain.campaign_reports import AttemptKey, AttemptRecord, AttemptTotals
 from tidings.domain.campaigns import (
     AttemptOutcome,
     Campaign,
@@ -729,6 +730,9 @@ class UnitOfWork(Protocol):
     @property
     def inbound_parts(self) -> InboundPartRepository: ...
 
+    @property
+    def campaign_reports(self) -> CampaignReports: ...
+
     async def __aenter__(self) -> UnitOfWork: ...
 
     async def __aexit__(
@@ -940,6 +944,22 @@ class ConsoleUserRepository(Protocol):
     async def delete_session(self, digest: str) -> None: ...
 
     async def purge_sessions(self, now: datetime) -> int: ...
+
+
+class CampaignReports(Protocol):
+    """The read side of campaign attempts (the console's history and its CSV export)."""
+
+    async def attempts(
+        self,
+        campaign_id: str,
+        channel: str,
+        limit: int,
+        *,
+        after: AttemptKey | None = None,
+        before: AttemptKey | None = None,
+    ) -> list[AttemptRecord]: ...
+
+    async def totals(self, campaign_id: str) -> AttemptTotals: ...
 
 
 class PasswordHasher(Protocol):

@@ -7,12 +7,13 @@ is saved and again when it is switched on, each failure a 400 naming the field.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 
 from tidings.domain import campaigns as c
+from tidings.domain.campaign_reports import AttemptKey, AttemptRecord, AttemptTotals
 from tidings.domain.errors import FieldProblem, InvalidInput, MissingPermission, NotFound
-from tidings.domain.paging import PageRequest
+from tidings.domain.paging import MAX_PAGE_SIZE, PageRequest
 from tidings.ports import UnitOfWork, UnitOfWorkFactory
 from tidings.services import divisioned
 from tidings.services.caller import Caller
@@ -188,6 +189,57 @@ class CampaignService:
                     await uow.campaigns.set_status(campaign_id, c.OFF)
             await uow.commit()
         return count
+
+    async def snapshot(
+        self, caller: Caller, campaign_ids: Sequence[str]
+    ) -> list[tuple[c.Campaign, c.Progress]]:
+        """The visible ones of `campaign_ids` with their progress, in two queries (the
+        console's dashboard asks every second)."""
+        scope = caller.access.require(*_permissions("view"))
+        campaign_ids = list(dict.fromkeys(campaign_ids))[:MAX_PAGE_SIZE]
+        if not campaign_ids:
+            return []
+        async with self._uow() as uow:
+            page = PageRequest(page_size=len(campaign_ids))
+            found, _ = await uow.campaigns.page(scope, page, ids=campaign_ids)
+            progress = await uow.campaigns.progress(found)
+        return list(zip(found, progress, strict=True))
+
+    async def attempts(
+        self,
+        caller: Caller,
+        campaign_id: str,
+        limit: int,
+        *,
+        after: AttemptKey | None = None,
+        before: AttemptKey | None = None,
+    ) -> tuple[c.Campaign, list[AttemptRecord], AttemptTotals]:
+        """A page of the campaign's attempt history, for whoever may view the campaign."""
+        async with self._uow() as uow:
+            found = await _visible(uow, caller, "view", campaign_id)
+            rows = await uow.campaign_reports.attempts(
+                campaign_id, found.type, limit, after=after, before=before
+            )
+            totals = await uow.campaign_reports.totals(campaign_id)
+        return found, rows, totals
+
+    async def all_attempts(
+        self, caller: Caller, campaign: c.Campaign, batch: int = 2000
+    ) -> AsyncIterator[list[AttemptRecord]]:
+        """The whole history a batch at a time, each batch its own short read (an export
+        holds no transaction open while the browser downloads)."""
+        after: AttemptKey | None = None
+        while True:
+            async with self._uow() as uow:
+                await _visible(uow, caller, "view", campaign.id)
+                rows = await uow.campaign_reports.attempts(
+                    campaign.id, campaign.type, batch, after=after
+                )
+            if rows:
+                yield rows
+            if len(rows) < batch:
+                return
+            after = rows[-1].key
 
 
 def _wanted(status: str) -> str:

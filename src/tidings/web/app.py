@@ -7,6 +7,8 @@ from starlette.staticfiles import StaticFiles
 
 from tidings.web.pages import (
     auth,
+    campaign_attempts,
+    campaigns,
     contact_lists,
     dnc,
     event_log,
@@ -20,8 +22,17 @@ from tidings.web.rendering import STATIC
 
 def install_console(app: FastAPI) -> None:
     """Adds the console at `/` (its routes are outside the OpenAPI document)."""
-    for module in (auth, contact_lists, dnc, templates, senders, simulator):
-        app.include_router(module.router)
-    for module in (interactions, event_log):
+    for module in (
+        auth,
+        contact_lists,
+        dnc,
+        templates,
+        senders,
+        simulator,
+        campaigns,
+        campaign_attempts,
+        interactions,
+        event_log,
+    ):
         app.include_router(module.router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")

@@ -41,6 +41,7 @@ SECTIONS = (
     ("Templates", "/templates", "responses:response:view"),
     ("Senders", "/senders", "sms:phoneNumber:view"),
     ("Simulator", "/simulator", "conversation:message:create"),
+    ("Campaigns", "/campaigns", "outbound:messagingCampaign:view"),
     ("Interactions", "/interactions", "analytics:conversationDetail:view"),
     ("Event log", "/events", "outbound:eventLog:view"),
 )

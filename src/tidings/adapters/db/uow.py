@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncTransaction
 from tidings.adapters.db.analytics_repository import SqlAnalyticsRepository
 from tidings.adapters.db.callable_time_set_repository import SqlCallableTimeSetRepository
 from tidings.adapters.db.campaign_attempts import SqlCampaignAttempts
+from tidings.adapters.db.campaign_report_repository import SqlCampaignReports
 from tidings.adapters.db.campaign_repository import SqlCampaignRepository
 from tidings.adapters.db.console_user_repository import SqlConsoleUserRepository
 from tidings.adapters.db.contact_filter_repository import SqlContactFilterRepository
@@ -70,6 +71,7 @@ class SqlUnitOfWork:
     opt_outs: SqlOptOutRepository
     keyword_settings: SqlKeywordSettingsRepository
     inbound_parts: SqlInboundPartRepository
+    campaign_reports: SqlCampaignReports
 
     def __init__(
         self, engine: AsyncEngine | InlineEngine, writer_gate: WriterGate | None = None
@@ -109,6 +111,7 @@ class SqlUnitOfWork:
         self.opt_outs = SqlOptOutRepository(db)
         self.keyword_settings = SqlKeywordSettingsRepository(db)
         self.inbound_parts = SqlInboundPartRepository(db)
+        self.campaign_reports = SqlCampaignReports(db)
         return self
 
     async def __aexit__(

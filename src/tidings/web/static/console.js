@@ -1,5 +1,6 @@
-// The console's only script: CSV uploads with a live progress bar (server-sent events) and
-// the template editor's live counts. Pages work without it, except these live parts.
+// The console's only script: CSV uploads with a live progress bar (server-sent events),
+// the template editor's live counts, and the campaign dashboard (switches that post
+// without leaving the page, progress bars fed by one event stream for the page). Pages work without it, except these live parts.
 "use strict";
 
 const csrf = () => document.body.dataset.csrf;
@@ -121,7 +122,94 @@ function setUpEditor(root) {
   analyse();
 }
 
+// --- campaign dashboard --------------------------------------------------------------
+
+function showCampaign(row, now) {
+  row.dataset.running = now.running ? "yes" : "no";
+  const status = row.querySelector("[data-status]");
+  status.textContent = now.status;
+  status.className = `status status-${now.status}`;
+  const bar = row.querySelector("[data-progress]");
+  bar.value = now.percent;
+  bar.textContent = `${now.percent}%`;
+  row.querySelector("[data-processed]").textContent = `${now.processed} of ${now.total} (${now.percent}%)`;
+  row.querySelector("[data-messaged]").textContent = now.messaged;
+  row.querySelector("[data-skipped]").textContent = now.skipped;
+  const errors = row.querySelector("[data-errors]");
+  errors.replaceChildren(...now.errors.map((text) => {
+    const item = document.createElement("li");
+    item.textContent = text;
+    return item;
+  }));
+  const button = row.querySelector("[data-switch] button");
+  button.value = now.running ? "off" : "on";
+  button.textContent = now.running ? "On · switch off" : "Off · switch on";
+  button.className = `switch ${now.running ? "on" : "off"}`;
+  button.setAttribute("aria-pressed", now.running ? "true" : "false");
+}
+
+function setUpDashboard(table) {
+  const rows = new Map([...table.querySelectorAll("tr[data-campaign]")].map((r) => [r.dataset.campaign, r]));
+  let events = null;
+
+  function watch() {
+    if (events || rows.size === 0) return;
+    const query = [...rows.keys()].map((id) => `id=${encodeURIComponent(id)}`).join("&");
+    events = new EventSource(`/campaigns/live?${query}`);
+    events.onmessage = (event) => {
+      for (const now of JSON.parse(event.data)) {
+        const row = rows.get(now.id);
+        if (row) showCampaign(row, now);
+      }
+    };
+    // The server ends the stream once no campaign of the page runs; a switch opens it again.
+    events.addEventListener("end", () => { events.close(); events = null; });
+  }
+
+  for (const form of table.querySelectorAll("form[data-switch]")) {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const row = form.closest("tr");
+      const body = new FormData(form);
+      body.set("state", form.querySelector("button").value);
+      const answer = await fetch(form.action, {
+        method: "POST",
+        body,
+        headers: { "X-CSRF-Token": csrf(), Accept: "application/json" },
+        credentials: "same-origin",
+      });
+      if (!answer.ok) {
+        const text = await answer.text();
+        const found = new DOMParser().parseFromString(text, "text/html");
+        const message = found.querySelector(".error");
+        const details = [...found.querySelectorAll(".problems li")].map((li) => li.textContent);
+        const item = document.createElement("li");
+        item.textContent = `Refused: ${message ? message.textContent : answer.status}` +
+          (details.length ? ` (${details.join("; ")})` : "");
+        row.querySelector("[data-errors]").replaceChildren(item);
+        return;
+      }
+      showCampaign(row, await answer.json());
+      watch();
+    });
+  }
+  if ([...rows.values()].some((row) => row.dataset.running === "yes")) watch();
+}
+
+function setUpCampaignForm(form) {
+  const channel = form.querySelector("[data-channel]");
+  const show = () => {
+    for (const set of form.querySelectorAll("[data-for-channel]")) {
+      set.hidden = set.dataset.forChannel !== channel.value;
+    }
+  };
+  channel.addEventListener("change", show);
+  show();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-campaigns]").forEach(setUpDashboard);
+  document.querySelectorAll("[data-campaign-form]").forEach(setUpCampaignForm);
   document.querySelectorAll("form[data-upload]").forEach(setUpUpload);
   document.querySelectorAll("[data-editor]").forEach(setUpEditor);
 });
