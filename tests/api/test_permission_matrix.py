@@ -345,7 +345,7 @@ WEBHOOK_BODY = {
 
 def _new_webhook(server: Server, token: str) -> dict[str, str]:
     body = _created(server.request("POST", WEBHOOKS, token=token, json_body=WEBHOOK_BODY))
-    return {"webhook_id": body["id"]}
+    return {"subscription_id": body["id"]}
 
 
 @dataclass(frozen=True)
@@ -722,14 +722,14 @@ MATRIX: dict[tuple[str, str], Rule] = {
     # Outgoing event webhooks (our extension; organisation-wide).
     ("GET", WEBHOOKS): Rule("tidings:webhook:view"),
     ("POST", WEBHOOKS): Rule("tidings:webhook:add", body=WEBHOOK_BODY),
-    ("GET", WEBHOOKS + "/{webhook_id}"): Rule("tidings:webhook:view", _new_webhook),
-    ("PUT", WEBHOOKS + "/{webhook_id}"): Rule(
+    ("GET", WEBHOOKS + "/{subscription_id}"): Rule("tidings:webhook:view", _new_webhook),
+    ("PUT", WEBHOOKS + "/{subscription_id}"): Rule(
         "tidings:webhook:edit", _new_webhook, body=WEBHOOK_BODY
     ),
-    ("DELETE", WEBHOOKS + "/{webhook_id}"): Rule(
+    ("DELETE", WEBHOOKS + "/{subscription_id}"): Rule(
         "tidings:webhook:delete", _new_webhook, ok=(204,)
     ),
-    ("GET", WEBHOOKS + "/{webhook_id}/deliveries"): Rule("tidings:webhook:view", _new_webhook),
+    ("GET", WEBHOOKS + "/{subscription_id}/deliveries"): Rule("tidings:webhook:view", _new_webhook),
 }
 
 ANALYTICS = "/api/v2/analytics/conversations/details"
