@@ -127,11 +127,14 @@ class SqlMessageRepository:
                         wanted,
                     )
 
-    async def _report_status(self, message_ids: Sequence[str], now: datetime) -> None:
+    async def _report_status(
+        self, message_ids: Sequence[str], now: datetime, wanted: Sequence[str] | None = None
+    ) -> None:
         """Writes a status event for each of these messages as it now stands."""
         if not message_ids:
             return
-        wanted = await self._webhooks.subscribed(MESSAGE_STATUS)
+        if wanted is None:
+            wanted = await self._webhooks.subscribed(MESSAGE_STATUS)
         if not wanted:
             return
         rows = await self._db.execute(select(messages).where(messages.c.id.in_(message_ids)))
@@ -256,7 +259,8 @@ class SqlMessageRepository:
             return
         # A send that failed for now and waits to be retried is still queued: no event.
         reported = [s.message_id for s in settled if s.status != QUEUED]
-        if reported and await self._webhooks.subscribed(MESSAGE_STATUS):
+        wanted = await self._webhooks.subscribed(MESSAGE_STATUS) if reported else []
+        if wanted:
             # Only rows still being sent are settled (housekeeping may have failed them).
             reported = list(
                 (
@@ -300,7 +304,7 @@ class SqlMessageRepository:
                 for s in settled
             ],
         )
-        await self._report_status(reported, now)
+        await self._report_status(reported, now, wanted)
         ids = [
             {"channel": channel, "provider_message_id": part, "message_id": s.message_id}
             for s in settled
