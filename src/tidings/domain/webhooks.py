@@ -8,6 +8,8 @@ import hmac
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from tidings.domain.messages import Message
+
 # Topic templates a subscription names; a delivered event carries the topic with the
 # conversation id filled in, as Genesys notifications do.
 MESSAGE_STATUS = "v2.detail.events.conversation.{id}.message"
@@ -116,6 +118,24 @@ def message_event(
     }
     body.update({k: v for k, v in extra.items() if v is not None})
     return body
+
+
+def message_event_of(message: Message, at: datetime) -> dict[str, object]:
+    inbound = message.direction == "inbound"
+    return message_event(
+        message_id=message.id,
+        conversation_id=message.conversation_id,
+        media_type=message.media_type,
+        direction=message.direction,
+        from_address=message.from_address,
+        to_address=message.to_address,
+        status=message.status,
+        at=at,
+        error_code=message.error_code,
+        error_message=message.error_message,
+        text_body=message.text_body if inbound else None,
+        subject=message.subject if inbound else None,
+    )
 
 
 def opt_out_event(

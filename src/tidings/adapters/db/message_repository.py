@@ -34,7 +34,7 @@ from tidings.domain.messages import (
 )
 from tidings.domain.opt_outs import blocked
 from tidings.domain.receipts import Receipt, moves_forward
-from tidings.domain.webhooks import MESSAGE_INBOUND, MESSAGE_STATUS, message_event
+from tidings.domain.webhooks import MESSAGE_INBOUND, MESSAGE_STATUS, message_event_of
 
 _MESSAGE_FIELDS = [f.name for f in fields(Message)]
 # Receipts and the settling of sends take this lock: a receipt may overtake its own send's
@@ -80,24 +80,6 @@ def _conversation(row: Any) -> Conversation:
     )
 
 
-def _event_of(message: Message, at: datetime) -> dict[str, object]:
-    inbound = message.direction == "inbound"
-    return message_event(
-        message_id=message.id,
-        conversation_id=message.conversation_id,
-        media_type=message.media_type,
-        direction=message.direction,
-        from_address=message.from_address,
-        to_address=message.to_address,
-        status=message.status,
-        at=at,
-        error_code=message.error_code,
-        error_message=message.error_message,
-        text_body=message.text_body if inbound else None,
-        subject=message.subject if inbound else None,
-    )
-
-
 class SqlMessageRepository:
     """Every status change and every inbound message is also written to the webhook outbox
     here, in the same transaction, so each committed change is reported exactly once."""
@@ -122,7 +104,7 @@ class SqlMessageRepository:
                 if wanted:
                     await self._webhooks.record(
                         topic,
-                        [_event_of(m, m.status_changed_at or m.created_at) for m in chosen],
+                        [message_event_of(m, m.status_changed_at or m.created_at) for m in chosen],
                         max(m.created_at for m in chosen),
                         wanted,
                     )
@@ -140,7 +122,7 @@ class SqlMessageRepository:
         rows = await self._db.execute(select(messages).where(messages.c.id.in_(message_ids)))
         changed = sorted((_message(r) for r in rows), key=lambda m: m.created_at)
         await self._webhooks.record(
-            MESSAGE_STATUS, [_event_of(m, now) for m in changed], now, wanted
+            MESSAGE_STATUS, [message_event_of(m, now) for m in changed], now, wanted
         )
 
     async def conversation(self, conversation_id: str) -> Conversation | None:
