@@ -53,6 +53,7 @@ from tidings.dispatch.channels import EmailChannel, SmsChannel
 from tidings.dispatch.loop import Channels, Dispatcher
 from tidings.dispatch.outbox import Outbox
 from tidings.dispatch.pace import SenderPace
+from tidings.dispatch.webhooks import WebhookDispatcher, WebhookPolicy
 from tidings.domain.channels import OutboundEmail, OutboundSms
 from tidings.domain.messages import EMAIL, SMS
 from tidings.ports import EmailSender, SmsSender, UnitOfWork, UnitOfWorkFactory
@@ -78,6 +79,7 @@ from tidings.services.opt_outs import KeywordSettingsService, OptOutService
 from tidings.services.response_previews import ResponsePreviewService
 from tidings.services.responses import ResponseService
 from tidings.services.sms_numbers import SmsNumberService
+from tidings.services.webhooks import WebhookService
 
 
 def prepare_storage(settings: Settings) -> None:
@@ -145,6 +147,7 @@ class Container:
     events: EventLogService
     opt_outs: OptOutService
     keyword_settings: KeywordSettingsService
+    webhooks: WebhookService
     running_dispatcher: Dispatcher | None = None
     # The Auth Token that signs Twilio webhooks; None when the SMS provider is not Twilio
     # (the webhook routes then answer 404).
@@ -206,6 +209,15 @@ class Container:
             channels=channels,
             campaigns=campaigns,
             inactivity=timedelta(hours=settings.conversation_inactivity_hours),
+            webhooks=WebhookDispatcher(
+                self.unit_of_work,
+                WebhookPolicy(
+                    max_attempts=settings.webhook_max_attempts,
+                    first_retry=timedelta(seconds=settings.webhook_first_retry_seconds),
+                    longest_retry=timedelta(seconds=settings.webhook_longest_retry_seconds),
+                    timeout_seconds=settings.webhook_timeout_seconds,
+                ),
+            ),
         )
         return self.running_dispatcher
 
@@ -362,6 +374,7 @@ def build(settings: Settings) -> Container:
         events=EventLogService(uow),
         opt_outs=OptOutService(uow, addresses),
         keyword_settings=KeywordSettingsService(uow),
+        webhooks=WebhookService(uow),
         twilio_auth_token=(
             TwilioAccount.from_url(settings.sms_url).auth_token
             if is_twilio_url(settings.sms_url)

@@ -87,6 +87,12 @@ class Settings:
     console_secure_cookies: bool = True
     # A conversation with no message for this many hours (and nothing left to send) ends.
     conversation_inactivity_hours: float = 72.0
+    # Outgoing event webhooks: attempts per event before its delivery is failed; the wait
+    # after the first failure, doubling up to the longest; the timeout of one request.
+    webhook_max_attempts: int = 10
+    webhook_first_retry_seconds: float = 10.0
+    webhook_longest_retry_seconds: float = 3600.0
+    webhook_timeout_seconds: float = 10.0
 
     @property
     def resolved_database_url(self) -> str:

@@ -56,6 +56,7 @@ from tidings.domain.receipts import Receipt
 from tidings.domain.reports import ReportTable
 from tidings.domain.responses import Library, Response
 from tidings.domain.senders import DnsLookup, EmailDomain, ParsedNumber, SmsNumber
+from tidings.domain.webhooks import Attempt, Delivery, Due, Subscription
 
 
 class OAuthClientRepository(Protocol):
@@ -651,6 +652,39 @@ class CampaignAttempts(Protocol):
     async def refresh_statistics(self) -> None: ...
 
 
+class WebhookRepository(Protocol):
+    """Webhook subscriptions and the webhook outbox. Message and opt-out changes write their
+    events through it inside the repositories that commit those changes."""
+
+    async def add(self, subscription: Subscription) -> None: ...
+
+    async def get(self, subscription_id: str) -> Subscription | None: ...
+
+    async def all(self) -> list[Subscription]: ...
+
+    async def update(self, subscription: Subscription) -> None: ...
+
+    async def remove(self, subscription_id: str) -> bool: ...
+
+    async def subscribed(self, topic: str) -> list[str]: ...
+
+    async def record(
+        self,
+        topic: str,
+        bodies: Sequence[dict[str, Any]],
+        now: datetime,
+        subscribers: Sequence[str] | None = None,
+    ) -> None: ...
+
+    async def claim(self, limit: int, now: datetime, lease: timedelta) -> list[Due]: ...
+
+    async def attempted(
+        self, delivery_id: str, attempt: Attempt, state: str, next_attempt_at: datetime | None
+    ) -> None: ...
+
+    async def deliveries(self, subscription_id: str, limit: int) -> list[Delivery]: ...
+
+
 class UnitOfWork(Protocol):
     @property
     def oauth_clients(self) -> OAuthClientRepository: ...
@@ -732,6 +766,9 @@ class UnitOfWork(Protocol):
 
     @property
     def campaign_reports(self) -> CampaignReports: ...
+
+    @property
+    def webhooks(self) -> WebhookRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

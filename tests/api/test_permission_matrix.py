@@ -335,6 +335,19 @@ def _opted_out(server: Server, token: str) -> dict[str, str]:
     return params
 
 
+WEBHOOKS = "/api/v2/tidings/webhooks"
+WEBHOOK_BODY = {
+    "name": "matrix",
+    "url": "http://127.0.0.1:9/events",
+    "events": ["v2.routing.sms.optouts"],
+}
+
+
+def _new_webhook(server: Server, token: str) -> dict[str, str]:
+    body = _created(server.request("POST", WEBHOOKS, token=token, json_body=WEBHOOK_BODY))
+    return {"subscription_id": body["id"]}
+
+
 @dataclass(frozen=True)
 class Rule:
     permission: str
@@ -706,6 +719,17 @@ MATRIX: dict[tuple[str, str], Rule] = {
     ("DELETE", ONE_NUMBER + "/keywordsettings"): Rule(
         "sms:keywordSettings:edit", _new_number, ok=(204,)
     ),
+    # Outgoing event webhooks (our extension; organisation-wide).
+    ("GET", WEBHOOKS): Rule("tidings:webhook:view"),
+    ("POST", WEBHOOKS): Rule("tidings:webhook:add", body=WEBHOOK_BODY),
+    ("GET", WEBHOOKS + "/{subscription_id}"): Rule("tidings:webhook:view", _new_webhook),
+    ("PUT", WEBHOOKS + "/{subscription_id}"): Rule(
+        "tidings:webhook:edit", _new_webhook, body=WEBHOOK_BODY
+    ),
+    ("DELETE", WEBHOOKS + "/{subscription_id}"): Rule(
+        "tidings:webhook:delete", _new_webhook, ok=(204,)
+    ),
+    ("GET", WEBHOOKS + "/{subscription_id}/deliveries"): Rule("tidings:webhook:view", _new_webhook),
 }
 
 ANALYTICS = "/api/v2/analytics/conversations/details"

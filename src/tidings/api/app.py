@@ -36,6 +36,7 @@ from tidings.api.routes import (
     simulator,
     token,
     twilio_webhooks,
+    webhooks,
 )
 from tidings.api.schemas.common import ErrorBody
 from tidings.bootstrap import Container
@@ -110,6 +111,7 @@ def create_app(container: Container, *, run_dispatcher: bool | None = None) -> F
         analytics,
         events,
         opt_outs,
+        webhooks,
     ):
         app.include_router(module.router)
     app.include_router(senders.numbers)

@@ -21,6 +21,7 @@ from typing import Protocol
 
 from tidings.dispatch.campaigns import CampaignEngine
 from tidings.dispatch.outbox import Outbox
+from tidings.dispatch.webhooks import WebhookDispatcher
 from tidings.domain.ids import new_id, utcnow
 from tidings.ports import ChannelEvents, UnitOfWorkFactory
 
@@ -61,6 +62,7 @@ class Dispatcher:
         channels: Channels | None = None,
         campaigns: CampaignEngine | None = None,
         inactivity: timedelta | None = None,
+        webhooks: WebhookDispatcher | None = None,
     ) -> None:
         self.id = new_id()
         self._inactivity = inactivity
@@ -68,6 +70,7 @@ class Dispatcher:
         self._poll = poll_seconds
         self._channels = channels
         self._campaigns = campaigns
+        self._webhooks = webhooks
         self._last_housekeeping = float("-inf")
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -84,6 +87,8 @@ class Dispatcher:
                 ]
             if self._campaigns is not None:
                 outboxes.append(asyncio.create_task(self._campaigns.run(stop), name="campaigns"))
+            if self._webhooks is not None:
+                outboxes.append(asyncio.create_task(self._webhooks.run(stop), name="webhooks"))
             while not stop.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=self._poll)

@@ -103,6 +103,11 @@ PERMISSIONS: tuple[str, ...] = (
     "sms:optOut:edit",
     "sms:keywordSettings:view",
     "sms:keywordSettings:edit",
+    # Outgoing event webhooks (our extension).
+    "tidings:webhook:view",
+    "tidings:webhook:add",
+    "tidings:webhook:edit",
+    "tidings:webhook:delete",
 )
 
 
@@ -134,6 +139,7 @@ BUILTIN_ROLES: tuple[Role, ...] = (
             "routing:email:*",
             "sms:optOut:*",
             "sms:keywordSettings:*",
+            "tidings:webhook:*",
             "conversation:message:view",
             "conversation:email:view",
             "analytics:conversationDetail:view",

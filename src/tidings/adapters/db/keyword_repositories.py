@@ -17,10 +17,12 @@ from tidings.adapters.db.tables import (
     opt_outs,
     sms_keyword_settings,
 )
+from tidings.adapters.db.webhook_repository import SqlWebhookRepository
 from tidings.domain.channels import InboundSms, SmsPart
 from tidings.domain.keywords import ALL_SENDERS, KeywordSettings
 from tidings.domain.opt_outs import OPT_IN, OPT_OUT, OptOut, OptOutChange, OptOutEvent
 from tidings.domain.paging import PageRequest
+from tidings.domain.webhooks import OPT_OUT_CHANGE, opt_out_event
 
 # Changes to one address's opt-outs read then write; they take turns (PostgreSQL).
 _OPT_OUTS_LOCK = 0x7469_6469_6E67_0002
@@ -59,8 +61,11 @@ def _event(row: Any) -> OptOutEvent:
 
 
 class SqlOptOutRepository:
-    def __init__(self, db: Database) -> None:
+    """Each change is also written to the webhook outbox, in the same transaction."""
+
+    def __init__(self, db: Database, webhooks: SqlWebhookRepository | None = None) -> None:
         self._db = db
+        self._webhooks = webhooks or SqlWebhookRepository(db)
 
     def _of(self, channel: str, address: str) -> Any:
         return (opt_outs.c.channel == channel) & (opt_outs.c.address == address)
@@ -159,6 +164,15 @@ class SqlOptOutRepository:
                 **self._why(change),
             )
         )
+        event = opt_out_event(
+            action=action,
+            address=address,
+            sender=sender,
+            source=change.source,
+            keyword=change.keyword,
+            at=now,
+        )
+        await self._webhooks.record(OPT_OUT_CHANGE, [event], now)
 
     async def page(
         self,

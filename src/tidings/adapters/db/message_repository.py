@@ -18,12 +18,14 @@ from tidings.adapters.db.tables import (
     messages,
     opt_outs,
 )
+from tidings.adapters.db.webhook_repository import SqlWebhookRepository
 from tidings.domain.messages import (
     AMBIGUOUS_REASON,
     DONE,
     FAILED,
     GENERAL_ERROR,
     PENDING,
+    QUEUED,
     SENDING,
     Conversation,
     Message,
@@ -32,6 +34,7 @@ from tidings.domain.messages import (
 )
 from tidings.domain.opt_outs import blocked, opt_out_key
 from tidings.domain.receipts import Receipt, moves_forward
+from tidings.domain.webhooks import MESSAGE_INBOUND, MESSAGE_STATUS, message_event_of
 
 _MESSAGE_FIELDS = [f.name for f in fields(Message)]
 # Receipts and the settling of sends take this lock: a receipt may overtake its own send's
@@ -78,8 +81,12 @@ def _conversation(row: Any) -> Conversation:
 
 
 class SqlMessageRepository:
-    def __init__(self, connection: Database) -> None:
+    """Every status change and every inbound message is also written to the webhook outbox
+    here, in the same transaction, so each committed change is reported exactly once."""
+
+    def __init__(self, connection: Database, webhooks: SqlWebhookRepository | None = None) -> None:
         self._db = connection
+        self._webhooks = webhooks or SqlWebhookRepository(connection)
 
     async def add(self, conversation: Conversation | None, message: Message) -> None:
         """Stores a message (and its new conversation); an outbound one joins the outbox."""
@@ -91,6 +98,32 @@ class SqlMessageRepository:
             await self._db.execute(insert(conversations), started)
         if pairs:
             await self._db.execute(insert(messages), [_message_row(m) for _, m in pairs])
+            for topic, direction in ((MESSAGE_STATUS, "outbound"), (MESSAGE_INBOUND, "inbound")):
+                chosen = [m for _, m in pairs if m.direction == direction]
+                wanted = await self._webhooks.subscribed(topic) if chosen else []
+                if wanted:
+                    await self._webhooks.record(
+                        topic,
+                        [message_event_of(m, m.status_changed_at or m.created_at) for m in chosen],
+                        max(m.created_at for m in chosen),
+                        wanted,
+                    )
+
+    async def _report_status(
+        self, message_ids: Sequence[str], now: datetime, wanted: Sequence[str] | None = None
+    ) -> None:
+        """Writes a status event for each of these messages as it now stands."""
+        if not message_ids:
+            return
+        if wanted is None:
+            wanted = await self._webhooks.subscribed(MESSAGE_STATUS)
+        if not wanted:
+            return
+        rows = await self._db.execute(select(messages).where(messages.c.id.in_(message_ids)))
+        changed = sorted((_message(r) for r in rows), key=lambda m: m.created_at)
+        await self._webhooks.record(
+            MESSAGE_STATUS, [message_event_of(m, now) for m in changed], now, wanted
+        )
 
     async def conversation(self, conversation_id: str) -> Conversation | None:
         row = (
@@ -206,6 +239,22 @@ class SqlMessageRepository:
     async def settle(self, channel: str, settled: Sequence[Settlement], now: datetime) -> None:
         if not settled:
             return
+        # A send that failed for now and waits to be retried is still queued: no event.
+        reported = [s.message_id for s in settled if s.status != QUEUED]
+        wanted = await self._webhooks.subscribed(MESSAGE_STATUS) if reported else []
+        if wanted:
+            # Only rows still being sent are settled (housekeeping may have failed them).
+            reported = list(
+                (
+                    await self._db.execute(
+                        select(messages.c.id).where(
+                            messages.c.id.in_(reported), messages.c.send_state == SENDING
+                        )
+                    )
+                ).scalars()
+            )
+        else:
+            reported = []
         await self._db.execute(
             update(messages)
             .where(messages.c.id == bindparam("b_id"), messages.c.send_state == SENDING)
@@ -237,6 +286,7 @@ class SqlMessageRepository:
                 for s in settled
             ],
         )
+        await self._report_status(reported, now, wanted)
         ids = [
             {"channel": channel, "provider_message_id": part, "message_id": s.message_id}
             for s in settled
@@ -268,8 +318,11 @@ class SqlMessageRepository:
                 lease_until=None,
                 claimed_by=None,
             )
+            .returning(messages.c.id)
         )
-        return result.rowcount or 0
+        failed = list(result.scalars())
+        await self._report_status(failed, now)
+        return len(failed)
 
     # Receipts.
 
@@ -378,6 +431,7 @@ class SqlMessageRepository:
                     for message_id, receipt in changed.items()
                 ],
             )
+            await self._report_status(list(changed), now)
 
     # Opt-outs and idempotency keys.
 

@@ -40,6 +40,7 @@ from tidings.adapters.db.sender_repositories import (
     SqlSmsNumberRepository,
 )
 from tidings.adapters.db.tables import contact_imports, dnc_imports
+from tidings.adapters.db.webhook_repository import SqlWebhookRepository
 from tidings.domain.dnc_imports import DncImport
 from tidings.domain.imports import ContactImport
 
@@ -72,6 +73,7 @@ class SqlUnitOfWork:
     keyword_settings: SqlKeywordSettingsRepository
     inbound_parts: SqlInboundPartRepository
     campaign_reports: SqlCampaignReports
+    webhooks: SqlWebhookRepository
 
     def __init__(
         self, engine: AsyncEngine | InlineEngine, writer_gate: WriterGate | None = None
@@ -97,7 +99,8 @@ class SqlUnitOfWork:
         self.contact_imports = SqlImportRepository(db, contact_imports, ContactImport)
         self.dnc_imports = SqlImportRepository(db, dnc_imports, DncImport)
         self.contact_filters = SqlContactFilterRepository(db)
-        self.messages = SqlMessageRepository(db)
+        self.webhooks = SqlWebhookRepository(db)
+        self.messages = SqlMessageRepository(db, self.webhooks)
         self.sms_numbers = SqlSmsNumberRepository(db)
         self.email_domains = SqlEmailDomainRepository(db)
         self.response_libraries = SqlResponseLibraryRepository(db)
@@ -108,7 +111,7 @@ class SqlUnitOfWork:
         self.console_users = SqlConsoleUserRepository(db)
         self.analytics = SqlAnalyticsRepository(db)
         self.events = SqlEventRepository(db)
-        self.opt_outs = SqlOptOutRepository(db)
+        self.opt_outs = SqlOptOutRepository(db, self.webhooks)
         self.keyword_settings = SqlKeywordSettingsRepository(db)
         self.inbound_parts = SqlInboundPartRepository(db)
         self.campaign_reports = SqlCampaignReports(db)
