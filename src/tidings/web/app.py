@@ -5,12 +5,23 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 
-from tidings.web.pages import auth, contact_lists, dnc, senders, simulator, templates
+from tidings.web.pages import (
+    auth,
+    contact_lists,
+    dnc,
+    keywords,
+    opt_outs,
+    senders,
+    simulator,
+    templates,
+)
 from tidings.web.rendering import STATIC
 
 
 def install_console(app: FastAPI) -> None:
     """Adds the console at `/` (its routes are outside the OpenAPI document)."""
     for module in (auth, contact_lists, dnc, templates, senders, simulator):
+        app.include_router(module.router)
+    for module in (opt_outs, keywords):
         app.include_router(module.router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")

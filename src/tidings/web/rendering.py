@@ -41,6 +41,8 @@ SECTIONS = (
     ("Templates", "/templates", "responses:response:view"),
     ("Senders", "/senders", "sms:phoneNumber:view"),
     ("Simulator", "/simulator", "conversation:message:create"),
+    ("Opt-outs", "/opt-outs", "sms:optOut:view"),
+    ("Keywords", "/keywords", "sms:keywordSettings:view"),
 )
 
 
