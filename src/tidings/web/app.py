@@ -13,6 +13,8 @@ from tidings.web.pages import (
     dnc,
     event_log,
     interactions,
+    keywords,
+    opt_outs,
     senders,
     simulator,
     templates,
@@ -33,6 +35,8 @@ def install_console(app: FastAPI) -> None:
         campaign_attempts,
         interactions,
         event_log,
+        opt_outs,
+        keywords,
     ):
         app.include_router(module.router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")

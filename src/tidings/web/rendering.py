@@ -44,6 +44,8 @@ SECTIONS = (
     ("Campaigns", "/campaigns", "outbound:messagingCampaign:view"),
     ("Interactions", "/interactions", "analytics:conversationDetail:view"),
     ("Event log", "/events", "outbound:eventLog:view"),
+    ("Opt-outs", "/opt-outs", "sms:optOut:view"),
+    ("Keywords", "/keywords", "sms:keywordSettings:view"),
 )
 
 

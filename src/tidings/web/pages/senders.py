@@ -44,6 +44,7 @@ async def senders(request: Request, user: User) -> Response:
         shows_domains=shows_domains,
         can_add_number=allowed(user, "sms:phoneNumber:add"),
         number_types=PHONE_NUMBER_TYPES,
+        shows_keywords=allowed(user, "sms:keywordSettings:view"),
     )
 
 
