@@ -99,8 +99,6 @@ class CampaignService:
             wanted = _wanted(draft.status)
             in_flight = await uow.campaign_attempts.in_flight(current, 1) > 0
             status = c.status_after_switch(current.status, wanted, in_flight)
-            if current.status == c.STOPPING and wanted == c.OFF:
-                status = c.STOPPING
             # Another list or channel is another campaign's worth of contacts: a new cycle.
             same_contacts = (draft.contact_list_id, draft.media_type) == (
                 current.contact_list_id,
@@ -129,18 +127,15 @@ class CampaignService:
     async def switch(self, caller: Caller, campaign_id: str, wanted: str) -> c.Campaign:
         """POST .../start and .../stop: the same as a PUT that changes only the status."""
         action = "start" if wanted == c.ON else "stop"
+        scope = caller.access.require(*_permissions(action), *_permissions("edit"))
         async with self._uow() as uow:
-            caller.access.require(*_permissions(action), *_permissions("edit"))
             current = await _visible(uow, caller, "view", campaign_id)
-            scope = caller.access.require(*_permissions(action), *_permissions("edit"))
             if not scope.includes(current.division_id):
                 raise NotFound(KIND, campaign_id)
             if wanted == c.ON:
                 await self._checked(uow, current)
             in_flight = await uow.campaign_attempts.in_flight(current, 1) > 0
             status = c.status_after_switch(current.status, wanted, in_flight)
-            if current.status == c.STOPPING and wanted == c.OFF:
-                status = c.STOPPING
             await uow.campaigns.set_status(campaign_id, status)
             await uow.commit()
         return replace(current, status=status)
