@@ -170,11 +170,16 @@ class Container:
         settings = self.settings
 
         def outbox(media_type: str, channel: SmsChannel | EmailChannel) -> Outbox:
+            # A claimed message whose send has not reached the wire is still failed as
+            # unknown when its dispatcher dies: claim no more than the adapter can send at
+            # once, so a crash leaves at most its window of unknown outcomes.
+            sender = self.sms_sender if media_type == SMS else self.email_sender
+            window = getattr(sender, "max_in_flight", settings.send_in_flight)
             return Outbox(
                 self.send_path_uow,
                 media_type,
                 channel.send,
-                in_flight=settings.send_in_flight,
+                in_flight=min(settings.send_in_flight, window),
                 poll_seconds=settings.send_poll_seconds,
             )
 

@@ -89,6 +89,11 @@ class SmtpSender:
         # Connections open on first use, so a relay that is down delays sends, not start-up.
         del events
 
+    @property
+    def max_in_flight(self) -> int:
+        """Messages under way at once, one per connection: the outbox claims no more."""
+        return self._settings.connections
+
     async def send(self, email: OutboundEmail) -> SendResult:
         if self._closed:
             return SendResult(SendOutcome.RETRY, reason="the SMTP sender is closed")

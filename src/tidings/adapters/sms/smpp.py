@@ -89,6 +89,12 @@ class SmppSender:
     async def close(self) -> None:
         await asyncio.gather(*(link.close() for link in self._links))
 
+    @property
+    def max_in_flight(self) -> int:
+        """Submits that can await their answer at once (the window): the outbox claims no
+        more, so a crash leaves at most this many messages of unknown outcome."""
+        return self.settings.window
+
     async def send(self, sms: OutboundSms) -> SendResult:
         if self._tx is None:
             raise RuntimeError("SmppSender.send before start")

@@ -179,6 +179,11 @@ class TwilioSender:
             return client
         return await self._idle.get()
 
+    @property
+    def max_in_flight(self) -> int:
+        """Requests under way at once: the outbox claims no more (see SmppSender)."""
+        return self.account.concurrency
+
     async def send(self, sms: OutboundSms) -> SendResult:
         form = {"To": sms.to_address, "From": sms.from_address, "Body": sms.text}
         if self._status_callback:
