@@ -77,7 +77,7 @@ def _list_with_contact(server: Server, token: str) -> str:
         "/api/v2/outbound/contactlists",
         token=token,
         json_body={
-            "name": f"preview-{uuid.uuid4().hex[:6]}",
+            "name": f"0 preview-{uuid.uuid4().hex[:6]}",  # first in the editor's list choice
             "columnNames": ["phone", "first"],
             "phoneColumns": [{"columnName": "phone", "type": "cell"}],
         },
@@ -98,7 +98,7 @@ def test_the_template_editor_counts_while_typing(
     admin_page: Any, server: Server, admin_token: str
 ) -> None:
     list_id = _list_with_contact(server, admin_token)
-    library = f"A reminders {uuid.uuid4().hex[:6]}"  # first on the templates page
+    library = f"0 reminders {uuid.uuid4().hex[:6]}"  # first on the templates page
     admin_page.goto("/templates")
     admin_page.fill("input[name=name]", library)
     admin_page.click("text=Create library")
