@@ -141,12 +141,16 @@ def _message(
     return conversation, message
 
 
-async def run_batch(uow: UnitOfWork, context: Context, limit: int) -> BatchResult:
-    """Claims up to `limit` contacts of the campaign and decides each; the caller commits."""
-    campaign, now = context.campaign, context.now
+async def run_batch(
+    uow: UnitOfWork, campaign: c.Campaign, now: datetime, limit: int
+) -> BatchResult:
+    """Claims up to `limit` contacts of the campaign and decides each; the caller commits.
+    What the campaign needs is read only once there is a contact to decide: an idle
+    `alwaysRunning` campaign costs one claim query a pass."""
     claimed = await uow.campaign_attempts.claim(campaign, limit, now)
     if not claimed:
         return BatchResult()
+    context = await load_context(uow, campaign, now)
     decided: list[tuple[c.Claimed, Send | Skip | Wait]] = []
     for item in claimed:
         if item.contact is None:

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tidings.dispatch.campaign_batch import CampaignInvalid, load_context, run_batch
+from tidings.dispatch.campaign_batch import CampaignInvalid, run_batch
 from tidings.domain import campaigns as c
 from tidings.domain.events import ERROR, INFO, WARNING, EntityRef, EventLog
 from tidings.domain.ids import new_id, utcnow
@@ -161,8 +161,7 @@ class CampaignEngine:
             limit = min(allowance, BATCH, room)
             if limit < 1:
                 return False
-            context = await load_context(uow, campaign, utcnow())
-            result = await run_batch(uow, context, limit)
+            result = await run_batch(uow, campaign, utcnow(), limit)
             await uow.commit()
         pace.spend(result.queued)
         if result.queued:
