@@ -19,13 +19,14 @@ def names(raw: str) -> list[str]:
     return list(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
 
 
-async def divisions_for(app: Container, user: SignedIn, permission: str) -> list[Division]:
-    """The divisions where the user may place a new object (for a form's select)."""
-    scope = user.caller.access.scope(permission)
+async def divisions_for(app: Container, user: SignedIn, *permissions: str) -> list[Division]:
+    """The divisions where the user may place a new object (for a form's select): where it
+    holds one of `permissions`."""
+    scopes = [user.caller.access.scope(permission) for permission in permissions]
     if not user.caller.access.scope("authorization:division:view"):
         return []
     found, _ = await app.divisions.list(user.caller, PageRequest(page_size=MAX_PAGE_SIZE))
-    return [d for d in found if scope.includes(d.id)]
+    return [d for d in found if any(scope.includes(d.id) for scope in scopes)]
 
 
 def pages(total: int, size: int = PAGE_SIZE) -> int:

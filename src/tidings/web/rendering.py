@@ -34,25 +34,27 @@ SECURITY_HEADERS = {
     "cache-control": "no-store",
 }
 
-# The console's sections, and the permission that opens each (any division will do).
-SECTIONS = (
-    ("Contact lists", "/contact-lists", "outbound:contactList:view"),
-    ("DNC lists", "/dnc-lists", "outbound:dncList:view"),
-    ("Templates", "/templates", "responses:response:view"),
-    ("Senders", "/senders", "sms:phoneNumber:view"),
-    ("Simulator", "/simulator", "conversation:message:create"),
-    ("Campaigns", "/campaigns", "outbound:messagingCampaign:view"),
-    ("Interactions", "/interactions", "analytics:conversationDetail:view"),
-    ("Event log", "/events", "outbound:eventLog:view"),
-    ("Opt-outs", "/opt-outs", "sms:optOut:view"),
-    ("Keywords", "/keywords", "sms:keywordSettings:view"),
+# The console's sections, and the permissions that open each (any of them, in any division).
+# Campaigns open to either campaign permission, as the API's messagingcampaigns routes do.
+CAMPAIGNS_VIEW = ("outbound:messagingCampaign:view", "outbound:emailCampaign:view")
+SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("Contact lists", "/contact-lists", ("outbound:contactList:view",)),
+    ("DNC lists", "/dnc-lists", ("outbound:dncList:view",)),
+    ("Templates", "/templates", ("responses:response:view",)),
+    ("Senders", "/senders", ("sms:phoneNumber:view",)),
+    ("Simulator", "/simulator", ("conversation:message:create",)),
+    ("Campaigns", "/campaigns", CAMPAIGNS_VIEW),
+    ("Interactions", "/interactions", ("analytics:conversationDetail:view",)),
+    ("Event log", "/events", ("outbound:eventLog:view",)),
+    ("Opt-outs", "/opt-outs", ("sms:optOut:view",)),
+    ("Keywords", "/keywords", ("sms:keywordSettings:view",)),
 )
 
 
 def sections(user: SignedIn | None) -> list[tuple[str, str]]:
     if user is None:
         return []
-    return [(name, path) for name, path, need in SECTIONS if user.caller.access.scope(need)]
+    return [(name, path) for name, path, needs in SECTIONS if allowed_any(user, needs)]
 
 
 def page(request: Request, template: str, status: int = 200, /, **context: Any) -> HTMLResponse:
@@ -71,3 +73,8 @@ def page(request: Request, template: str, status: int = 200, /, **context: Any) 
 def allowed(user: SignedIn, permission: str) -> bool:
     """Does the user hold `permission` somewhere (to show a form or a button)?"""
     return bool(user.caller.access.scope(permission))
+
+
+def allowed_any(user: SignedIn, permissions: tuple[str, ...]) -> bool:
+    """Does the user hold one of `permissions` somewhere?"""
+    return any(allowed(user, permission) for permission in permissions)
