@@ -4,6 +4,7 @@ Playwright's driver. No browser is ever downloaded (`playwright install` is neve
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from tests.support.console import ConsoleUser, create_user
 from tests.support.server import Server
 
 CHROMIUM = Path("/usr/bin/chromium")
+PDFTOTEXT = Path("/usr/bin/pdftotext")  # poppler-utils, installed by .ci/run
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -73,6 +75,22 @@ def sign_in(page: Any, user: ConsoleUser, password: str | None = None) -> None:
     page.fill("input[name=email]", user.email)
     page.fill("input[name=password]", user.password if password is None else password)
     page.click("button[type=submit]")
+
+
+def pdf_text(path: Path) -> str:
+    """The text of a PDF as poppler's pdftotext reads it, each page's rows laid out as drawn."""
+    if not PDFTOTEXT.exists():
+        message = f"{PDFTOTEXT} is missing: apt-get install poppler-utils (.ci/run does)"
+        if os.environ.get("CI"):
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    done = subprocess.run(
+        [str(PDFTOTEXT), "-layout", "-enc", "UTF-8", str(path), "-"],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )
+    return done.stdout.decode("utf-8")
 
 
 def screenshot(page: Any, name: str) -> None:

@@ -51,8 +51,12 @@ def _message(conversation: str, name: str, at: datetime, **values: Any) -> dict[
     return row
 
 
-def seed_day(server: Server, admin_token: str, *, bulk: int = 0) -> Day:
-    """A day's messages (see the plan below), and `bulk` more agentless SMS (text `bulk n`)."""
+JAPANESE = "明日10時のご予約をお待ちしております"
+
+
+def seed_day(server: Server, admin_token: str, *, bulk: int = 0, japanese: bool = False) -> Day:
+    """A day's messages (see the plan below), `bulk` more agentless SMS (text `bulk n`) and,
+    with `japanese`, an agentless SMS in Japanese (named `japanese`, text JAPANESE)."""
     status, division, _ = server.request(
         "POST",
         "/api/v2/authorization/divisions",
@@ -133,6 +137,10 @@ def seed_day(server: Server, admin_token: str, *, bulk: int = 0) -> Day:
         ),
     ]
     plan += [(None, None, [(f"bulk {n}", {"text_body": f"bulk {n}"})]) for n in range(bulk)]
+    if japanese:
+        plan.append(
+            (None, None, [("japanese", {"text_body": JAPANESE, "to_address": "+13175550104"})])
+        )
     url = server.env.get("TIDINGS_DATABASE_URL") or f"sqlite:///{server.data_dir}/tidings.db"
     engine = create_engine(driver_url(url, asynchronous=False))
     with engine.begin() as connection:
