@@ -964,6 +964,10 @@ class ConsoleUserRepository(Protocol):
 
     async def find_by_email(self, email: str) -> ConsoleUser | None: ...
 
+    async def emails(self, user_ids: Sequence[str]) -> dict[str, str]:
+        """The e-mail address of each of `user_ids` that is a console user."""
+        ...
+
     async def note_sign_in(
         self, user_id: str, failed_sign_ins: int, locked_until: datetime | None
     ) -> None:

@@ -93,7 +93,12 @@ def pdf_text(path: Path) -> str:
     return done.stdout.decode("utf-8")
 
 
-def screenshot(page: Any, name: str) -> None:
+def screenshot(page: Any, name: str, part: Any = None) -> None:
+    """The whole page, or only `part` (a locator) of it."""
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
+        path = str(Path(SCREENSHOTS) / f"{name}.png")
+        if part is None:
+            page.screenshot(path=path, full_page=True)
+        else:
+            part.screenshot(path=path)

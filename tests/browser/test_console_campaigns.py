@@ -72,6 +72,7 @@ def test_a_campaign_made_with_the_form_runs_to_100_percent_live(
     page.fill("input[name=sender_number]", sender)
     page.fill("input[name=message_column]", "body")
     page.fill("input[name=messages_per_minute]", "600")  # ten a second: a few seconds' run
+    screenshot(page, "campaign-form")
     page.click("main button[type=submit]")
     expect(page).to_have_url(re.compile(r"/campaigns\?created="))
     row = page.locator("tr[data-campaign]", has_text=name)

@@ -7,10 +7,13 @@ from typing import Any
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
+from tests.support.console import ConsoleUser
 from tests.support.numbers import fresh_number
 
 
-def test_opting_a_number_out_by_hand_then_clearing_it(admin_page: Any) -> None:
+def test_opting_a_number_out_by_hand_then_clearing_it(
+    admin_page: Any, console_admin: ConsoleUser
+) -> None:
     consumer = fresh_number()
     admin_page.goto("/opt-outs")
     form = admin_page.locator("form[data-set-opt-out]")
@@ -36,4 +39,5 @@ def test_opting_a_number_out_by_hand_then_clearing_it(admin_page: Any) -> None:
     expect(history).to_have_count(2)
     expect(history.first).to_contain_text("opted in")
     expect(history.first).to_contain_text("Consent by letter")
+    expect(history.first).to_contain_text(console_admin.email)  # who, by name
     screenshot(admin_page, "opt-out-history")

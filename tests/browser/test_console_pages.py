@@ -62,6 +62,10 @@ def test_a_csv_upload_shows_its_progress_to_the_end_and_its_rejects(admin_page: 
     expect(box.locator("[data-import-state]")).to_contain_text("200 imported · 1 refused")
     rejects = box.locator("[data-rejects]")
     expect(rejects).to_be_visible()
+    # The page shows the imported contacts once the import ends, without a reload.
+    expect(admin_page.locator(".facts")).to_contain_text("200 contacts")
+    expect(admin_page.locator("[data-contacts] tbody tr")).to_have_count(25)
+    screenshot(admin_page, "contact-list-upload", admin_page.locator("section.upload"))
     with admin_page.expect_download() as download:
         rejects.click()
     assert "Too" in download.value.path().read_text()
@@ -69,6 +73,12 @@ def test_a_csv_upload_shows_its_progress_to_the_end_and_its_rejects(admin_page: 
     expect(admin_page.locator(".facts")).to_contain_text("200 contacts")
     expect(admin_page.locator("[data-contacts] tbody tr")).to_have_count(25)
     screenshot(admin_page, "contact-list")
+    # The refused row is in the event log, as a warning about this list.
+    admin_page.goto("/events?category=IMPORT_ERROR")
+    event = admin_page.locator("tr[data-event]", has_text=name).first
+    expect(event).to_contain_text("rejected 1 of 201 rows")
+    expect(event).to_contain_text("WARNING")
+    screenshot(admin_page, "event-log")
 
 
 def _list_with_contact(server: Server, token: str) -> str:

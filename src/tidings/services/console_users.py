@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,6 +21,7 @@ from tidings.domain.console_users import (
 from tidings.domain.errors import Conflict, FieldProblem, InvalidInput, Unauthenticated
 from tidings.domain.ids import new_id, utcnow
 from tidings.domain.oauth import digest
+from tidings.domain.paging import MAX_PAGE_SIZE
 from tidings.domain.permissions import ALL_DIVISIONS, Access, Grant, find_role
 from tidings.ports import PasswordHasher, UnitOfWorkFactory
 from tidings.services.caller import Caller
@@ -110,6 +112,13 @@ class ConsoleUserService:
         async with self._uow() as uow:
             found = await uow.console_users.find_session(digest(token), utcnow())
         return None if found is None else self._signed_in(found[1], found[0])
+
+    async def emails(self, user_ids: Iterable[str]) -> dict[str, str]:
+        """Console users' addresses by id, to name who made a change (ids of API clients
+        and of removed users are not found)."""
+        wanted = sorted(set(user_ids))[:MAX_PAGE_SIZE]
+        async with self._uow() as uow:
+            return await uow.console_users.emails(wanted)
 
     async def sign_out(self, token: str) -> None:
         async with self._uow() as uow:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -54,6 +55,16 @@ class SqlConsoleUserRepository:
             locked_until=row.locked_until,
             date_created=row.date_created,
         )
+
+    async def emails(self, user_ids: Sequence[str]) -> dict[str, str]:
+        if not user_ids:
+            return {}
+        rows = await self._db.execute(
+            select(console_users.c.id, console_users.c.email).where(
+                console_users.c.id.in_(list(user_ids))
+            )
+        )
+        return {row.id: row.email for row in rows}
 
     async def find_by_email(self, email: str) -> ConsoleUser | None:
         row = (

@@ -13,6 +13,7 @@ from tidings.bootstrap import Container
 from tidings.domain.analytics import MEDIA_TYPE, delivery_status
 from tidings.domain.errors import MissingPermission
 from tidings.domain.ids import utcnow
+from tidings.domain.messages import Conversation
 from tidings.domain.paging import MAX_PAGE_SIZE, PageRequest
 from tidings.services.console_users import SignedIn
 from tidings.web.interaction_filters import (
@@ -75,19 +76,29 @@ def _filters(
 Filters = Annotated[InteractionFilters, Depends(_filters)]
 
 
-async def _names(app: Container, user: SignedIn) -> tuple[dict[str, str], dict[str, str]]:
-    """The campaigns and contact lists the user can see (id → name), for the selects."""
+async def _names(
+    app: Container, user: SignedIn, shown: list[Conversation]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The campaigns and contact lists the user can see (id → name): the first hundred for
+    the selects, and those of the rows shown (a name beats an id in a table)."""
     first = PageRequest(page_size=MAX_PAGE_SIZE)
+    messages = [m for conversation in shown for m in conversation.messages]
+    campaign_ids = sorted({m.campaign_id for m in messages if m.campaign_id})
+    list_ids = sorted({m.contact_list_id for m in messages if m.contact_list_id})
     campaigns: dict[str, str] = {}
     lists: dict[str, str] = {}
     try:
-        found, _ = await app.campaigns.find(user.caller, first)
-        campaigns = {c.id: c.name for c in found}
+        for ids in ((), campaign_ids):
+            if ids or not campaigns:
+                found, _ = await app.campaigns.find(user.caller, first, ids=ids)
+                campaigns.update((c.id, c.name) for c in found)
     except MissingPermission:
         pass
     try:
-        found_lists, _, _ = await app.contact_lists.find(user.caller, first)
-        lists = {c.id: c.name for c in found_lists}
+        for ids in ((), list_ids):
+            if ids or not lists:
+                found_lists, _, _ = await app.contact_lists.find(user.caller, first, ids=ids)
+                lists.update((c.id, c.name) for c in found_lists)
     except MissingPermission:
         pass
     return campaigns, lists
@@ -104,7 +115,7 @@ async def interactions(
     found, following = await app.analytics.interactions(
         user.caller, filters.query(PAGE_SIZE), parse_cursor(after), PAGE_SIZE
     )
-    campaigns, lists = await _names(app, user)
+    campaigns, lists = await _names(app, user, found)
     return page(
         request,
         "interactions.html",

@@ -92,6 +92,7 @@ def _render(
         can_edit=allowed(user, KEYWORDS_EDIT),
         numbers=numbers,
         action=f"{BASE}/numbers/{found.number.id}" if found.number else BASE,
+        saved=status == 200 and request.query_params.get("saved") == "1",
     )
 
 

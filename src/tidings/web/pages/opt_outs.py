@@ -143,12 +143,14 @@ async def export(request: Request, user: User) -> Response:
 
 @router.get(BASE + "/{address}")
 async def one_address(request: Request, user: User, address: str) -> Response:
-    found = await container_of(request).opt_outs.get(user.caller, address)
+    app = container_of(request)
+    found = await app.opt_outs.get(user.caller, address)
     return page(
         request,
         "opt_out.html",
         found=found,
         history=list(reversed(found.history)),  # newest first
+        actors=await app.console_users.emails(e.actor for e in found.history if e.actor),
         can_edit=allowed(user, OPT_OUT_EDIT),
         all_senders=ALL_SENDERS,
         quoted=quote(found.address, safe=""),

@@ -26,12 +26,28 @@ function showProgress(box, job) {
   box.dataset.state = job.state;
 }
 
+// Once an import ends, the contact count and the first page of contacts are taken from a
+// fresh copy of this page: the page no longer says "No contacts yet" under a full bar.
+async function showImported() {
+  const answer = await fetch(location.href, { credentials: "same-origin" });
+  if (!answer.ok) return;
+  const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
+  for (const selector of ["main > .facts", "[data-contacts-section]"]) {
+    const now = document.querySelector(selector);
+    const next = fresh.querySelector(selector);
+    if (now && next) now.replaceWith(next);
+  }
+}
+
 function follow(form, box) {
   const events = new EventSource(form.dataset.progress);
   events.onmessage = (event) => {
     const job = JSON.parse(event.data);
     showProgress(box, job);
-    if (job.state !== "IN_PROGRESS") events.close();
+    if (job.state !== "IN_PROGRESS") {
+      events.close();
+      showImported();
+    }
   };
   events.onerror = () => events.close();
 }
