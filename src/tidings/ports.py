@@ -982,6 +982,13 @@ class ConsoleUserRepository(Protocol):
         """A live session of an active user, with the user."""
         ...
 
+    async def find_sessions(
+        self, digests: Sequence[str], now: datetime
+    ) -> list[tuple[ConsoleSession, ConsoleUser]]:
+        """The live sessions of active users among `digests`, with their users (in one
+        query set whatever their number)."""
+        ...
+
     async def delete_session(self, digest: str) -> None: ...
 
     async def purge_sessions(self, now: datetime) -> int: ...

@@ -9,10 +9,11 @@ import codecs
 import csv
 import io
 import re
+import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -335,3 +336,70 @@ def test_the_edit_form_shows_the_campaign_and_saves_a_change(ran: Ran) -> None:
     assert "1234/min" in _row(ran.client.get("/campaigns").text, ran.campaign_id)
     stale = ran.client.post(f"/campaigns/{ran.campaign_id}/edit", fields)
     assert stale.status_code == 409  # the version it was edited from is gone
+
+
+@dataclass
+class _Stream:
+    """A dashboard's event stream read in a thread: each event's rows, until it ends."""
+
+    client: Browserless
+    campaign_id: str
+    events: list[list[dict[str, Any]]] = field(default_factory=list)
+    ended: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        cookie = f"tidings_session={self.client.cookies['tidings_session']}"
+        try:
+            with httpx.stream(
+                "GET",
+                f"{self.client.server.base_url}/campaigns/live?id={self.campaign_id}",
+                headers={"Cookie": cookie, "Accept": "text/event-stream"},
+                timeout=60,
+            ) as events:
+                for line in events.iter_lines():
+                    if line.startswith("data: ["):
+                        self.events.append(orjson.loads(line[len("data: ") :]))
+        finally:
+            self.ended.set()
+
+    def wait_for(self, count: int) -> None:
+        deadline = time.monotonic() + 60
+        while len(self.events) < count:
+            assert not self.ended.is_set(), self.events
+            assert time.monotonic() < deadline, self.events
+            time.sleep(0.05)
+
+
+def test_dashboards_share_updates_but_each_ends_with_its_own_session(
+    server: Server, admin_token: str
+) -> None:
+    """Every open dashboard reads one shared snapshot a second; a dashboard whose user signs
+    out stops getting it at once, the others go on until their campaigns stop."""
+    first = signed_in(server, create_user(server, "campaignManager"))
+    second = signed_in(server, create_user(server, "campaignManager"))
+    list_id = _contact_list(server, admin_token, f"console-live-{uuid.uuid4().hex[:6]}")
+    # One message a minute: the campaign runs for as long as the test needs.
+    made = first.post(
+        "/campaigns/new", _form(list_id, _sender(server, admin_token), messages_per_minute="1")
+    )
+    assert made.status_code == 303, made.text
+    campaign_id = made.headers["location"].split("created=")[1]
+    assert first.post(f"/campaigns/{campaign_id}/switch", {"state": "on"}).status_code == 303
+    try:
+        leaving, staying = _Stream(first, campaign_id), _Stream(second, campaign_id)
+        leaving.wait_for(2)
+        staying.wait_for(2)
+        assert leaving.events[-1][0]["id"] == campaign_id and leaving.events[-1][0]["running"]
+
+        assert first.post("/sign-out", {}).status_code == 303
+        assert leaving.ended.wait(30), "the stream outlived its session"
+        seen = len(staying.events)
+        staying.wait_for(seen + 2)  # the other dashboard goes on
+    finally:
+        switched = second.post(f"/campaigns/{campaign_id}/switch", {"state": "off"})
+        assert switched.status_code == 303
+    assert staying.ended.wait(60), "the stream outlived its campaign"
+    assert not staying.events[-1][0]["running"]

@@ -14,6 +14,7 @@ from tidings.domain import campaigns as c
 from tidings.domain.campaign_reports import AttemptKey, AttemptRecord, AttemptTotals
 from tidings.domain.errors import FieldProblem, InvalidInput, MissingPermission, NotFound
 from tidings.domain.paging import MAX_PAGE_SIZE, PageRequest
+from tidings.domain.permissions import Scope
 from tidings.ports import UnitOfWork, UnitOfWorkFactory
 from tidings.services import divisioned
 from tidings.services.caller import Caller
@@ -199,6 +200,32 @@ class CampaignService:
             found, _ = await uow.campaigns.page(scope, page, ids=campaign_ids)
             progress = await uow.campaigns.progress(found)
         return list(zip(found, progress, strict=True))
+
+    async def shared_snapshot(
+        self, campaign_ids: Sequence[str]
+    ) -> dict[str, tuple[c.Campaign, c.Progress]]:
+        """`campaign_ids` with their progress, read once for many readers (the console's live
+        dashboards): no caller is checked here, so a reader gets only `readable` rows."""
+        wanted = list(dict.fromkeys(campaign_ids))
+        found: dict[str, tuple[c.Campaign, c.Progress]] = {}
+        everywhere = Scope(everywhere=True, division_ids=frozenset())
+        async with self._uow() as uow:
+            for start in range(0, len(wanted), MAX_PAGE_SIZE):
+                ids = wanted[start : start + MAX_PAGE_SIZE]
+                page = PageRequest(page_size=len(ids))
+                campaigns, _ = await uow.campaigns.page(everywhere, page, ids=ids)
+                progress = await uow.campaigns.progress(campaigns)
+                found.update((one.id, (one, p)) for one, p in zip(campaigns, progress, strict=True))
+        return found
+
+    @staticmethod
+    def readable(
+        caller: Caller, rows: Sequence[tuple[c.Campaign, c.Progress]]
+    ) -> list[tuple[c.Campaign, c.Progress]]:
+        """Those of a shared snapshot's rows the caller may view (as `snapshot` would give);
+        MissingPermission without the view permission anywhere."""
+        scope = caller.access.require(*_permissions("view"))
+        return [row for row in rows if scope.includes(row[0].division_id)]
 
     async def attempts(
         self,

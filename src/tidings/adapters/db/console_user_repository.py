@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Select, delete, insert, select, update
 
 from tidings.adapters.db.database import Database
 from tidings.adapters.db.tables import console_sessions, console_user_grants, console_users
@@ -45,16 +45,7 @@ class SqlConsoleUserRepository:
                 console_user_grants.c.user_id == row.id
             )
         )
-        return ConsoleUser(
-            id=row.id,
-            email=row.email,
-            password_hash=row.password_hash,
-            grants=[Grant(g.role_id, g.division_id) for g in grants],
-            state=row.state,
-            failed_sign_ins=row.failed_sign_ins,
-            locked_until=row.locked_until,
-            date_created=row.date_created,
-        )
+        return _user_of(row, [Grant(g.role_id, g.division_id) for g in grants])
 
     async def emails(self, user_ids: Sequence[str]) -> dict[str, str]:
         if not user_ids:
@@ -95,25 +86,36 @@ class SqlConsoleUserRepository:
     async def find_session(
         self, digest: str, now: datetime
     ) -> tuple[ConsoleSession, ConsoleUser] | None:
-        row = (
-            await self._db.execute(
-                select(
-                    console_sessions.c.csrf_token,
-                    console_sessions.c.expires_at,
-                    console_users,
-                )
-                .join(console_users, console_users.c.id == console_sessions.c.user_id)
-                .where(
-                    console_sessions.c.digest == digest,
-                    console_sessions.c.expires_at > now,
-                    console_users.c.state == "active",
-                )
-            )
-        ).first()
+        row = (await self._db.execute(_live_sessions([digest], now))).first()
         if row is None:
             return None
         session = ConsoleSession(digest, row.id, row.csrf_token, row.expires_at)
         return session, await self._user(row)
+
+    async def find_sessions(
+        self, digests: Sequence[str], now: datetime
+    ) -> list[tuple[ConsoleSession, ConsoleUser]]:
+        if not digests:
+            return []
+        rows = list(await self._db.execute(_live_sessions(digests, now)))
+        grants: dict[str, list[Grant]] = {}
+        if rows:
+            found = await self._db.execute(
+                select(
+                    console_user_grants.c.user_id,
+                    console_user_grants.c.role_id,
+                    console_user_grants.c.division_id,
+                ).where(console_user_grants.c.user_id.in_(sorted({r.id for r in rows})))
+            )
+            for g in found:
+                grants.setdefault(g.user_id, []).append(Grant(g.role_id, g.division_id))
+        return [
+            (
+                ConsoleSession(row.digest, row.id, row.csrf_token, row.expires_at),
+                _user_of(row, grants.get(row.id, [])),
+            )
+            for row in rows
+        ]
 
     async def delete_session(self, digest: str) -> None:
         await self._db.execute(delete(console_sessions).where(console_sessions.c.digest == digest))
@@ -123,3 +125,34 @@ class SqlConsoleUserRepository:
             delete(console_sessions).where(console_sessions.c.expires_at <= now)
         )
         return int(result.rowcount or 0)
+
+
+def _user_of(row: Any, grants: list[Grant]) -> ConsoleUser:
+    return ConsoleUser(
+        id=row.id,
+        email=row.email,
+        password_hash=row.password_hash,
+        grants=grants,
+        state=row.state,
+        failed_sign_ins=row.failed_sign_ins,
+        locked_until=row.locked_until,
+        date_created=row.date_created,
+    )
+
+
+def _live_sessions(digests: Sequence[str], now: datetime) -> Select[Any]:
+    """The live sessions of active users among `digests`, each row with its user's."""
+    return (
+        select(
+            console_sessions.c.digest,
+            console_sessions.c.csrf_token,
+            console_sessions.c.expires_at,
+            console_users,
+        )
+        .join(console_users, console_users.c.id == console_sessions.c.user_id)
+        .where(
+            console_sessions.c.digest.in_(list(digests)),
+            console_sessions.c.expires_at > now,
+            console_users.c.state == "active",
+        )
+    )

@@ -4,7 +4,6 @@ creates or changes a campaign, with the service's problems shown next to their f
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -19,6 +18,7 @@ from tidings.domain import campaigns as c
 from tidings.domain.errors import FieldProblem, InvalidInput
 from tidings.domain.paging import MAX_PAGE_SIZE, PageRequest
 from tidings.services.console_users import SignedIn
+from tidings.web.campaign_feed import CampaignFeed
 from tidings.web.campaign_form import EMAIL, CampaignForm, problems_by_field
 from tidings.web.campaign_options import choices
 from tidings.web.forms import divisions_for, page_of, pages
@@ -92,34 +92,48 @@ async def live_progress(
     request: Request, user: User, ids: Annotated[list[str], Query(alias="id")]
 ) -> Response:
     """Server-sent events: the progress of the page's campaigns every second, until none of
-    them runs (the script opens the stream again when the user switches one on)."""
+    them runs (the script opens the stream again when the user switches one on). Every open
+    dashboard of the process reads the same snapshot (see campaign_feed)."""
     app = container_of(request)
     wanted = list(dict.fromkeys(ids))[:MAX_PAGE_SIZE]
-    await app.campaigns.snapshot(user.caller, wanted)  # 403 before the stream starts
+    first = await app.campaigns.snapshot(user.caller, wanted)  # 403 before the stream starts
     token = request.cookies.get(SESSION_COOKIE, "")
 
     async def events() -> AsyncIterator[bytes]:
+        rows = first
         ends = time.monotonic() + STREAM_SECONDS
-        while time.monotonic() < ends:
-            # Each tick asks for the session again: signing out (or a disabled user, or a
-            # grant taken away) ends the stream at once, as it ends every page.
-            now = await app.console_users.session(token)
-            if now is None:
-                return
-            rows = await app.campaigns.snapshot(now.caller, wanted)
-            yield b"data: " + orjson.dumps([live(*row) for row in rows]) + b"\n\n"
-            if not any(campaign.running for campaign, _ in rows):
-                yield b"event: end\ndata: {}\n\n"
-                return
-            await asyncio.sleep(TICK_SECONDS)
-            if await request.is_disconnected():
-                return
+        # Each tick checks the session again: signing out (or a disabled user, or a grant
+        # taken away) ends the stream at once, as it ends every page.
+        updates = feed_of(request).follow(token, wanted)
+        try:
+            while True:
+                yield b"data: " + orjson.dumps([live(*row) for row in rows]) + b"\n\n"
+                if not any(campaign.running for campaign, _ in rows):
+                    yield b"event: end\ndata: {}\n\n"
+                    return
+                if time.monotonic() >= ends or await request.is_disconnected():
+                    return
+                found = await anext(updates, None)
+                if found is None:
+                    return
+                rows = found
+        finally:
+            await updates.aclose()
 
     return StreamingResponse(
         events(),
         media_type="text/event-stream",
         headers={"cache-control": "no-store", "x-accel-buffering": "no"},
     )
+
+
+def feed_of(request: Request) -> CampaignFeed:
+    """The process's one feed (made on first use, with the application it serves)."""
+    state = request.app.state
+    feed: CampaignFeed | None = getattr(state, "campaign_feed", None)
+    if feed is None:
+        feed = state.campaign_feed = CampaignFeed(container_of(request), TICK_SECONDS)
+    return feed
 
 
 @router.post(BASE + "/{campaign_id}/switch")
