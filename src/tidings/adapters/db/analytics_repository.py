@@ -22,7 +22,8 @@ from sqlalchemy import (
 from sqlalchemy.sql import Select
 
 from tidings.adapters.db.database import Database
-from tidings.adapters.db.message_repository import _conversation, _message
+from tidings.adapters.db.message_rows import conversation_of as _conversation
+from tidings.adapters.db.message_rows import message_of as _message
 from tidings.adapters.db.tables import conversations, messages
 from tidings.domain.analytics import (
     CHANNEL_OF_MEDIA,
