@@ -20,10 +20,12 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    literal_column,
     not_,
     or_,
     select,
     true,
+    union_all,
 )
 from sqlalchemy.sql import Select
 
@@ -59,6 +61,9 @@ _SESSION_COLUMNS = {
 _INDEXED = frozenset(
     {"outboundCampaignId", "outboundContactId", "deliveryStatus", "addressFrom", "addressTo"}
 )
+# Inbound messages (replies) are few: a partial index holds them alone (sends pay nothing
+# for it). The planners use it only for the literal value, so the SQL spells it out.
+_INBOUND = "inbound"
 # The channel: a conversation keeps to one (threading and replies stay on it), so every
 # message's channel is the conversation's, which the query reads there (indexed, in page
 # order) instead of from the messages.
@@ -98,7 +103,19 @@ def _session_predicate(predicate: Predicate, column: ColumnElement[Any]) -> Colu
     if predicate.operator == "notExists":
         return column.is_(None)
     stored = _stored_value(predicate.dimension, predicate.value or "")
-    return false() if stored is None else column == stored
+    if stored is None:
+        return false()
+    if predicate.dimension == "direction" and stored == _INBOUND:
+        return column == literal_column(f"'{_INBOUND}'")
+    return column == stored
+
+
+def _inbound(predicate: Predicate) -> bool:
+    return (
+        predicate.dimension == "direction"
+        and predicate.operator == "matches"
+        and (predicate.value or "").lower() == _INBOUND
+    )
 
 
 def _message_predicate(predicate: Predicate) -> ColumnElement[bool]:
@@ -143,18 +160,43 @@ def _channel_terms(found: Filter) -> list[ColumnElement[bool]]:
     ]
 
 
+def _indexed(predicate: Predicate) -> bool:
+    return (predicate.dimension in _INDEXED and predicate.operator == "matches") or _inbound(
+        predicate
+    )
+
+
 def _index_served(found: Filter) -> bool:
     """Does an index find the messages the filter selects (without reading the others)?"""
-    parts = [p.dimension in _INDEXED and p.operator == "matches" for p in found.predicates]
-    parts += [_index_served(c) for c in found.clauses]
+    parts = [_indexed(p) for p in found.predicates] + [_index_served(c) for c in found.clauses]
     if found.type == "and":
         return any(parts)
     return bool(parts) and all(parts)
 
 
-def _has_message(condition: ColumnElement[bool], walk: bool) -> ColumnElement[bool]:
-    """A message of the conversation meets `condition`. Two spellings, for SQLite's planner
-    (PostgreSQL plans both as one semi-join):
+def _branches(found: Filter) -> list[ColumnElement[bool]]:
+    """The filter as conditions whose union it selects, each served by one index where an
+    `or` of indexed parts allows (the console's address field: sender or recipient). SQLite
+    reads an OR through two indexes only when its statistics call both selective, which a
+    sender number's never is; it then scans every message even for a customer's number."""
+    if found.type == "or":
+        if _index_served(found) and len(found.predicates) + len(found.clauses) > 1:
+            return [_message_predicate(p) for p in found.predicates] + [
+                _session_filter(c) for c in found.clauses
+            ]
+        return [_session_filter(found)]
+    if any(map(_indexed, found.predicates)):
+        return [_session_filter(found)]
+    for clause in found.clauses:
+        if clause.type == "or" and _index_served(clause):
+            rest = replace(found, clauses=tuple(c for c in found.clauses if c is not clause))
+            return [and_(_session_filter(rest), part) for part in _branches(clause)]
+    return [_session_filter(found)]
+
+
+def _has_message(condition: _MessageCondition) -> ColumnElement[bool]:
+    """A message of the conversation meets the condition. Two spellings, for SQLite's
+    planner (PostgreSQL plans both as one semi-join):
 
     - `id IN (SELECT conversation_id ...)` runs the subquery once, through an index when the
       filter has one: best for counting, and for a page when few messages match;
@@ -162,9 +204,15 @@ def _has_message(condition: ColumnElement[bool], walk: bool) -> ColumnElement[bo
       page's end: best for a page when many match (1M conversations, a status held by 20%:
       2 ms against 1.6 s), worst when few do (it walks them all).
     """
-    if walk:
-        return exists().where(messages.c.conversation_id == conversations.c.id, condition)
-    return conversations.c.id.in_(select(messages.c.conversation_id).where(condition))
+    if condition.walk:
+        return exists().where(messages.c.conversation_id == conversations.c.id, condition.sql())
+    return conversations.c.id.in_(_conversation_ids(condition.branches()))
+
+
+def _conversation_ids(branches: Sequence[ColumnElement[bool]]) -> Select[Any]:
+    """The conversations of the messages meeting any of the branches (repeats and all)."""
+    found = [select(messages.c.conversation_id).where(b) for b in branches]
+    return found[0] if len(found) == 1 else union_all(*found)  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -175,23 +223,33 @@ class _MessageCondition:
     segment: Filter | None
     text: str | None
     walk: bool = False  # the correlated spelling (see _has_message)
-    searched: bool = False  # the text's candidates come from the text search index
+    # The database whose text search index names the text's candidates (None: no index).
+    searched_on: str | None = None
 
     def sql(self) -> ColumnElement[bool]:
         parts = [] if self.segment is None else [_session_filter(self.segment)]
-        if self.text:
-            parts.append(_text_condition(self.text, self.searched))
-        return _joined("and", parts)
+        return _joined("and", parts + self._text())
+
+    def branches(self) -> list[ColumnElement[bool]]:
+        """The condition as a union of index-served ones (see `_branches`)."""
+        if self.segment is None:
+            return [self.sql()]
+        return [_joined("and", [b, *self._text()]) for b in _branches(self.segment)]
+
+    def _text(self) -> list[ColumnElement[bool]]:
+        return [_text_condition(self.text, self.searched_on)] if self.text else []
 
 
-def _text_condition(words: str, searched: bool) -> ColumnElement[bool]:
-    """The console's text filter: the text or the subject contains it (LIKE, escaped). With
-    `searched` (SQLite) the FTS index names the candidates first; the LIKE still decides."""
+def _text_condition(words: str, searched_on: str | None) -> ColumnElement[bool]:
+    """The console's text filter: the text or the subject contains it (LIKE, escaped). The
+    text search index, if asked, names the candidates first; the LIKE still decides."""
     like = or_(
         messages.c.text_body.icontains(words, autoescape=True),
         messages.c.subject.icontains(words, autoescape=True),
     )
-    return and_(text_search.candidate_rowids(words), like) if searched else like
+    if searched_on is None:
+        return like
+    return and_(text_search.candidates(words, searched_on), like)
 
 
 def _message_conditions(query: ConversationQuery) -> list[_MessageCondition]:
@@ -221,7 +279,8 @@ def _conversation_predicate(predicate: Predicate, walk: bool) -> ColumnElement[b
         return _session_predicate(predicate, conversations.c.media_type)
     column = _CONVERSATION_COLUMNS.get(predicate.dimension)
     if column is None:
-        return _has_message(_message_predicate(predicate), walk)
+        only = Filter(predicates=(predicate,))
+        return _has_message(_MessageCondition(only, None, walk=walk))
     if predicate.operator == "exists":
         return column.is_not(None)
     if predicate.operator == "notExists":
@@ -253,7 +312,7 @@ def _where(
             seen = or_(seen, conversations.c.division_id.is_(None))
         where.append(seen)
     where += _conversation_terms(query)
-    where += [_has_message(c.sql(), c.walk) for c in conditions]
+    where += [_has_message(c) for c in conditions]
     where += [_conversation_filter(f, walk) for f in query.conversation_filters]
     return where
 
@@ -282,8 +341,8 @@ class SqlAnalyticsRepository:
         """One page of the conversations the query selects, with their messages, and how
         many it selects in all. The count comes first: it says which spelling of the
         message filters finds the page fastest (`_has_message`)."""
-        searched = await self._text_is_rare(query.text_contains)
-        conditions = [replace(c, searched=searched) for c in _message_conditions(query)]
+        searched_on = await self._searched_on(query.text_contains)
+        conditions = [replace(c, searched_on=searched_on) for c in _message_conditions(query)]
         count = select(func.count()).select_from(conversations)
         total = int(
             (await self._db.execute(count.where(*_where(query, visible, conditions)))).scalar_one()
@@ -350,38 +409,44 @@ class SqlAnalyticsRepository:
 
     async def _plan(self, conditions: list[_MessageCondition]) -> list[_MessageCondition]:
         """Each condition's spelling for a keyset page. PostgreSQL plans both alike (and
-        uses its trigram index for the text when it pays): the walk. SQLite: the IN
+        reads its trigram index for the text when it pays): the walk. SQLite: the IN
         spelling when an index says few messages meet it, else the walk."""
-        if not self._sqlite:
-            return [replace(c, walk=True) for c in conditions]
         planned = []
         for condition in conditions:
-            searched = await self._text_is_rare(condition.text)
-            few = searched or (
+            searched_on = await self._searched_on(condition.text)
+            if not self._sqlite:
+                planned.append(replace(condition, walk=True, searched_on=searched_on))
+                continue
+            few = searched_on is not None or (
                 condition.segment is not None
                 and _index_served(condition.segment)
                 and await self._few(condition.segment)
             )
-            planned.append(replace(condition, walk=not few, searched=searched))
+            planned.append(replace(condition, walk=not few, searched_on=searched_on))
         return planned
 
     async def _few(self, found: Filter) -> bool:
         """At most FEW_MATCHES messages meet the filter (read through its index)?"""
-        matching = select(messages.c.conversation_id).where(_session_filter(found))
-        probe = select(func.count()).select_from(matching.limit(FEW_MATCHES + 1).subquery())
+        matching = _conversation_ids(_branches(found)).limit(FEW_MATCHES + 1)
+        probe = select(func.count()).select_from(matching.subquery())
         return int((await self._db.execute(probe)).scalar_one()) <= FEW_MATCHES
 
-    async def _text_is_rare(self, words: str | None) -> bool:
-        """SQLite: can the text search index find the text, and does it name at most
-        FEW_MATCHES messages? (A common text is found faster by walking the interval.)"""
-        if not self._sqlite or not words or len(words) < text_search.MIN_SEARCH_LENGTH:
-            return False
+    async def _searched_on(self, words: str | None) -> str | None:
+        """The database, when its text search index is to name the text's candidates: it
+        is there and the text has a trigram; on SQLite also, it names at most FEW_MATCHES
+        messages (a common text is found faster by walking the interval; PostgreSQL's
+        planner makes that choice itself)."""
+        if not words or len(words) < text_search.MIN_SEARCH_LENGTH:
+            return None
         if self._search_ready is None:
-            self._search_ready = await text_search.sqlite_search_ready(self._db)
+            self._search_ready = await text_search.search_ready(self._db)
         if not self._search_ready:
-            return False
+            return None
+        if not self._sqlite:
+            return self._db.connection.dialect.name
         probe = text_search.candidates_probe(words, FEW_MATCHES + 1)
-        return int((await self._db.execute(probe)).scalar_one()) <= FEW_MATCHES
+        rare = int((await self._db.execute(probe)).scalar_one()) <= FEW_MATCHES
+        return "sqlite" if rare else None
 
     async def _with_messages(
         self, ids: Sequence[str], keep: Sequence[ColumnElement[bool]] = ()
