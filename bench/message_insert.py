@@ -6,6 +6,10 @@ status moved twice (sent, then delivered) in batches, as settlements and receipt
     python bench/message_insert.py --database sqlite:////tmp/aq.db [--messages 100000]
     python bench/message_insert.py --database postgresql://postgres@127.0.0.1:5432/NAME
 
+Besides wall times: this process's CPU per message (with SQLite, the database's work too)
+and, for PostgreSQL, the CPU of the server processes serving the database (read from /proc:
+the server must run on this machine). On a shared machine the CPU figures are the steadier.
+
 Fill the database first with bench/analytics_query.py (--keep / --keep-postgres). The
 messages written are deleted again at the end, so runs before and after a migration
 measure the same table.
@@ -25,9 +29,10 @@ from datetime import UTC, datetime, timedelta
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from sqlalchemy import delete, update
+from sqlalchemy.engine import make_url
 
 from tidings.adapters.db.database import WriterGate
-from tidings.adapters.db.engine import make_async_engine
+from tidings.adapters.db.engine import driver_url, is_sqlite, make_async_engine
 from tidings.adapters.db.tables import conversations, messages
 from tidings.adapters.db.uow import SqlUnitOfWork
 from tidings.domain.messages import Conversation, Message
@@ -58,13 +63,48 @@ def pair(n: int, run: str) -> tuple[Conversation, Message]:
     return conversation, message
 
 
+class ServerCpu:
+    """PostgreSQL: the CPU seconds of the server processes serving this database (read
+    from /proc: the server runs on this machine), steadier than wall time under load."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self._name = make_url(url).database
+        plain = make_url(driver_url(url, asynchronous=False)).set(drivername="postgresql")
+        self._admin = psycopg.connect(plain.render_as_string(hide_password=False), autocommit=True)
+
+    def seconds(self) -> dict[int, float]:
+        rows = self._admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (self._name,),
+        ).fetchall()
+        found = {}
+        tick = os.sysconf("SC_CLK_TCK")
+        for (pid,) in rows:
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            found[pid] = (int(fields[11]) + int(fields[12])) / tick
+        return found
+
+    def since(self, before: dict[int, float]) -> float:
+        return sum(now - before.get(pid, 0.0) for pid, now in self.seconds().items())
+
+
 async def measure(url: str, count: int, batch: int) -> dict[str, float]:
     engine = make_async_engine(url)
     gate = WriterGate(None)
     run = uuid.uuid4().hex[:8]
     ids = [f"{run}-m{n}" for n in range(count)]
     results: dict[str, float] = {}
+    server = None if is_sqlite(url) else ServerCpu(url)
     try:
+        async with engine.connect():  # the pool's first connection, so its process is seen
+            pass
+        server_before = server.seconds() if server else {}
         started, cpu = time.perf_counter(), time.process_time()
         for first in range(0, count, batch):
             async with SqlUnitOfWork(engine, gate) as uow:
@@ -78,7 +118,12 @@ async def measure(url: str, count: int, batch: int) -> dict[str, float]:
         # This process's CPU (with SQLite, the database's work too): steadier than the
         # wall time on a shared machine.
         results["insert CPU µs/message"] = round((time.process_time() - cpu) / count * 1e6, 1)
+        if server:
+            results["insert server CPU µs/message"] = round(
+                server.since(server_before) / count * 1e6, 1
+            )
         for status in ("sent", "delivery-success"):
+            server_before = server.seconds() if server else {}
             started = time.perf_counter()
             for first in range(0, count, batch):
                 # One statement a batch: a transaction of its own on either database.
@@ -90,6 +135,10 @@ async def measure(url: str, count: int, batch: int) -> dict[str, float]:
                     )
             elapsed = time.perf_counter() - started
             results[f"status {status} µs/message"] = round(elapsed / count * 1e6, 1)
+            if server:
+                results[f"status {status} server CPU µs/message"] = round(
+                    server.since(server_before) / count * 1e6, 1
+                )
     finally:
         async with engine.begin() as connection:
             await connection.execute(delete(messages).where(messages.c.campaign_id == run))

@@ -397,9 +397,8 @@ async def test_a_rare_text_is_looked_up_in_the_index(engine: Any, sync_engine: E
             assert text_search.TRIGRAM_INDEX in "\n".join(row[0] for row in plan)
             connection.exec_driver_sql(f"DELETE FROM {text_search.TEXTS_TABLE}")
     assert await _selected(engine, ConversationQuery(DAY, text_contains="parcel")) == []
-    # Two characters are beyond trigrams: the scan still finds them.
-    assert await _selected(engine, ConversationQuery(DAY, text_contains="本日")) == [
-        "m04",
-        "m05",
-        "m12",
-    ]
+    short = await _selected(engine, ConversationQuery(DAY, text_contains="本日"))
+    if engine.dialect.name == "sqlite":
+        assert short == ["m04", "m05", "m12"]  # beyond trigrams: the scan finds them
+    else:
+        assert short == []  # PostgreSQL scans the copy of the texts (narrower)

@@ -242,14 +242,17 @@ class _MessageCondition:
 
 def _text_condition(words: str, searched_on: str | None) -> ColumnElement[bool]:
     """The console's text filter: the text or the subject contains it (LIKE, escaped). The
-    text search index, if asked, names the candidates first; the LIKE still decides."""
+    text search index, if asked, names the candidates first."""
     like = or_(
         messages.c.text_body.icontains(words, autoescape=True),
         messages.c.subject.icontains(words, autoescape=True),
     )
     if searched_on is None:
         return like
-    return and_(text_search.candidates(words, searched_on), like)
+    named = text_search.candidates(words, searched_on)
+    # PostgreSQL's copy of the texts decides alone: the same ILIKE, and estimated once (the
+    # planner multiplies two estimates of one condition and walks when it should not).
+    return named if text_search.candidates_are_exact(searched_on) else and_(named, like)
 
 
 def _message_conditions(query: ConversationQuery) -> list[_MessageCondition]:
@@ -432,11 +435,15 @@ class SqlAnalyticsRepository:
         return int((await self._db.execute(probe)).scalar_one()) <= FEW_MATCHES
 
     async def _searched_on(self, words: str | None) -> str | None:
-        """The database, when its text search index is to name the text's candidates: it
-        is there and the text has a trigram; on SQLite also, it names at most FEW_MATCHES
-        messages (a common text is found faster by walking the interval; PostgreSQL's
-        planner makes that choice itself)."""
-        if not words or len(words) < text_search.MIN_SEARCH_LENGTH:
+        """The database, when its text search index is to name the text's candidates.
+        PostgreSQL: whenever it is there (for a text of under three characters its trigram
+        index cannot help, but the copy of the texts is narrower to scan than `messages`
+        and better known to the planner, which chooses between index, scan and walk).
+        SQLite: when the text has a trigram and the index names at most FEW_MATCHES
+        messages (a common text is found faster by walking the interval)."""
+        if not words:
+            return None
+        if self._sqlite and len(words) < text_search.MIN_SEARCH_LENGTH:
             return None
         if self._search_ready is None:
             self._search_ready = await text_search.search_ready(self._db)

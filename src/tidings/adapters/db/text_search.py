@@ -104,6 +104,11 @@ _POSTGRESQL_DDL = (
     WHERE text_body IS NOT NULL OR subject IS NOT NULL""",
     f"""CREATE INDEX {TRIGRAM_INDEX} ON {TEXTS_TABLE}
     USING gin (text_body gin_trgm_ops, subject gin_trgm_ops)""",
+    # The planner estimates how many texts hold the words from the column's histogram: with
+    # the default 100 entries a text in 1% of the messages is often estimated at 0.01%,
+    # and the page is then found through the index instead of by the (faster) walk.
+    f"ALTER TABLE {TEXTS_TABLE} ALTER COLUMN text_body SET STATISTICS 1000",
+    f"ANALYZE {TEXTS_TABLE}",
     f"""CREATE FUNCTION {TEXTS_TABLE}_added() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         INSERT INTO {TEXTS_TABLE} (message_id, text_body, subject)
@@ -253,6 +258,12 @@ def trigram_query(words: str) -> str:
 
 def _fts_matches(words: str) -> ColumnElement[bool]:
     return literal_column(FTS_TABLE).op("MATCH")(trigram_query(words))
+
+
+def candidates_are_exact(dialect: str) -> bool:
+    """Does `candidates` select exactly the messages whose text or subject holds the
+    words (PostgreSQL's copy of the texts), or a superset (SQLite's trigrams)?"""
+    return dialect != "sqlite"
 
 
 def candidates(words: str, dialect: str) -> ColumnElement[bool]:
