@@ -239,9 +239,7 @@ class SqlWebhookRepository:
         """Removes up to `limit` finished deliveries created before the time, and their
         attempts. By subscription and creation time, the order of an index: the finished
         deliveries still kept are never read."""
-        subscriptions = list(
-            (await self._db.execute(select(webhook_subscriptions.c.id))).scalars()
-        )
+        subscriptions = list((await self._db.execute(select(webhook_subscriptions.c.id))).scalars())
         old: list[str] = []
         for subscription_id in subscriptions:
             old.extend(
