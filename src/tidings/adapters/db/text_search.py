@@ -1,27 +1,28 @@
 """The index behind the console's "text contains" filter (a message's text or subject).
 
-The filter itself stays a case-folded LIKE (`icontains`), on both databases; the index only
-names the candidates, and the LIKE still decides. That keeps its meaning exactly what it
-was: case-insensitive for ASCII letters on SQLite, for all letters on PostgreSQL, `%` and
-`_` plain characters.
+The filter itself stays the case-folded LIKE (`icontains`) it was, on both databases, so its
+meaning is unchanged: case-insensitive for ASCII letters on SQLite, for all letters on
+PostgreSQL, `%` and `_` plain characters.
 
 - SQLite: an FTS5 table with the trigram tokenizer (SQLite 3.34+), external content over
   `messages` keyed by its rowid and kept by triggers. It stores no positions (detail=none:
   40% less work per message sent than with them, half the size) nor sizes (columnsize=0:
   ranking is never asked for), so it finds the messages holding every trigram of the text
   with letters folded: a superset of what the LIKE matches, which the LIKE then narrows.
-- PostgreSQL: a GIN index with pg_trgm's operator class, which serves ILIKE itself. It is
-  on a copy of the texts (`message_texts`, kept by triggers), not on `messages`: a message
-  row is rewritten three or four times on its way (claimed, settled, its receipt), and
-  PostgreSQL adds an entry to every index of the table for each new row version: on
-  `messages` the trigram index doubled the cost of those updates. The copy is written once.
+- PostgreSQL: a copy of the texts (`message_texts`, kept by triggers) with a GIN index of
+  pg_trgm's operator class, which serves ILIKE itself; the same ILIKE on the copy is the
+  filter. Not on `messages`: a message row is rewritten three or four times on its way
+  (claimed, settled, its receipt), and PostgreSQL adds an entry to every index of the
+  table for each new row version: on `messages` the trigram index doubled the cost of
+  those updates. The copy is written once.
   It needs the pg_trgm extension (in PostgreSQL's contrib package; trusted since
   PostgreSQL 13, so a database owner may create it).
 
 Trigrams cannot serve texts shorter than three characters: those scan, as every text did
-before. Where the index is impossible (no trigram tokenizer, no pg_trgm) the migration
-leaves it out and says so in the log; the filter then scans too. An operator may drop it
-the same way (`drop_sqlite_search`, `drop_postgresql_search`: faster sends, slower search).
+before (on PostgreSQL the copy, which is narrower). Where the index is impossible (no
+trigram tokenizer, no pg_trgm) the migration leaves it out and says so in the log; the
+filter then scans too. An operator may drop it the same way (`drop_sqlite_search`,
+`drop_postgresql_search`: faster sends, slower search).
 
 The search objects live outside `tables.metadata` (a virtual table and an operator class are
 not portable), so schema comparisons skip them (`include_object`). A migration that
