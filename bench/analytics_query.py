@@ -1,23 +1,26 @@
 """The conversation detail query over a million conversations (one message each): the time of
 one page of 100 through the repository (SQL and building the conversations, no HTTP).
 
-    python bench/analytics_query.py --conversations 1000000
-    python bench/analytics_query.py --conversations 1000000 --postgres
+    python bench/analytics_query.py --conversations 1000000 [--keep /tmp/aq.db]
+    python bench/analytics_query.py --conversations 1000000 --postgres [--keep-postgres NAME]
 
 The rows are written straight into the database first (not timed): 30 days, 20 campaigns,
-5 statuses, one division.
+5 statuses, one division, one sender, one contact list; every message's text names its
+number, one in a hundred is in Japanese.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,7 +28,7 @@ from typing import Any
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from sqlalchemy import insert
 
-from bench.token_and_list import database
+from bench.token_and_list import POSTGRES, database
 from tidings.adapters.db.engine import make_async_engine, make_sync_engine
 from tidings.adapters.db.migrate import upgrade
 from tidings.adapters.db.tables import conversations, messages
@@ -42,6 +45,14 @@ START = datetime(2024, 5, 1, tzinfo=UTC)
 DAYS = 30
 STATUSES = ["delivery-success", "delivery-failed", "sent", "failed", "queued"]
 CAMPAIGNS = [str(uuid.UUID(int=n + 1)) for n in range(20)]
+SENDER = "+13175550000"
+
+
+def text_of(n: int) -> str:
+    """The n-th message's text: each names its number (a rare text has one match)."""
+    if n % 100 == 7:
+        return f"お荷物 {n:07d} を本日お届けします"
+    return f"Your parcel {n:07d} arrives today"
 
 
 def fill(url: str, count: int) -> None:
@@ -61,7 +72,7 @@ def fill(url: str, count: int) -> None:
                     {
                         "id": conversation_id,
                         "media_type": "sms",
-                        "from_address": "+13175550000",
+                        "from_address": SENDER,
                         "to_address": to,
                         "started_at": at,
                         "campaign_id": campaign,
@@ -74,10 +85,10 @@ def fill(url: str, count: int) -> None:
                         "conversation_id": conversation_id,
                         "media_type": "sms",
                         "direction": "outbound",
-                        "from_address": "+13175550000",
+                        "from_address": SENDER,
                         "to_address": to,
                         "status": STATUSES[n % len(STATUSES)],
-                        "text_body": "Your parcel arrives today",
+                        "text_body": text_of(n),
                         "segment_count": 1,
                         "send_state": "done",
                         "attempts": 1,
@@ -100,6 +111,44 @@ def fill(url: str, count: int) -> None:
 
 def segment(dimension: str, value: str) -> Filter:
     return Filter(predicates=(Predicate(dimension, value=value),))
+
+
+def segments(**values: str) -> tuple[Filter, ...]:
+    """One segment filter whose predicates all hold on the same message."""
+    return (Filter(predicates=tuple(Predicate(d, value=v) for d, v in values.items())),)
+
+
+@contextlib.contextmanager
+def kept_postgres(name: str) -> Iterator[tuple[str, bool]]:
+    """A PostgreSQL database kept between runs: (url, whether it was there already)."""
+    import psycopg
+
+    with psycopg.connect(f"{POSTGRES}/test", autocommit=True) as admin:
+        found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if found is None:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    yield f"{POSTGRES}/{name}", found is not None
+
+
+@contextlib.contextmanager
+def bench_database(args: argparse.Namespace, directory: str) -> Iterator[tuple[str, bool]]:
+    """The database to measure (url, whether it is filled already), as the options say."""
+    if args.postgres and args.keep_postgres:
+        with kept_postgres(args.keep_postgres) as kept:
+            yield kept
+        return
+    with database(args.postgres) as pg:
+        path = args.keep or Path(directory) / "bench.db"
+        yield pg or f"sqlite:///{path}", pg is None and path.exists()
+
+
+def add_database_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--conversations", type=int, default=1_000_000)
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--keep", type=Path, help="SQLite: this file, filled once and reused")
+    parser.add_argument(
+        "--keep-postgres", metavar="NAME", help="PostgreSQL: this database, filled once, kept"
+    )
 
 
 async def measure(url: str) -> dict[str, float]:
@@ -127,6 +176,32 @@ async def measure(url: str) -> dict[str, float]:
         "30 days, contact (rare)": ConversationQuery(
             month, page_size=100, segment_filters=(segment("outboundContactId", "c-123456"),)
         ),
+        "30 days, contact list (every message)": ConversationQuery(
+            month, page_size=100, segment_filters=segments(outboundContactListId="l")
+        ),
+        "30 days, mediaType message (every message)": ConversationQuery(
+            month, page_size=100, segment_filters=segments(mediaType="message")
+        ),
+        "30 days, messageType sms (every message)": ConversationQuery(
+            month, page_size=100, segment_filters=segments(messageType="sms")
+        ),
+        "30 days, direction outbound (every message)": ConversationQuery(
+            month, page_size=100, segment_filters=segments(direction="outbound")
+        ),
+        "30 days, direction inbound (none)": ConversationQuery(
+            month, page_size=100, segment_filters=segments(direction="inbound")
+        ),
+        "30 days, addressFrom the sender (every message)": ConversationQuery(
+            month, page_size=100, segment_filters=segments(addressFrom=SENDER)
+        ),
+        "30 days, addressTo (rare)": ConversationQuery(
+            month, page_size=100, segment_filters=segments(addressTo="+13170123456")
+        ),
+        "30 days, campaign and deliveryStatus": ConversationQuery(
+            month,
+            page_size=100,
+            segment_filters=segments(outboundCampaignId=CAMPAIGNS[3], deliveryStatus="Failed"),
+        ),
     }
     results: dict[str, float] = {}
     for name, query in cases.items():
@@ -144,14 +219,12 @@ async def measure(url: str) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--conversations", type=int, default=1_000_000)
-    parser.add_argument("--postgres", action="store_true")
-    parser.add_argument("--keep", type=Path, help="SQLite: this file, filled once and reused")
+    add_database_options(parser)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory, database(args.postgres) as pg:
-        path = args.keep or Path(directory) / "bench.db"
-        url = pg or f"sqlite:///{path}"
-        reuse = pg is None and path.exists()
+    with (
+        tempfile.TemporaryDirectory() as directory,
+        bench_database(args, directory) as (url, reuse),
+    ):
         upgrade(url)
         started = time.perf_counter()
         if not reuse:

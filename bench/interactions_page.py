@@ -3,7 +3,7 @@ of 50 through the repository as the console asks for it (newest first, keyset, o
 matching messages, nothing counted). No HTTP, no template.
 
     python bench/interactions_page.py --conversations 1000000 [--keep /tmp/ip.db]
-    python bench/interactions_page.py --conversations 1000000 --postgres
+    python bench/interactions_page.py --conversations 1000000 --postgres [--keep-postgres NAME]
 
 The rows are those of bench/analytics_query.py (30 days, 20 campaigns, 5 statuses).
 """
@@ -18,16 +18,27 @@ import sys
 import tempfile
 import time
 from datetime import datetime
-from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.analytics_query import CAMPAIGNS, fill, segment
-from bench.token_and_list import database
+from bench.analytics_query import (
+    CAMPAIGNS,
+    SENDER,
+    add_database_options,
+    bench_database,
+    fill,
+    segments,
+)
 from tidings.adapters.db.engine import make_async_engine
 from tidings.adapters.db.migrate import upgrade
 from tidings.adapters.db.uow import SqlUnitOfWork
-from tidings.domain.analytics import ConversationQuery, VisibleDivisions, parse_interval
+from tidings.domain.analytics import (
+    ConversationQuery,
+    Filter,
+    Predicate,
+    VisibleDivisions,
+    parse_interval,
+)
 
 PAGE = 50
 
@@ -47,23 +58,47 @@ async def measure(url: str) -> dict[str, float]:
         return found[-1].started_at, found[-1].id
 
     deep = await deep_cursor()
+    day = parse_interval("2024-05-10T00:00:00Z/2024-05-11T00:00:00Z")
+
+    def address(value: str) -> tuple[Filter, ...]:
+        """The console's address field: the sender or the recipient."""
+        either = (Predicate("addressFrom", value=value), Predicate("addressTo", value=value))
+        return (Filter("and", (), (Filter("or", either),)),)
+
+    def where(**values: str) -> ConversationQuery:
+        return query(segment_filters=segments(**values))
+
     cases = {
         "30 days, first page": (query(), None),
         "30 days, after 10,000": (query(), deep),
-        "campaign (5%)": (
-            query(segment_filters=(segment("outboundCampaignId", CAMPAIGNS[3]),)),
+        "one day": (ConversationQuery(day, order="desc", page_size=PAGE), None),
+        "channel SMS (every message)": (where(mediaType="message"), None),
+        "channel e-mail (none)": (where(mediaType="email"), None),
+        "direction outbound (every message)": (where(direction="outbound"), None),
+        "direction inbound (none)": (where(direction="inbound"), None),
+        "campaign (5%)": (where(outboundCampaignId=CAMPAIGNS[3]), None),
+        "contact list (every message)": (where(outboundContactListId="l"), None),
+        "status (20%)": (where(deliveryStatus="DeliveryFailed"), None),
+        "status Received (none)": (where(deliveryStatus="Received"), None),
+        "address, the recipient (one match)": (
+            query(segment_filters=address("+13170123456")),
             None,
         ),
-        "status (20%)": (
-            query(segment_filters=(segment("deliveryStatus", "DeliveryFailed"),)),
-            None,
-        ),
-        "address (one match)": (
-            query(segment_filters=(segment("addressTo", "+13170123456"),)),
-            None,
-        ),
+        "address, the sender (every message)": (query(segment_filters=address(SENDER)), None),
+        "address, nobody's": (query(segment_filters=address("+19999999999")), None),
         "text, common": (query(text_contains="parcel"), None),
+        "text, one match": (query(text_contains="0123456"), None),
         "text, no match": (query(text_contains="no such words"), None),
+        "text, Japanese (1%)": (query(text_contains="お届け"), None),
+        "text, 2 characters, no match": (query(text_contains="zq"), None),
+        "text, 2 characters, Japanese (1%)": (query(text_contains="本日"), None),
+        "text and campaign, one match": (
+            query(
+                text_contains="0123463",
+                segment_filters=segments(outboundCampaignId=CAMPAIGNS[3]),
+            ),
+            None,
+        ),
     }
     results: dict[str, float] = {}
     for name, (case, after) in cases.items():
@@ -83,14 +118,12 @@ async def measure(url: str) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--conversations", type=int, default=1_000_000)
-    parser.add_argument("--postgres", action="store_true")
-    parser.add_argument("--keep", type=Path, help="SQLite: this file, filled once and reused")
+    add_database_options(parser)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory, database(args.postgres) as pg:
-        path = args.keep or Path(directory) / "bench.db"
-        url = pg or f"sqlite:///{path}"
-        reuse = pg is None and path.exists()
+    with (
+        tempfile.TemporaryDirectory() as directory,
+        bench_database(args, directory) as (url, reuse),
+    ):
         upgrade(url)
         if not reuse:
             fill(url, args.conversations)

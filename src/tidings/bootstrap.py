@@ -221,6 +221,7 @@ class Container:
                     first_retry=timedelta(seconds=settings.webhook_first_retry_seconds),
                     longest_retry=timedelta(seconds=settings.webhook_longest_retry_seconds),
                     timeout_seconds=settings.webhook_timeout_seconds,
+                    kept=timedelta(days=settings.webhook_history_days),
                 ),
             ),
         )

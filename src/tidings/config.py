@@ -93,6 +93,8 @@ class Settings:
     webhook_first_retry_seconds: float = 10.0
     webhook_longest_retry_seconds: float = 3600.0
     webhook_timeout_seconds: float = 10.0
+    # Finished webhook deliveries (and their attempts) are removed this long after queueing.
+    webhook_history_days: float = 7.0
 
     @property
     def resolved_database_url(self) -> str:

@@ -684,6 +684,8 @@ class WebhookRepository(Protocol):
 
     async def deliveries(self, subscription_id: str, limit: int) -> list[Delivery]: ...
 
+    async def prune(self, created_before: datetime, limit: int) -> int: ...
+
 
 class UnitOfWork(Protocol):
     @property

@@ -14,6 +14,7 @@ from tidings.adapters.db import migrate
 from tidings.adapters.db.database import WriterGate
 from tidings.adapters.db.engine import make_async_engine, make_sync_engine
 from tidings.adapters.db.tables import divisions, metadata
+from tidings.adapters.db.text_search import schema_filter
 from tidings.adapters.db.uow import SqlUnitOfWork
 from tidings.domain.divisions import Division
 from tidings.domain.oauth import OAuthClient
@@ -24,7 +25,9 @@ def test_the_migrations_build_exactly_the_schema_the_code_queries(database_url: 
     engine = make_sync_engine(database_url)
     try:
         with engine.connect() as connection:
-            differences = compare_metadata(MigrationContext.configure(connection), metadata)
+            include = schema_filter(connection.dialect.name)
+            context = MigrationContext.configure(connection, opts={"include_object": include})
+            differences = compare_metadata(context, metadata)
             homes = connection.execute(
                 select(func.count()).select_from(divisions).where(divisions.c.home_division)
             ).scalar()

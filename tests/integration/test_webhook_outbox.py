@@ -12,9 +12,18 @@ import pytest
 
 from tidings import bootstrap
 from tidings.config import Settings
+from tidings.dispatch.webhooks import WebhookDispatcher, WebhookPolicy
 from tidings.domain.ids import new_id, utcnow
 from tidings.domain.messages import FAILED, PENDING, QUEUED, SMS, Conversation, Message
-from tidings.domain.webhooks import MESSAGE_STATUS, OPT_OUT_CHANGE, Subscription
+from tidings.domain.webhooks import (
+    DELIVERED,
+    MESSAGE_STATUS,
+    OPT_OUT_CHANGE,
+    Attempt,
+    Subscription,
+)
+from tidings.domain.webhooks import FAILED as WEBHOOK_FAILED
+from tidings.domain.webhooks import PENDING as WEBHOOK_PENDING
 
 
 @pytest.fixture
@@ -100,3 +109,29 @@ async def test_a_send_abandoned_by_a_dead_dispatcher_is_reported_failed(
         await uow.commit()
     statuses = [b["eventBody"]["status"] for b in await _bodies(app, subscription)]  # type: ignore[index]
     assert statuses == [QUEUED, FAILED]
+
+
+async def test_finished_deliveries_leave_the_log_after_the_history_time_pending_ones_stay(
+    app: bootstrap.Container,
+) -> None:
+    subscription = await _subscribe(app, MESSAGE_STATUS)
+    for _ in range(3):
+        async with app.unit_of_work() as uow:
+            await uow.messages.add(*_message())
+            await uow.commit()
+    async with app.unit_of_work() as uow:
+        [first, second, _] = await uow.webhooks.claim(10, utcnow(), timedelta(minutes=1))
+        await uow.webhooks.attempted(first.id, Attempt(utcnow(), 200, None), DELIVERED, None)
+        await uow.webhooks.attempted(
+            second.id, Attempt(utcnow(), 500, "down"), WEBHOOK_FAILED, None
+        )
+        await uow.commit()
+    dispatcher = WebhookDispatcher(app.unit_of_work, WebhookPolicy(kept=timedelta(days=7)))
+    assert await dispatcher.prune() == 0  # all queued just now: kept
+
+    later = WebhookDispatcher(app.unit_of_work, WebhookPolicy(kept=timedelta(seconds=-1)))
+    assert await later.prune() == 2
+    async with app.unit_of_work() as uow:
+        left = await uow.webhooks.deliveries(subscription, 100)
+    assert [d.state for d in left] == [WEBHOOK_PENDING]
+    assert await later.prune() == 0

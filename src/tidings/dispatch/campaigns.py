@@ -158,15 +158,19 @@ class CampaignEngine:
             return False
         async with self._uow() as uow:
             room = IN_FLIGHT_CAP - await uow.campaign_attempts.in_flight(campaign, IN_FLIGHT_CAP)
-            limit = min(allowance, BATCH, room)
-            if limit < 1:
+            # The queue is topped up by half batches at least: a pass has fixed costs (the
+            # in-flight count, the settled sends, the completion check), and topping up
+            # each few messages the outbox took made passes back to back for nothing.
+            if room < BATCH // 2:
                 return False
+            limit = min(allowance, BATCH, room)
             result = await run_batch(uow, campaign, utcnow(), limit)
             await uow.commit()
         pace.spend(result.queued)
         if result.queued:
             self._queued(campaign.media_type)
-        return result.claimed == limit
+        # More at once only after a whole batch: otherwise the rate or the room held it.
+        return result.claimed == BATCH
 
     async def _settle(self, campaign: c.Campaign) -> None:
         async with self._uow() as uow:

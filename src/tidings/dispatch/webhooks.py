@@ -4,13 +4,19 @@ backoff until the attempt limit, after which the delivery is failed.
 
 A delivery is claimed (its next attempt pushed past the request timeout) before the request
 goes out, so a dispatcher that dies mid-request leaves it to be sent again later: receivers
-get an event at least once and recognise repeats by `metadata.CorrelationId`."""
+get an event at least once and recognise repeats by `metadata.CorrelationId`.
+
+Deliveries are kept `kept` long after they were queued for the subscription's delivery log
+(a week by default, far beyond the longest retry schedule), then removed with their
+attempts once finished, a bounded batch at a time, so the outbox does not grow with every
+status change ever reported."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -40,12 +46,19 @@ class WebhookPolicy:
     timeout_seconds: float = 10.0
     in_flight: int = 20
     poll_seconds: float = 0.5
+    kept: timedelta = timedelta(days=7)
+    prune_every: timedelta = timedelta(minutes=1)
+
+
+# Finished deliveries removed in one transaction: a short write, however much piled up.
+PRUNE_BATCH = 5000
 
 
 class WebhookDispatcher:
     def __init__(self, uow: UnitOfWorkFactory, policy: WebhookPolicy) -> None:
         self._uow = uow
         self._policy = policy
+        self._last_prune = float("-inf")
 
     async def run(self, stop: asyncio.Event) -> None:
         policy = self._policy
@@ -54,6 +67,7 @@ class WebhookDispatcher:
         ) as client:
             while not stop.is_set():
                 try:
+                    await self._prune_now_and_then()
                     due = await self._claim()
                     if due:
                         await asyncio.gather(*(self._deliver(client, d) for d in due))
@@ -63,6 +77,28 @@ class WebhookDispatcher:
                 if not due:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), timeout=policy.poll_seconds)
+
+    async def _prune_now_and_then(self) -> None:
+        now = time.monotonic()
+        if now - self._last_prune < self._policy.prune_every.total_seconds():
+            return
+        self._last_prune = now
+        await self.prune()
+
+    async def prune(self) -> int:
+        """Removes finished deliveries queued more than `kept` ago; returns how many."""
+        before = utcnow() - self._policy.kept
+        removed = 0
+        while True:
+            async with self._uow() as uow:
+                batch = await uow.webhooks.prune(before, PRUNE_BATCH)
+                await uow.commit()
+            removed += batch
+            if batch < PRUNE_BATCH:
+                break
+        if removed:
+            log.info("removed finished webhook deliveries", extra={"count": removed})
+        return removed
 
     async def _claim(self) -> list[Due]:
         # The lease outlasts the request, so nobody else takes the delivery meanwhile.

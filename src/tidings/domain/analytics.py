@@ -33,7 +33,8 @@ MAX_RESULT_WINDOW = 100_000
 # An interval longer than this is refused (Genesys also bounds it; its limit is unverified).
 MAX_INTERVAL = timedelta(days=366)
 # The console's "text contains" filter (not a Genesys dimension): a substring of a message's
-# text or subject. It has no index: it reads the interval's messages until the page is full.
+# text or subject. A trigram index finds a rare text of three characters or more; shorter
+# or common ones read the interval's messages until the page is full.
 MAX_TEXT_FILTER = 200
 
 ORDERS = ("asc", "desc", "unordered")

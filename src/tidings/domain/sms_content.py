@@ -51,11 +51,16 @@ class SmsPart:
 
 
 def encoding_of(text: str) -> str:
+    return _measure(text)[0]
+
+
+def _measure(text: str) -> tuple[str, int]:
+    """The encoding and the units of the whole text (one encode: weighing each character
+    is only needed when the text has to be split)."""
     try:
-        text.encode("gsm03.38")
+        return GSM7, len(text.encode("gsm03.38"))
     except UnicodeEncodeError:
-        return UCS2
-    return GSM7
+        return UCS2, len(text.encode("utf-16-be")) // 2
 
 
 def _units(character: str, encoding: str) -> int:
@@ -70,10 +75,10 @@ def _encode(text: str, encoding: str) -> bytes:
 
 def split(text: str) -> list[str]:
     """The text of each part, filled greedily with whole characters."""
-    encoding = encoding_of(text)
-    weights = [_units(c, encoding) for c in text]
-    if sum(weights) <= SINGLE[encoding]:
+    encoding, units = _measure(text)
+    if units <= SINGLE[encoding]:
         return [text]
+    weights = [_units(c, encoding) for c in text]
     parts: list[str] = []
     start = filled = 0
     for index, weight in enumerate(weights):
@@ -86,9 +91,9 @@ def split(text: str) -> list[str]:
 
 
 def size(text: str) -> SmsSize:
-    encoding = encoding_of(text)
-    units = sum(_units(c, encoding) for c in text)
-    return SmsSize(encoding, len(text), units, len(split(text)) if text else 1)
+    encoding, units = _measure(text)
+    segments = 1 if units <= SINGLE[encoding] else len(split(text))
+    return SmsSize(encoding, len(text), units, segments)
 
 
 def parts(text: str, reference: int) -> list[SmsPart]:

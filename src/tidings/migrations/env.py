@@ -8,6 +8,7 @@ from sqlalchemy.engine import Connection
 
 from tidings.adapters.db.engine import make_sync_engine
 from tidings.adapters.db.tables import metadata
+from tidings.adapters.db.text_search import schema_filter
 
 config = context.config
 
@@ -18,6 +19,7 @@ def run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=schema_filter(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

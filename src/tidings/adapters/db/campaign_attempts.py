@@ -33,6 +33,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from tidings.adapters.db.contact_filter_sql import FilterCompiler, sorts
 from tidings.adapters.db.contact_repository import contact_from_row
 from tidings.adapters.db.database import Database
+from tidings.adapters.db.many_rows import ManyRows
 from tidings.adapters.db.tables import (
     campaign_attempts as a,
 )
@@ -199,45 +200,20 @@ class SqlCampaignAttempts:
     ) -> None:
         """Moves attempts of the current cycle to `state`, each with its `field` value (the
         message queued, or the time it waits for), column and address."""
-        await self._db.execute(
-            update(a)
-            .where(
-                a.c.campaign_id == campaign.id,
-                a.c.cycle == campaign.cycle,
-                a.c.contact_seq == bindparam("b_seq"),
-            )
-            .values(
-                {
-                    "state": state,
-                    field: bindparam("b_value"),
-                    "column_name": bindparam("b_column"),
-                    "address": bindparam("b_address"),
-                }
-            ),
+        await self._db.execute_many(
+            _QUEUE if state == QUEUED else _WAIT,
             [
                 {"b_seq": seq, "b_value": value, "b_column": column, "b_address": address}
                 for seq, value, column, address in rows
             ],
+            {"b_campaign": campaign.id, "b_cycle": campaign.cycle},
         )
 
     async def _finish(
         self, cycle: int | None, campaign_id: str, outcomes: Sequence[AttemptOutcome], now: datetime
     ) -> None:
-        await self._db.execute(
-            update(a)
-            .where(
-                a.c.campaign_id == campaign_id,
-                a.c.cycle == bindparam("b_cycle"),
-                a.c.contact_seq == bindparam("b_seq"),
-            )
-            .values(
-                state=DONE,
-                wrapup=bindparam("b_wrapup"),
-                reason=bindparam("b_reason"),
-                column_name=func.coalesce(bindparam("b_column"), a.c.column_name),
-                address=func.coalesce(bindparam("b_address"), a.c.address),
-                settled_at=now,
-            ),
+        await self._db.execute_many(
+            _FINISH,
             [
                 {
                     "b_cycle": o.cycle if cycle is None else cycle,
@@ -249,6 +225,7 @@ class SqlCampaignAttempts:
                 }
                 for o in outcomes
             ],
+            {"b_campaign": campaign_id, "b_now": now},
         )
 
     async def settled_sends(self, campaign: Campaign, limit: int) -> list[SettledSend]:
@@ -300,19 +277,10 @@ class SqlCampaignAttempts:
         """Writes each contact's system data for `channel`: last attempt, result, count."""
         if not outcomes:
             return
-        attempts = contacts.c[f"{channel}_attempts"]
-        await self._db.execute(
-            update(contacts)
-            .where(contacts.c.seq == bindparam("b_seq"))
-            .values(
-                {
-                    f"{channel}_last_attempt": now,
-                    f"{channel}_last_result": bindparam("b_wrapup"),
-                    f"{channel}_last_column": bindparam("b_column"),
-                    f"{channel}_attempts": attempts + 1,
-                }
-            ),
+        await self._db.execute_many(
+            _NOTE_CONTACTS[channel],
             [{"b_seq": o.seq, "b_wrapup": o.wrapup, "b_column": o.column} for o in outcomes],
+            {"b_now": now},
         )
 
     async def in_flight(self, campaign: Campaign, cap: int) -> int:
@@ -407,3 +375,61 @@ class SqlCampaignAttempts:
             .values(state=PENDING, wrapup=None, reason=None, message_id=None, settled_at=None)
         )
         return int(result.rowcount or 0)
+
+
+def _marking(state: str, field: str) -> ManyRows:
+    return ManyRows(
+        update(a)
+        .where(
+            a.c.campaign_id == bindparam("b_campaign"),
+            a.c.cycle == bindparam("b_cycle"),
+            a.c.contact_seq == bindparam("b_seq"),
+        )
+        .values(
+            {
+                "state": state,
+                field: bindparam("b_value"),
+                "column_name": bindparam("b_column"),
+                "address": bindparam("b_address"),
+            }
+        )
+    )
+
+
+_QUEUE = _marking(QUEUED, "message_id")
+_WAIT = _marking(WAITING, "next_at")
+_FINISH = ManyRows(
+    update(a)
+    .where(
+        a.c.campaign_id == bindparam("b_campaign"),
+        a.c.cycle == bindparam("b_cycle"),
+        a.c.contact_seq == bindparam("b_seq"),
+    )
+    .values(
+        state=DONE,
+        wrapup=bindparam("b_wrapup"),
+        reason=bindparam("b_reason"),
+        column_name=func.coalesce(bindparam("b_column"), a.c.column_name),
+        address=func.coalesce(bindparam("b_address"), a.c.address),
+        settled_at=bindparam("b_now"),
+    )
+)
+
+
+def _noting(channel: str) -> ManyRows:
+    """A contact's system data for the channel: last attempt, result, column, count."""
+    return ManyRows(
+        update(contacts)
+        .where(contacts.c.seq == bindparam("b_seq"))
+        .values(
+            {
+                f"{channel}_last_attempt": bindparam("b_now"),
+                f"{channel}_last_result": bindparam("b_wrapup"),
+                f"{channel}_last_column": bindparam("b_column"),
+                f"{channel}_attempts": contacts.c[f"{channel}_attempts"] + 1,
+            }
+        )
+    )
+
+
+_NOTE_CONTACTS = {channel: _noting(channel) for channel in ("sms", "email")}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tidings.adapters.db.inline import InlineConnection
+from tidings.adapters.db.many_rows import ManyRows
 from tidings.domain.errors import Conflict, NotFound
 
 
@@ -85,10 +87,23 @@ class Database:
             return await self.connection.execute(statement, parameters)
         except IntegrityError as exc:
             # A unique key or a reference that another writer changed since we checked it.
-            raise Conflict(
-                "The change conflicts with one made at the same moment (a duplicate, or a "
-                "reference that was just removed); read the data again and retry"
-            ) from exc
+            raise Conflict(_CONFLICT) from exc
+
+    async def execute_many(
+        self,
+        statement: ManyRows,
+        rows: Sequence[Mapping[str, Any]],
+        shared: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Runs a write once per row, the rows handed to the driver as they are."""
+        if not rows:
+            return
+        await self.begin_write()
+        sql, parameters = statement.rows(self.connection.dialect, rows, shared)
+        try:
+            await self.connection.exec_driver_sql(sql, parameters)
+        except IntegrityError as exc:
+            raise Conflict(_CONFLICT) from exc
 
     async def begin_write(self) -> None:
         """Enters the write transaction now: reads that a write depends on come after this,
@@ -131,6 +146,12 @@ class Database:
             self._locked = False
             assert self._writer_gate is not None
             self._writer_gate.release()
+
+
+_CONFLICT = (
+    "The change conflicts with one made at the same moment (a duplicate, or a reference "
+    "that was just removed); read the data again and retry"
+)
 
 
 def _writes(statement: Executable) -> bool:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 
 from tidings.adapters.db.database import Database
-from tidings.adapters.db.message_repository import _message
+from tidings.adapters.db.message_rows import message_of as _message
 from tidings.adapters.db.tables import inbound_emails, message_receipts, messages
 from tidings.domain.ids import new_id
 from tidings.domain.inbound_email import DeliveryStatus, ReceivedEmail

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import fields
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
 
 from tidings.adapters.db.database import Database
+from tidings.adapters.db.message_rows import (
+    ADVANCE_STATUS,
+    INSERT_CONVERSATIONS,
+    INSERT_MESSAGES,
+    INSERT_PROVIDER_IDS,
+    INSERT_RECEIPTS,
+    SETTLE,
+    conversation_of,
+    conversation_values,
+    message_of,
+    message_values,
+)
 from tidings.adapters.db.tables import (
     conversations,
     idempotency_keys,
@@ -36,48 +47,9 @@ from tidings.domain.opt_outs import blocked, opt_out_key
 from tidings.domain.receipts import Receipt, moves_forward
 from tidings.domain.webhooks import MESSAGE_INBOUND, MESSAGE_STATUS, message_event_of
 
-_MESSAGE_FIELDS = [f.name for f in fields(Message)]
 # Receipts and the settling of sends take this lock: a receipt may overtake its own send's
 # settlement, and one of the two must see the other's provider id.
 _RECEIPTS_LOCK = 0x7469_6469_6E67_0001
-
-
-def _message(row: Any) -> Message:
-    return Message(**{name: getattr(row, name) for name in _MESSAGE_FIELDS})
-
-
-def _message_row(message: Message) -> dict[str, Any]:
-    values = {name: getattr(message, name) for name in _MESSAGE_FIELDS}
-    values["status_changed_at"] = message.status_changed_at or message.created_at
-    values["next_attempt_at"] = message.created_at if message.send_state == PENDING else None
-    values["lease_until"] = values["claimed_by"] = None
-    return values
-
-
-def _conversation_row(conversation: Conversation) -> dict[str, Any]:
-    return {
-        "id": conversation.id,
-        "media_type": conversation.media_type,
-        "from_address": conversation.from_address,
-        "to_address": conversation.to_address,
-        "started_at": conversation.started_at,
-        "ended_at": conversation.ended_at,
-        "campaign_id": conversation.campaign_id,
-        "division_id": conversation.division_id,
-    }
-
-
-def _conversation(row: Any) -> Conversation:
-    return Conversation(
-        id=row.id,
-        media_type=row.media_type,
-        from_address=row.from_address,
-        to_address=row.to_address,
-        started_at=row.started_at,
-        ended_at=row.ended_at,
-        campaign_id=row.campaign_id,
-        division_id=row.division_id,
-    )
 
 
 class SqlMessageRepository:
@@ -93,11 +65,11 @@ class SqlMessageRepository:
         await self.add_many([(conversation, message)])
 
     async def add_many(self, pairs: Sequence[tuple[Conversation | None, Message]]) -> None:
-        started = [_conversation_row(c) for c, _ in pairs if c is not None]
-        if started:
-            await self._db.execute(insert(conversations), started)
+        await self._db.execute_many(
+            INSERT_CONVERSATIONS, [conversation_values(c) for c, _ in pairs if c is not None]
+        )
         if pairs:
-            await self._db.execute(insert(messages), [_message_row(m) for _, m in pairs])
+            await self._db.execute_many(INSERT_MESSAGES, [message_values(m) for _, m in pairs])
             for topic, direction in ((MESSAGE_STATUS, "outbound"), (MESSAGE_INBOUND, "inbound")):
                 chosen = [m for _, m in pairs if m.direction == direction]
                 wanted = await self._webhooks.subscribed(topic) if chosen else []
@@ -120,7 +92,7 @@ class SqlMessageRepository:
         if not wanted:
             return
         rows = await self._db.execute(select(messages).where(messages.c.id.in_(message_ids)))
-        changed = sorted((_message(r) for r in rows), key=lambda m: m.created_at)
+        changed = sorted((message_of(r) for r in rows), key=lambda m: m.created_at)
         await self._webhooks.record(
             MESSAGE_STATUS, [message_event_of(m, now) for m in changed], now, wanted
         )
@@ -133,13 +105,13 @@ class SqlMessageRepository:
         ).first()
         if row is None:
             return None
-        found = _conversation(row)
+        found = conversation_of(row)
         rows = await self._db.execute(
             select(messages)
             .where(messages.c.conversation_id == conversation_id)
             .order_by(messages.c.created_at, messages.c.id)
         )
-        found.messages = [_message(r) for r in rows]
+        found.messages = [message_of(r) for r in rows]
         return found
 
     async def latest_conversation(
@@ -170,7 +142,7 @@ class SqlMessageRepository:
                 .limit(1)
             )
         ).first()
-        return None if row is None else _conversation(row)
+        return None if row is None else conversation_of(row)
 
     async def messages_of(self, conversation_id: str, message_ids: Sequence[str]) -> list[Message]:
         rows = await self._db.execute(
@@ -178,7 +150,7 @@ class SqlMessageRepository:
                 messages.c.conversation_id == conversation_id, messages.c.id.in_(message_ids)
             )
         )
-        return [_message(r) for r in rows]
+        return [message_of(r) for r in rows]
 
     async def receipts(self, message_ids: Sequence[str]) -> dict[str, list[ReceiptRecord]]:
         found: dict[str, list[ReceiptRecord]] = {}
@@ -232,7 +204,7 @@ class SqlMessageRepository:
             )
             .returning(*messages.c)
         )
-        claimed = [_message(r) for r in rows]
+        claimed = [message_of(r) for r in rows]
         claimed.sort(key=lambda m: m.created_at)
         return claimed
 
@@ -255,22 +227,8 @@ class SqlMessageRepository:
             )
         else:
             reported = []
-        await self._db.execute(
-            update(messages)
-            .where(messages.c.id == bindparam("b_id"), messages.c.send_state == SENDING)
-            .values(
-                status=bindparam("b_status"),
-                send_state=bindparam("b_send_state"),
-                provider_message_id=bindparam("b_provider_id"),
-                error_code=bindparam("b_error_code"),
-                error_message=bindparam("b_error_message"),
-                provider_code=bindparam("b_provider_code"),
-                next_attempt_at=bindparam("b_retry_at"),
-                sent_at=bindparam("b_sent_at"),
-                status_changed_at=now,
-                lease_until=None,
-                claimed_by=None,
-            ),
+        await self._db.execute_many(
+            SETTLE,
             [
                 {
                     "b_id": s.message_id,
@@ -285,6 +243,7 @@ class SqlMessageRepository:
                 }
                 for s in settled
             ],
+            {"b_now": now},
         )
         await self._report_status(reported, now, wanted)
         ids = [
@@ -294,7 +253,7 @@ class SqlMessageRepository:
         ]
         if ids:
             await self._db.serialize(_RECEIPTS_LOCK)
-            await self._db.execute(insert(message_provider_ids), ids)
+            await self._db.execute_many(INSERT_PROVIDER_IDS, ids)
             # The messages just settled are the newest holders of their ids.
             await self._match_waiting_receipts(
                 channel, {i["provider_message_id"]: i["message_id"] for i in ids}
@@ -334,8 +293,8 @@ class SqlMessageRepository:
             return 0
         await self._db.serialize(_RECEIPTS_LOCK)
         owners = await self._owners(channel, [r.message_id for r, _ in receipts])
-        await self._db.execute(
-            insert(message_receipts),
+        await self._db.execute_many(
+            INSERT_RECEIPTS,
             [
                 {
                     "channel": channel,
@@ -411,14 +370,8 @@ class SqlMessageRepository:
                 status[message_id] = proposed
                 changed[message_id] = receipt
         if changed:
-            await self._db.execute(
-                update(messages)
-                .where(messages.c.id == bindparam("b_id"))
-                .values(
-                    status=bindparam("b_status"),
-                    error_message=bindparam("b_error"),
-                    status_changed_at=now,
-                ),
+            await self._db.execute_many(
+                ADVANCE_STATUS,
                 [
                     {
                         "b_id": message_id,
@@ -430,6 +383,7 @@ class SqlMessageRepository:
                     }
                     for message_id, receipt in changed.items()
                 ],
+                {"b_now": now},
             )
             await self._report_status(list(changed), now)
 

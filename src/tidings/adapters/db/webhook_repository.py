@@ -235,6 +235,37 @@ class SqlWebhookRepository:
             )
         )
 
+    async def prune(self, created_before: datetime, limit: int) -> int:
+        """Removes up to `limit` finished deliveries created before the time, and their
+        attempts. By subscription and creation time, the order of an index: the finished
+        deliveries still kept are never read."""
+        subscriptions = list((await self._db.execute(select(webhook_subscriptions.c.id))).scalars())
+        old: list[str] = []
+        for subscription_id in subscriptions:
+            old.extend(
+                (
+                    await self._db.execute(
+                        select(webhook_deliveries.c.id)
+                        .where(
+                            webhook_deliveries.c.subscription_id == subscription_id,
+                            webhook_deliveries.c.created_at < created_before,
+                            webhook_deliveries.c.state.in_((DELIVERED, FAILED)),
+                        )
+                        .limit(limit - len(old))
+                    )
+                ).scalars()
+            )
+            if len(old) >= limit:
+                break
+        if not old:
+            return 0
+        # Attempts first: SQLite applies the cascade only with its foreign keys on.
+        await self._db.execute(
+            delete(webhook_attempts).where(webhook_attempts.c.delivery_id.in_(old))
+        )
+        await self._db.execute(delete(webhook_deliveries).where(webhook_deliveries.c.id.in_(old)))
+        return len(old)
+
     async def deliveries(self, subscription_id: str, limit: int) -> list[Delivery]:
         """The newest deliveries of a subscription with their attempts, oldest first."""
         rows = await self._db.execute(

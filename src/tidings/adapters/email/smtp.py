@@ -60,6 +60,10 @@ class _Connection:
     opened: int = 0  # sessions this slot opened, for logs
 
 
+# Messages composed and signed ahead of each connection.
+_AHEAD_PER_CONNECTION = 4
+
+
 class SmtpSender:
     def __init__(self, settings: SmtpSettings) -> None:
         self._settings = settings
@@ -91,8 +95,10 @@ class SmtpSender:
 
     @property
     def max_in_flight(self) -> int:
-        """Messages under way at once, one per connection: the outbox claims no more."""
-        return self._settings.connections
+        """Messages under way at once: one on each connection and a few more per connection
+        being composed and signed meanwhile, so no connection waits for a signature. The
+        outbox claims no more: a crash leaves at most this many of unknown outcome."""
+        return self._settings.connections * _AHEAD_PER_CONNECTION
 
     async def send(self, email: OutboundEmail) -> SendResult:
         if self._closed:
