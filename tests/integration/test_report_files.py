@@ -105,3 +105,20 @@ def test_a_cell_too_long_for_its_column_is_cut_with_an_ellipsis() -> None:
     text = _pages(PdfReports().render(table))[0]
     assert "word word" in text and "…" in text
     assert text.count("word") < 200
+
+
+def test_the_interactions_pdf_shows_every_column_heading_whole() -> None:
+    from tidings.services.analytics import PDF_COLUMNS
+
+    table = ReportTable(
+        "Interactions",
+        [],
+        datetime(2024, 5, 2, 8, 30, tzinfo=UTC),
+        [heading for heading, _, _ in PDF_COLUMNS],
+        [["" for _ in PDF_COLUMNS]],
+        [width for _, _, width in PDF_COLUMNS],
+    )
+    text = _pages(PdfReports().render(table))[0]
+    for heading, _, _ in PDF_COLUMNS:
+        assert heading in text
+    assert "…" not in text
