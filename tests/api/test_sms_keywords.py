@@ -15,7 +15,7 @@ from typing import Any
 import PureCloudPlatformClientV2 as gc
 import pytest
 
-from tests.support.numbers import fresh_number
+from tests.support.numbers import fresh_number, provision_number
 from tests.support.sdk import eventually
 from tests.support.server import Server
 from tidings.domain.keywords import DEFAULT_HELP_TEXT, DEFAULT_OPT_IN_TEXT, DEFAULT_OPT_OUT_TEXT
@@ -26,22 +26,9 @@ KEYWORDS = "/api/v2/routing/sms/keywordsettings"
 INBOUND = "/api/v2/simulator/sms/inbound"
 
 
-def _provision(server: Server, token: str) -> dict[str, Any]:
-    for _ in range(20):
-        status, body, _ = server.request(
-            "POST",
-            NUMBERS,
-            token=token,
-            json_body={"phoneNumber": fresh_number(), "phoneNumberType": "local"},
-        )
-        if status == 200:
-            return dict(body)
-    raise AssertionError(f"could not provision a number: {status} {body}")
-
-
 @pytest.fixture(scope="module")
 def number(server: Server, admin_token: str) -> dict[str, Any]:
-    return _provision(server, admin_token)
+    return provision_number(server, admin_token)
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +174,7 @@ def test_a_sentence_with_stop_in_it_is_a_reply_not_an_opt_out(
 def test_stopall_blocks_every_sender_and_start_lifts_only_the_one_texted(
     server: Server, admin_token: str, admin_sdk: Any, sender: str
 ) -> None:
-    other = _provision(server, admin_token)["phoneNumber"]
+    other = provision_number(server, admin_token)["phoneNumber"]
     consumer = fresh_number()
     _text_in(server, admin_token, consumer, sender, "STOPALL")
     assert _opt_outs_of(server, admin_token, consumer)["optOuts"][0]["allSenders"] is True
@@ -202,7 +189,7 @@ def test_stopall_blocks_every_sender_and_start_lifts_only_the_one_texted(
 def test_custom_keywords_and_texts_per_sender_number_over_the_organisations(
     server: Server, admin_token: str, admin_sdk: Any
 ) -> None:
-    number = _provision(server, admin_token)
+    number = provision_number(server, admin_token)
     sender = number["phoneNumber"]
     path = f"{NUMBERS}/{number['id']}/keywordsettings"
     status, body, _ = server.request(

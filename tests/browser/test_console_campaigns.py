@@ -10,6 +10,7 @@ from typing import Any
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
+from tests.support.numbers import provision_number
 from tests.support.server import Server
 
 CONTACTS = 30
@@ -40,26 +41,12 @@ def _contact_list(server: Server, token: str, name: str) -> None:
     assert status == 200, body
 
 
-def _sender(server: Server, token: str) -> str:
-    for _ in range(20):
-        number = f"+1463555{uuid.uuid4().int % 10_000:04d}"
-        status, body, _ = server.request(
-            "POST",
-            "/api/v2/routing/sms/phonenumbers",
-            token=token,
-            json_body={"phoneNumber": number, "phoneNumberType": "local", "countryCode": "US"},
-        )
-        if status == 200:
-            return str(body["phoneNumber"])
-    raise AssertionError("could not provision a number")
-
-
 def test_a_campaign_made_with_the_form_runs_to_100_percent_live(
     admin_page: Any, server: Server, admin_token: str
 ) -> None:
     list_name = f"0 browser list {uuid.uuid4().hex[:6]}"  # first in the form's choice
     _contact_list(server, admin_token, list_name)
-    sender = _sender(server, admin_token)
+    sender = provision_number(server, admin_token)["phoneNumber"]
     name = f"0 spring reminder {uuid.uuid4().hex[:6]}"  # first on the dashboard's page
     page = admin_page
     page.goto("/campaigns")

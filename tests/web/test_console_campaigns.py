@@ -22,6 +22,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.support.console import Browserless, create_user, signed_in
+from tests.support.numbers import provision_number
 from tests.support.server import Server
 from tidings.adapters.db.engine import driver_url
 
@@ -46,20 +47,6 @@ def _phone(i: int) -> str:
 
 def _contact_id(i: int) -> str:
     return FORMULA_ID if i == 0 else f"c-{i:03d}"
-
-
-def _sender(server: Server, token: str) -> str:
-    for _ in range(20):
-        number = f"+1463555{uuid.uuid4().int % 10_000:04d}"
-        status, body, _ = server.request(
-            "POST",
-            "/api/v2/routing/sms/phonenumbers",
-            token=token,
-            json_body={"phoneNumber": number, "phoneNumberType": "local", "countryCode": "US"},
-        )
-        if status == 200:
-            return str(body["phoneNumber"])
-    raise AssertionError("could not provision a number")
 
 
 def _contact_list(server: Server, token: str, name: str) -> str:
@@ -128,7 +115,7 @@ def ran(server: Server, admin_token: str) -> Iterator[Ran]:
     client = signed_in(server, create_user(server, "campaignManager"))
     list_name = f"console-campaign-{uuid.uuid4().hex[:6]}"
     list_id = _contact_list(server, admin_token, list_name)
-    form = _form(list_id, _sender(server, admin_token))
+    form = _form(list_id, provision_number(server, admin_token)["phoneNumber"])
     made = client.post("/campaigns/new", form)
     assert made.status_code == 303, made.text
     campaign_id = made.headers["location"].split("created=")[1]
@@ -383,7 +370,10 @@ def test_dashboards_share_updates_but_each_ends_with_its_own_session(
     list_id = _contact_list(server, admin_token, f"console-live-{uuid.uuid4().hex[:6]}")
     # One message a minute: the campaign runs for as long as the test needs.
     made = first.post(
-        "/campaigns/new", _form(list_id, _sender(server, admin_token), messages_per_minute="1")
+        "/campaigns/new",
+        _form(
+            list_id, provision_number(server, admin_token)["phoneNumber"], messages_per_minute="1"
+        ),
     )
     assert made.status_code == 303, made.text
     campaign_id = made.headers["location"].split("created=")[1]

@@ -14,7 +14,7 @@ import phonenumbers
 import pytest
 
 from tests.support.console import Browserless, create_user, signed_in
-from tests.support.numbers import fresh_number
+from tests.support.numbers import fresh_number, provision_number
 from tests.support.server import Server
 
 NUMBERS = "/api/v2/routing/sms/phonenumbers"
@@ -22,22 +22,9 @@ OPT_OUTS = "/api/v2/routing/sms/optouts"
 INBOUND = "/api/v2/simulator/sms/inbound"
 
 
-def _provision(server: Server, token: str) -> dict[str, Any]:
-    for _ in range(20):
-        status, body, _ = server.request(
-            "POST",
-            NUMBERS,
-            token=token,
-            json_body={"phoneNumber": fresh_number(), "phoneNumberType": "local"},
-        )
-        if status == 200:
-            return dict(body)
-    raise AssertionError(f"could not provision a number: {status} {body}")
-
-
 @pytest.fixture(scope="module")
 def number(server: Server, admin_token: str) -> dict[str, Any]:
-    return _provision(server, admin_token)
+    return provision_number(server, admin_token)
 
 
 @pytest.fixture(scope="module")
