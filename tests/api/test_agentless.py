@@ -4,7 +4,7 @@ queued at once, sent by the dispatcher (the simulator here), read back with thei
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +12,7 @@ import PureCloudPlatformClientV2 as gc
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support.sdk import eventually
+from tests.support.sdk import eventually, model
 from tests.support.server import Server
 from tidings.adapters.db.engine import driver_url
 
@@ -69,20 +69,8 @@ def _messages_to(database: Any, address: str) -> int:
         )
 
 
-def _eventually(check: Callable[[], Any], seconds: float = 15.0) -> Any:
-    return eventually(check, seconds)
-
-
-def _model(kind: Any, **attributes: Any) -> Any:
-    """SDK models take no constructor arguments; their attributes are set one by one."""
-    model = kind()
-    for name, value in attributes.items():
-        setattr(model, name, value)
-    return model
-
-
 def _sms_body(sender: str, to: str, text_body: str = "Your code is 123456") -> Any:
-    return _model(
+    return model(
         gc.SendAgentlessOutboundMessageRequest,
         from_address=sender,
         to_address=to,
@@ -102,7 +90,7 @@ def test_an_sms_is_queued_sent_and_delivered_and_reads_back(admin_sdk: Any, send
         found = api.get_conversations_message_message(sent.conversation_id, sent.id)
         return found if found.status == "delivery-success" else None
 
-    found = _eventually(delivered)
+    found = eventually(delivered)
     assert found is not None, "the simulator's receipt never marked the message delivered"
     assert found.normalized_message.text == "Your code is 123456"
     assert found.provider_message_id
@@ -132,7 +120,7 @@ def test_an_undeliverable_number_ends_delivery_failed_with_the_reason(
         found = api.get_conversations_message_message(sent.conversation_id, sent.id)
         return found if found.status == "delivery-failed" else None
 
-    found = _eventually(failed)
+    found = eventually(failed)
     assert found is not None
     assert found.normalized_receipts[0].status == "Failed"
     assert "UNDELIV" in found.normalized_receipts[0].reasons[0].message
@@ -223,7 +211,7 @@ def test_an_opted_out_recipient_gets_nothing_and_the_message_fails_with_the_reas
         found = api.get_conversations_message_message(sent.conversation_id, sent.id)
         return found if found.status == "failed" else None
 
-    assert _eventually(failed) is not None
+    assert eventually(failed) is not None
     conversation = api.get_conversations_message(sent.conversation_id)
     ours = next(p for p in conversation.participants if p.purpose == "agent")
     assert ours.messages[0].error_info.code == "RecipientOptedOut"
@@ -252,11 +240,11 @@ def test_an_email_is_queued_sent_and_reads_back(
 ) -> None:
     api = gc.ConversationsApi(admin_sdk)
     sent = api.post_conversations_emails_agentless(
-        _model(
+        model(
             gc.AgentlessEmailSendRequestDto,
             sender_type="Outbound",
-            from_address=_model(gc.EmailAddress, email=f"alerts@{domain}", name="Alerts"),
-            to_addresses=[_model(gc.EmailAddress, email="ann@example.org", name="Ann")],
+            from_address=model(gc.EmailAddress, email=f"alerts@{domain}", name="Alerts"),
+            to_addresses=[model(gc.EmailAddress, email="ann@example.org", name="Ann")],
             subject="Suspicious payment",
             html_body="<p>Was this <b>you</b>?</p>",
         )
@@ -271,7 +259,7 @@ def test_an_email_is_queued_sent_and_reads_back(
         )[1]
         return found if found.get("status") == "sent" else None
 
-    found = _eventually(settled)
+    found = eventually(settled)
     assert found is not None
     assert found["textBody"] == "Was this you?"
     message = api.get_conversations_email_message(sent.conversation_id, sent.id)

@@ -25,6 +25,7 @@ from PureCloudPlatformClientV2.rest import ApiException
 from pypdf import PdfReader
 from sqlalchemy import create_engine, insert
 
+from tests.support.sdk import model
 from tests.support.server import Server
 from tidings.adapters.db.engine import driver_url
 from tidings.adapters.db.tables import conversations, messages
@@ -50,13 +51,6 @@ class Day:
 
 def _iso(value: datetime) -> str:
     return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _model(kind: Any, **attributes: Any) -> Any:
-    model = kind()
-    for name, value in attributes.items():
-        setattr(model, name, value)
-    return model
 
 
 def _message(conversation: str, at: datetime, **values: Any) -> dict[str, Any]:
@@ -223,15 +217,15 @@ def clients(server: Server, day: Day) -> dict[str, Any]:
 
 
 def _query(day: Day, **attributes: Any) -> Any:
-    return _model(gc.ConversationQuery, interval=day.interval, **attributes)
+    return model(gc.ConversationQuery, interval=day.interval, **attributes)
 
 
 def _segment(*predicates: tuple[str, str], kind: str = "and") -> Any:
-    return _model(
+    return model(
         gc.SegmentDetailQueryFilter,
         type=kind,
         predicates=[
-            _model(gc.SegmentDetailQueryPredicate, dimension=d, value=v, operator="matches")
+            model(gc.SegmentDetailQueryPredicate, dimension=d, value=v, operator="matches")
             for d, v in predicates
         ],
     )
@@ -304,11 +298,11 @@ def test_filters_on_status_contact_address_media_and_or_clauses(admin_sdk: Any, 
     # of the campaign exists (the reply carries no campaign id).
     assert names(_segment(("direction", "inbound"), ("outboundCampaignId", day.campaign))) == []
     # A conversation filter on the campaign sees the reply's conversation as the campaign's.
-    by_conversation = _model(
+    by_conversation = model(
         gc.ConversationDetailQueryFilter,
         type="and",
         predicates=[
-            _model(
+            model(
                 gc.ConversationDetailQueryPredicate,
                 dimension="conversationId",
                 value=day.ids["replied"],
@@ -316,26 +310,26 @@ def test_filters_on_status_contact_address_media_and_or_clauses(admin_sdk: Any, 
         ],
     )
     assert names(_segment(("direction", "inbound")), conversation=by_conversation) == ["replied"]
-    clause = _model(
+    clause = model(
         gc.SegmentDetailQueryClause,
         type="or",
         predicates=[
-            _model(gc.SegmentDetailQueryPredicate, dimension="outboundContactId", value="c-1"),
-            _model(gc.SegmentDetailQueryPredicate, dimension="outboundContactId", value="c-2"),
+            model(gc.SegmentDetailQueryPredicate, dimension="outboundContactId", value="c-1"),
+            model(gc.SegmentDetailQueryPredicate, dimension="outboundContactId", value="c-2"),
         ],
     )
-    nested = _model(
+    nested = model(
         gc.SegmentDetailQueryFilter,
         type="and",
         clauses=[clause],
-        predicates=[_model(gc.SegmentDetailQueryPredicate, dimension="mediaType", value="message")],
+        predicates=[model(gc.SegmentDetailQueryPredicate, dimension="mediaType", value="message")],
     )
     assert names(nested) == ["delivered", "failed"]
-    no_campaign = _model(
+    no_campaign = model(
         gc.SegmentDetailQueryFilter,
         type="and",
         predicates=[
-            _model(
+            model(
                 gc.SegmentDetailQueryPredicate,
                 dimension="outboundCampaignId",
                 operator="notExists",
@@ -354,7 +348,7 @@ def test_pages_in_either_order_with_the_total(admin_sdk: Any, day: Day) -> None:
                 day,
                 order="desc",
                 order_by="conversationStart",
-                paging=_model(gc.PagingSpec, page_size=2, page_number=number),
+                paging=model(gc.PagingSpec, page_size=2, page_number=number),
             )
         )
         assert answer.total_hits == 6

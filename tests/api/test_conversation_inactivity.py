@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +33,6 @@ def quick() -> Iterator[Server]:
         yield running
 
 
-def _eventually(check: Callable[[], Any], seconds: float = 20.0) -> Any:
-    return eventually(check, seconds)
-
-
 def test_an_unanswered_conversation_ends_and_a_later_reply_opens_a_new_one(quick: Server) -> None:
     admin = quick.create_client("inactivity admin", "admin")
     token = quick.token(admin)
@@ -61,7 +57,7 @@ def test_an_unanswered_conversation_ends_and_a_later_reply_opens_a_new_one(quick
         states = {p.state for p in conversation.participants}
         return conversation if states == {"disconnected"} else None
 
-    conversation = _eventually(ended)
+    conversation = eventually(ended)
     assert conversation is not None, "the conversation never ended"
     assert all(p.end_time is not None for p in conversation.participants)
     ours = next(p for p in conversation.participants if p.purpose == "agent")

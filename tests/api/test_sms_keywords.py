@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import PureCloudPlatformClientV2 as gc
@@ -36,10 +35,6 @@ def sender(number: dict[str, Any]) -> str:
     return str(number["phoneNumber"])
 
 
-def _eventually(check: Callable[[], Any], seconds: float = 20.0) -> Any:
-    return eventually(check, seconds)
-
-
 def _send(admin_sdk: Any, sender: str, to: str, text: str = "Your order shipped") -> Any:
     body = gc.SendAgentlessOutboundMessageRequest()
     body.from_address, body.to_address = sender, to
@@ -54,7 +49,7 @@ def _settled(admin_sdk: Any, sent: Any) -> Any:
         found = api.get_conversations_message_message(sent.conversation_id, sent.id)
         return found if found.status in ("delivery-success", "failed", "delivery-failed") else None
 
-    found = _eventually(final)
+    found = eventually(final)
     assert found is not None, "the message never settled"
     return found
 
@@ -82,7 +77,7 @@ def _texts_from_us(admin_sdk: Any, conversation_id: str, count: int) -> list[Any
         done = [m for m in found if m.status in ("delivery-success", "failed", "delivery-failed")]
         return done if len(done) >= count else None
 
-    found = _eventually(settled)
+    found = eventually(settled)
     assert found is not None, f"fewer than {count} messages from us settled"
     return sorted(found, key=lambda m: m.timestamp)
 
@@ -163,7 +158,7 @@ def test_a_sentence_with_stop_in_it_is_a_reply_not_an_opt_out(
         theirs = next(p for p in conversation.participants if p.purpose == "customer")
         return conversation if theirs.messages else None
 
-    conversation = _eventually(replied)
+    conversation = eventually(replied)
     ours = next(p for p in conversation.participants if p.purpose == "agent")
     assert len(ours.messages) == 1  # nothing answered it
     status, _, _ = server.request("GET", f"{OPT_OUTS}/{consumer}", token=admin_token)

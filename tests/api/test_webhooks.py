@@ -5,8 +5,7 @@ gets the event later, and the delivery log shows the failed attempts then the su
 from __future__ import annotations
 
 import tempfile
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import pytest
 
 from tests.conftest import fresh_database
 from tests.support.numbers import fresh_number
+from tests.support.sdk import eventually
 from tests.support.server import Server, free_port, running_server
 from tests.support.webhook_receiver import WebhookReceiver
 
@@ -53,15 +53,6 @@ def receiver() -> Iterator[WebhookReceiver]:
     running = WebhookReceiver()
     yield running
     running.close()
-
-
-def _eventually(check: Callable[[], Any], seconds: float = 30.0) -> Any:
-    deadline = time.monotonic() + seconds
-    while True:
-        found = check()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.05)
 
 
 def _subscribe(quick: Server, token: str, url: str, *events: str) -> dict[str, Any]:
@@ -117,7 +108,7 @@ def test_sms_status_inbound_and_opt_out_events_arrive_signed(
             if e["eventBody"]["id"] == sent.id
         }
 
-    _eventually(lambda: "delivery-success" in statuses())
+    eventually(lambda: "delivery-success" in statuses())
     assert statuses() == {"queued", "sent", "delivery-success"}
     event = receiver.received(f"v2.detail.events.conversation.{sent.conversation_id}")[0]
     assert event["eventBody"]["toAddress"] == consumer
@@ -147,7 +138,7 @@ def test_sms_status_inbound_and_opt_out_events_arrive_signed(
             if e["eventBody"]["address"] == consumer
         ]
 
-    _eventually(lambda: len(inbound()) == 2 and opt_outs())
+    eventually(lambda: len(inbound()) == 2 and opt_outs())
     assert sorted(inbound()) == ["STOP", "Where is my parcel?"]
     [opted_out] = opt_outs()
     assert opted_out["action"] == "optOut"
@@ -171,10 +162,10 @@ def test_a_receiver_answering_500_gets_the_event_once_it_recovers(
         found = _deliveries(quick, token, subscription)
         return bool(found) and len(found[0]["attempts"]) >= 2
 
-    assert _eventually(failed_twice), "the failing receiver was not retried"
+    assert eventually(failed_twice), "the failing receiver was not retried"
     receiver.answer = 200
-    assert _eventually(lambda: receiver.received(OPT_OUT_TOPIC)), "the event never arrived"
-    assert _eventually(lambda: _deliveries(quick, token, subscription)[0]["state"] == "delivered")
+    assert eventually(lambda: receiver.received(OPT_OUT_TOPIC)), "the event never arrived"
+    assert eventually(lambda: _deliveries(quick, token, subscription)[0]["state"] == "delivered")
     [delivery] = _deliveries(quick, token, subscription)
     codes = [a.get("statusCode") for a in delivery["attempts"]]
     assert codes[-1] == 200
@@ -197,12 +188,12 @@ def test_a_receiver_not_listening_yet_gets_the_event_once_it_starts(
         found = _deliveries(quick, token, subscription)
         return bool(found) and len(found[0]["attempts"]) >= 2
 
-    assert _eventually(refused_twice)
+    assert eventually(refused_twice)
     receiver = WebhookReceiver(port)
     try:
         receiver.secret = subscription["secret"]
-        assert _eventually(lambda: receiver.received(OPT_OUT_TOPIC))
-        assert _eventually(
+        assert eventually(lambda: receiver.received(OPT_OUT_TOPIC))
+        assert eventually(
             lambda: _deliveries(quick, token, subscription)[0]["state"] == "delivered"
         )
         [delivery] = _deliveries(quick, token, subscription)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -55,10 +55,6 @@ def token(served: Server) -> str:
     return admin
 
 
-def _eventually(check: Callable[[], Any], seconds: float = 30.0) -> Any:
-    return eventually(check, seconds)
-
-
 def _send(server: Server, token: str, to: str, text: str) -> dict[str, Any]:
     status, body, _ = server.request(
         "POST",
@@ -73,7 +69,7 @@ def _send(server: Server, token: str, to: str, text: str) -> dict[str, Any]:
     )
     assert status == 202, body
     path = f"/api/v2/conversations/messages/{body['conversationId']}/messages/{body['id']}"
-    found = _eventually(
+    found = eventually(
         lambda: (m := server.request("GET", path, token=token)[1])["status"] in FINAL and m
     )
     assert found, "the message never settled"
@@ -90,7 +86,7 @@ def test_stop_over_smpp_is_confirmed_and_blocks_until_start(
     phone = "+13175550131"
     assert _send(served, token, phone, "Your table is booked")["status"] == "delivery-success"
     smsc.inject_mo(phone, SENDER, "Stop.")
-    assert _eventually(lambda: DEFAULT_OPT_OUT_TEXT in _submitted_to(smsc, phone))
+    assert eventually(lambda: DEFAULT_OPT_OUT_TEXT in _submitted_to(smsc, phone))
 
     blocked = _send(served, token, phone, f"Offer {uuid.uuid4().hex[:6]}")
     assert blocked["status"] == "failed"
@@ -98,7 +94,7 @@ def test_stop_over_smpp_is_confirmed_and_blocks_until_start(
     assert blocked["textBody"] not in _submitted_to(smsc, phone)
 
     smsc.inject_mo(phone, SENDER, "start")
-    assert _eventually(lambda: DEFAULT_OPT_IN_TEXT in _submitted_to(smsc, phone))
+    assert eventually(lambda: DEFAULT_OPT_IN_TEXT in _submitted_to(smsc, phone))
     assert _send(served, token, phone, "Welcome back")["status"] == "delivery-success"
     history = served.request("GET", f"/api/v2/routing/sms/optouts/{phone}", token=token)[1]
     assert [(h["action"], h["keyword"], h["senderAddress"]) for h in history["history"]] == [
@@ -122,7 +118,7 @@ def test_a_long_reply_in_parts_reads_back_as_one_message(
         theirs = next(p for p in conversation["participants"] if p["purpose"] == "customer")
         return list(theirs["messages"])
 
-    [message] = _eventually(received)
+    [message] = eventually(received)
     found = served.request("GET", f"{path}/messages/{message['messageId']}", token=token)[1]
     assert found["textBody"] == reply
     assert found["messageSegmentCount"] == 2 == len(sms_content.parts(reply, 0))
@@ -156,7 +152,7 @@ def test_help_stopall_a_custom_keyword_and_a_sentence_over_smpp(
     # HELP is answered and changes nothing.
     helped = "+13175550141"
     smsc.inject_mo(helped, SENDER, " help ")
-    assert _eventually(lambda: DEFAULT_HELP_TEXT in _submitted_to(smsc, helped))
+    assert eventually(lambda: DEFAULT_HELP_TEXT in _submitted_to(smsc, helped))
     assert served.request("GET", f"/api/v2/routing/sms/optouts/{helped}", token=token)[0] == 404
 
     # A sentence that holds a keyword is a reply, not a keyword.
@@ -169,12 +165,12 @@ def test_help_stopall_a_custom_keyword_and_a_sentence_over_smpp(
     # The second number's own keyword opts out of it, and only of it.
     custom = "+13175550143"
     smsc.inject_mo(custom, SECOND_SENDER, "BASTA!")
-    assert _eventually(lambda: "Basta: no more from us." in _submitted_to(smsc, custom))
+    assert eventually(lambda: "Basta: no more from us." in _submitted_to(smsc, custom))
     assert _send(served, token, custom, "From the first number")["status"] == "delivery-success"
 
     # STOPALL to one number (answered with that number's opt-out text) blocks every sender.
     everyone = "+13175550144"
     smsc.inject_mo(everyone, SECOND_SENDER, "stopall")
-    assert _eventually(lambda: "Basta: no more from us." in _submitted_to(smsc, everyone))
+    assert eventually(lambda: "Basta: no more from us." in _submitted_to(smsc, everyone))
     blocked = _send(served, token, everyone, "From the first number")
     assert blocked["errorInfo"]["code"] == "RecipientOptedOut"
