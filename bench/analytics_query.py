@@ -6,7 +6,7 @@ one page of 100 through the repository (SQL and building the conversations, no H
 
 The rows are written straight into the database first (not timed): 30 days, 20 campaigns,
 5 statuses, one division, one sender, one contact list; every message's text names its
-number, one in a hundred is in Japanese.
+number, one in a hundred is in Japanese; one conversation in fifty has a reply.
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from bench.token_and_list import POSTGRES, database
 from tidings.adapters.db.engine import make_async_engine, make_sync_engine
+from tidings.adapters.db.message_rows import FILL_SAID
 from tidings.adapters.db.migrate import upgrade
 from tidings.adapters.db.tables import conversations, messages
 from tidings.adapters.db.uow import SqlUnitOfWork
@@ -46,6 +47,7 @@ DAYS = 30
 STATUSES = ["delivery-success", "delivery-failed", "sent", "failed", "queued"]
 CAMPAIGNS = [str(uuid.UUID(int=n + 1)) for n in range(20)]
 SENDER = "+13175550000"
+REPLIED = 50  # one conversation in this many has the customer's reply
 
 
 def text_of(n: int) -> str:
@@ -53,6 +55,24 @@ def text_of(n: int) -> str:
     if n % 100 == 7:
         return f"お荷物 {n:07d} を本日お届けします"
     return f"Your parcel {n:07d} arrives today"
+
+
+def reply_to(sent: dict[str, Any], n: int) -> dict[str, Any]:
+    """The customer's answer to a message: inbound, on its conversation."""
+    return {
+        **sent,
+        "id": str(uuid.UUID(int=(3 << 64) + n)),
+        "direction": "inbound",
+        "from_address": sent["to_address"],
+        "to_address": sent["from_address"],
+        "status": "received",
+        "text_body": "Thanks",
+        "created_at": sent["created_at"] + timedelta(minutes=5),
+        "status_changed_at": sent["created_at"] + timedelta(minutes=5),
+        "campaign_id": None,
+        "contact_list_id": None,
+        "contact_id": None,
+    }
 
 
 def fill(url: str, count: int) -> None:
@@ -99,11 +119,15 @@ def fill(url: str, count: int) -> None:
                         "contact_id": f"c-{n}",
                     }
                 )
+                if n % REPLIED == 0:
+                    message_rows.append(reply_to(message_rows[-1], n))
             connection.execute(insert(conversations), conversation_rows)
             connection.execute(insert(messages), message_rows)
+        connection.execute(text(FILL_SAID))  # what the repository keeps of the messages
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql("ANALYZE conversations")
             connection.exec_driver_sql("ANALYZE messages")
+            connection.exec_driver_sql("ANALYZE message_texts")  # the text search's copy
         else:
             connection.exec_driver_sql("ANALYZE")
     engine.dispose()
@@ -151,7 +175,7 @@ def add_database_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-async def measure(url: str) -> dict[str, float]:
+async def measure(url: str, count: int) -> dict[str, float]:
     engine = make_async_engine(url)
     everywhere = VisibleDivisions(everywhere=True)
     day = parse_interval("2024-05-10T00:00:00Z/2024-05-11T00:00:00Z")
@@ -188,11 +212,19 @@ async def measure(url: str) -> dict[str, float]:
         "30 days, direction outbound (every message)": ConversationQuery(
             month, page_size=100, segment_filters=segments(direction="outbound")
         ),
-        "30 days, direction inbound (none)": ConversationQuery(
+        "30 days, direction inbound (replies, 2%)": ConversationQuery(
             month, page_size=100, segment_filters=segments(direction="inbound")
         ),
         "30 days, addressFrom the sender (every message)": ConversationQuery(
             month, page_size=100, segment_filters=segments(addressFrom=SENDER)
+        ),
+        "30 days, addressFrom a customer who replied (rare)": ConversationQuery(
+            month, page_size=100, segment_filters=segments(addressFrom=f"+1317{REPLIED:07d}")
+        ),
+        "30 days, direction outbound and contact list (every message)": ConversationQuery(
+            month,
+            page_size=100,
+            segment_filters=segments(direction="outbound", outboundContactListId="l"),
         ),
         "30 days, addressTo (rare)": ConversationQuery(
             month, page_size=100, segment_filters=segments(addressTo="+13170123456")
@@ -204,6 +236,7 @@ async def measure(url: str) -> dict[str, float]:
         ),
     }
     results: dict[str, float] = {}
+    wrong = {}
     for name, query in cases.items():
         best = float("inf")
         for _ in range(3):
@@ -213,8 +246,32 @@ async def measure(url: str) -> dict[str, float]:
             best = min(best, time.perf_counter() - started)
         results[name] = round(best * 1000, 1)
         results[name + " (hits)"] = total
+        if EXPECTED_HITS.get(name, total) != total:
+            wrong[name] = (total, EXPECTED_HITS[name])
     await engine.dispose()
+    if wrong and count == 1_000_000:
+        raise SystemExit(f"wrong totalHits (found, expected): {wrong}")
     return results
+
+
+# What the filled million holds (see fill): a wrong count is a bug, not a measurement.
+EXPECTED_HITS = {
+    "30 days, first page": 1_000_000,
+    "30 days, campaign (segment)": 50_000,
+    "30 days, campaign (conversation)": 50_000,
+    "30 days, deliveryStatus": 200_000,
+    "30 days, contact (rare)": 1,
+    "30 days, contact list (every message)": 1_000_000,
+    "30 days, mediaType message (every message)": 1_000_000,
+    "30 days, messageType sms (every message)": 1_000_000,
+    "30 days, direction outbound (every message)": 1_000_000,
+    "30 days, direction inbound (replies, 2%)": 20_000,
+    "30 days, addressFrom the sender (every message)": 1_000_000,
+    "30 days, addressFrom a customer who replied (rare)": 1,
+    "30 days, direction outbound and contact list (every message)": 1_000_000,
+    "30 days, addressTo (rare)": 1,
+    "30 days, campaign and deliveryStatus": 50_000,
+}
 
 
 def main() -> None:
@@ -230,7 +287,7 @@ def main() -> None:
         if not reuse:
             fill(url, args.conversations)
         filled = time.perf_counter() - started
-        results = asyncio.run(measure(url))
+        results = asyncio.run(measure(url, args.conversations))
         print(
             json.dumps(
                 {"conversations": args.conversations, "fill_s": round(filled, 1), "ms": results},

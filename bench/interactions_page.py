@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from bench.analytics_query import (
     CAMPAIGNS,
+    REPLIED,
     SENDER,
     add_database_options,
     bench_database,
@@ -75,7 +76,7 @@ async def measure(url: str) -> dict[str, float]:
         "channel SMS (every message)": (where(mediaType="message"), None),
         "channel e-mail (none)": (where(mediaType="email"), None),
         "direction outbound (every message)": (where(direction="outbound"), None),
-        "direction inbound (none)": (where(direction="inbound"), None),
+        "direction inbound (replies, 2%)": (where(direction="inbound"), None),
         "campaign (5%)": (where(outboundCampaignId=CAMPAIGNS[3]), None),
         "contact list (every message)": (where(outboundContactListId="l"), None),
         "status (20%)": (where(deliveryStatus="DeliveryFailed"), None),
@@ -85,6 +86,10 @@ async def measure(url: str) -> dict[str, float]:
             None,
         ),
         "address, the sender (every message)": (query(segment_filters=address(SENDER)), None),
+        "address, a customer who replied (two messages)": (
+            query(segment_filters=address(f"+1317{REPLIED:07d}")),
+            None,
+        ),
         "address, nobody's": (query(segment_filters=address("+19999999999")), None),
         "text, common": (query(text_contains="parcel"), None),
         "text, one match": (query(text_contains="0123456"), None),

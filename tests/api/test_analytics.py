@@ -23,11 +23,12 @@ import PureCloudPlatformClientV2 as gc
 import pytest
 from PureCloudPlatformClientV2.rest import ApiException
 from pypdf import PdfReader
-from sqlalchemy import create_engine, insert
+from sqlalchemy import create_engine, insert, text
 
 from tests.support.sdk import model
 from tests.support.server import Server
 from tidings.adapters.db.engine import driver_url
+from tidings.adapters.db.message_rows import FILL_SAID
 from tidings.adapters.db.tables import conversations, messages
 
 QUERY = "/api/v2/analytics/conversations/details/query"
@@ -201,6 +202,7 @@ def day(server: Server, admin_token: str) -> Iterator[Day]:
                     )
                 )
             found.ids[name] = conversation
+        connection.execute(text(FILL_SAID))  # what the repository keeps of the messages
     engine.dispose()
     yield found
 

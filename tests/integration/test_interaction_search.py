@@ -397,8 +397,44 @@ async def test_a_rare_text_is_looked_up_in_the_index(engine: Any, sync_engine: E
             assert text_search.TRIGRAM_INDEX in "\n".join(row[0] for row in plan)
             connection.exec_driver_sql(f"DELETE FROM {text_search.TEXTS_TABLE}")
     assert await _selected(engine, ConversationQuery(DAY, text_contains="parcel")) == []
-    short = await _selected(engine, ConversationQuery(DAY, text_contains="本日"))
+    # Shorter than a trigram: SQLite looks up the trigrams it begins, PostgreSQL scans the
+    # copy of the texts (narrower than the messages).
+    assert await _selected(engine, ConversationQuery(DAY, text_contains="本日")) == []
+    assert await _selected(engine, ConversationQuery(DAY, text_contains="Ab")) == []
     if engine.dialect.name == "sqlite":
-        assert short == ["m04", "m05", "m12"]  # beyond trigrams: the scan finds them
-    else:
-        assert short == []  # PostgreSQL scans the copy of the texts (narrower)
+        # A letter SQLite's LIKE does not fold (FTS5 does, by its own tables): the scan.
+        accented = await _selected(engine, ConversationQuery(DAY, text_contains="é"))
+        assert accented == await _liked(engine, "é") != []
+
+
+async def test_an_index_built_before_short_texts_were_found_is_built_again(
+    database_url: str,
+) -> None:
+    """SQLite: an FTS5 index of the texts as they were indexed before migration 0024 (no
+    END after them, no vocabulary) is built again by it, and then finds texts of one and
+    two characters, at the end of a text too."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's text search did not change")
+    migrate.upgrade(database_url, "0023")
+    engine = make_async_engine(database_url)
+    async with SqlUnitOfWork(engine, WriterGate(None)) as uow:
+        await uow.messages.add_many(_pairs())
+        await uow.commit()
+    sync = make_sync_engine(database_url)
+    with sync.begin() as connection:
+        fts, vocabulary = text_search.FTS_TABLE, text_search.FTS_VOCABULARY
+        connection.exec_driver_sql(f"DROP TABLE {vocabulary}")
+        connection.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES ('delete-all')")
+        connection.exec_driver_sql(
+            f"INSERT INTO {fts}(rowid, text_body, subject) "
+            "SELECT rowid, text_body, subject FROM messages"
+        )
+    sync.dispose()
+    migrate.upgrade(database_url)
+    for words in ("本日", "す", "ab", "B", "%"):
+        expected = await _liked(engine, words)
+        assert await _selected(engine, ConversationQuery(DAY, text_contains=words)) == expected
+        assert expected, words
+    async with SqlUnitOfWork(engine, WriterGate(None)) as uow:
+        assert await uow.analytics._search("す") is not None  # the index named them
+    await engine.dispose()

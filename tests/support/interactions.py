@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import create_engine, insert
+from sqlalchemy import create_engine, insert, text
 
 from tests.support.server import Server
 from tidings.adapters.db.engine import driver_url
+from tidings.adapters.db.message_rows import FILL_SAID
 from tidings.adapters.db.tables import conversations, messages
 
 
@@ -162,5 +163,6 @@ def seed_day(server: Server, admin_token: str, *, bulk: int = 0, japanese: bool 
                 row = _message(conversation, name, at + timedelta(minutes=offset), **values)
                 connection.execute(insert(messages).values(row))
                 found.ids[name] = row["id"]
+        connection.execute(text(FILL_SAID))  # what the repository keeps of the messages
     engine.dispose()
     return found

@@ -18,8 +18,10 @@ from tidings.adapters.db.message_rows import (
     SETTLE,
     conversation_of,
     conversation_values,
+    joining_statement,
     message_of,
     message_values,
+    said_by,
 )
 from tidings.adapters.db.tables import (
     conversations,
@@ -65,21 +67,37 @@ class SqlMessageRepository:
         await self.add_many([(conversation, message)])
 
     async def add_many(self, pairs: Sequence[tuple[Conversation | None, Message]]) -> None:
+        if not pairs:
+            return
+        started = {c.id: c for c, _ in pairs if c is not None}
+        firsts: dict[str, list[Message]] = {key: [] for key in started}
+        joining = []
+        for _, message in pairs:
+            found = firsts.get(message.conversation_id)
+            if found is None:
+                joining.append(message)
+            else:
+                found.append(message)
         await self._db.execute_many(
-            INSERT_CONVERSATIONS, [conversation_values(c) for c, _ in pairs if c is not None]
+            INSERT_CONVERSATIONS, [conversation_values(c, firsts[c.id]) for c in started.values()]
         )
-        if pairs:
-            await self._db.execute_many(INSERT_MESSAGES, [message_values(m) for _, m in pairs])
-            for topic, direction in ((MESSAGE_STATUS, "outbound"), (MESSAGE_INBOUND, "inbound")):
-                chosen = [m for _, m in pairs if m.direction == direction]
-                wanted = await self._webhooks.subscribed(topic) if chosen else []
-                if wanted:
-                    await self._webhooks.record(
-                        topic,
-                        [message_event_of(m, m.status_changed_at or m.created_at) for m in chosen],
-                        max(m.created_at for m in chosen),
-                        wanted,
-                    )
+        await self._db.execute_many(INSERT_MESSAGES, [message_values(m) for _, m in pairs])
+        for message in joining:
+            said = said_by(message, None)
+            await self._db.execute(
+                joining_statement(tuple(sorted(said))),
+                {"conversation_id": message.conversation_id} | said,
+            )
+        for topic, direction in ((MESSAGE_STATUS, "outbound"), (MESSAGE_INBOUND, "inbound")):
+            chosen = [m for _, m in pairs if m.direction == direction]
+            wanted = await self._webhooks.subscribed(topic) if chosen else []
+            if wanted:
+                await self._webhooks.record(
+                    topic,
+                    [message_event_of(m, m.status_changed_at or m.created_at) for m in chosen],
+                    max(m.created_at for m in chosen),
+                    wanted,
+                )
 
     async def _report_status(
         self, message_ids: Sequence[str], now: datetime, wanted: Sequence[str] | None = None

@@ -6,10 +6,12 @@ agentless burst passes through all of them, so their per-row cost is the send pa
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, case, insert, literal, update
 
 from tidings.adapters.db.many_rows import ManyRows
 from tidings.adapters.db.tables import (
@@ -42,15 +44,106 @@ def conversation_of(row: Any) -> Conversation:
     return Conversation(**{name: getattr(row, name) for name in _CONVERSATION_FIELDS})
 
 
-def conversation_values(conversation: Conversation) -> dict[str, Any]:
-    return {name: getattr(conversation, name) for name in _CONVERSATION_FIELDS}
+def conversation_values(
+    conversation: Conversation, its_messages: Sequence[Message]
+) -> dict[str, Any]:
+    """The conversation's row, with what its first messages say (tables.py, 0023)."""
+    values = {name: getattr(conversation, name) for name in _CONVERSATION_FIELDS}
+    values |= dict.fromkeys(SAID, None)
+    for message in its_messages:
+        for column, value in said_by(message, conversation.campaign_id).items():
+            values[column] = _folded(values[column], value)
+    return values
+
+
+# What the conversation keeps of its messages (tables.py).
+SAID = ("outbound_from_address", "inbound_from_address", "contact_list_id")
+# Where the messages differ. A real value equal to it reads as differing too, which only
+# sends the analytics query to the messages themselves: still exact.
+MIXED = "*"
+
+
+def said_by(message: Message, campaign_id: str | None) -> dict[str, str]:
+    """What one message adds to the columns of its conversation (of campaign `campaign_id`).
+    The query reads the contact list and the campaign as those of one outbound message, the
+    conversation's campaign message; a message that does not fit that reading (another
+    campaign's, an inbound one naming either) marks the list MIXED, so the query reads those
+    conversations from their messages instead of going wrong."""
+    said = {f"{message.direction}_from_address": message.from_address}
+    fits = message.direction == "outbound" and message.campaign_id == campaign_id
+    if not fits and (message.campaign_id or message.contact_list_id):
+        said["contact_list_id"] = MIXED
+    elif message.contact_list_id:
+        said["contact_list_id"] = message.contact_list_id
+    return said
+
+
+def _folded(kept: str | None, value: str) -> str:
+    return value if kept is None or kept == value else MIXED
+
+
+def _folding(column: str) -> Any:
+    """`_folded` in SQL, for a message joining a conversation that has messages already."""
+    kept = conversations.c[column]
+    value = bindparam(column, type_=kept.type)
+    return case((kept.is_(None), value), (kept == value, kept), else_=literal(MIXED))
+
+
+def _one_or_mixed(value: str) -> str:
+    """The value if every message that has one has the same, NULL if none has, else '*'."""
+    return (
+        f"CASE WHEN MIN({value}) = MAX({value}) THEN MIN({value}) "
+        f"WHEN MIN({value}) IS NULL THEN NULL ELSE '*' END"
+    )
+
+
+# What `said_by` folds message by message, for every conversation at once (migration 0023;
+# rows written straight into the database). A message that does not fit the reading of one
+# outbound campaign message (an inbound one, or another campaign's, naming a campaign or a
+# contact list) makes the contact list "*".
+_UNFIT = """
+    (m.campaign_id IS NOT NULL OR m.contact_list_id IS NOT NULL)
+    AND NOT (
+        m.direction = 'outbound'
+        AND COALESCE(m.campaign_id, '') = COALESCE(c.campaign_id, '')
+    )
+"""
+FILL_SAID = f"""
+UPDATE conversations
+SET outbound_from_address = s.outbound_from_address,
+    inbound_from_address = s.inbound_from_address,
+    contact_list_id = s.contact_list_id
+FROM (
+    SELECT m.conversation_id,
+           {_one_or_mixed("CASE WHEN m.direction = 'outbound' THEN m.from_address END")}
+               AS outbound_from_address,
+           {_one_or_mixed("CASE WHEN m.direction = 'inbound' THEN m.from_address END")}
+               AS inbound_from_address,
+           CASE WHEN COUNT(CASE WHEN {_UNFIT} THEN 1 END) > 0 THEN '*'
+                ELSE {_one_or_mixed("m.contact_list_id")} END AS contact_list_id
+    FROM messages AS m JOIN conversations AS c ON c.id = m.conversation_id
+    GROUP BY m.conversation_id
+) AS s
+WHERE conversations.id = s.conversation_id
+"""
+
+
+@functools.cache
+def joining_statement(columns: tuple[str, ...]) -> Any:
+    """Folds `said_by` of a message joining a conversation that has messages (a reply, a
+    keyword's answer; never a campaign's) into it: in SQL, so two joining at once both count."""
+    return (
+        update(conversations)
+        .where(conversations.c.id == bindparam("conversation_id"))
+        .values({column: _folding(column) for column in columns})
+    )
 
 
 def _inserting(table: Any, names: list[str]) -> ManyRows:
     return ManyRows(insert(table).values({name: bindparam(name) for name in names}))
 
 
-INSERT_CONVERSATIONS = _inserting(conversations, _CONVERSATION_FIELDS)
+INSERT_CONVERSATIONS = _inserting(conversations, [*_CONVERSATION_FIELDS, *SAID])
 INSERT_MESSAGES = _inserting(
     messages, list(dict.fromkeys([*_MESSAGE_FIELDS, "status_changed_at", *_OUTBOX_COLUMNS]))
 )

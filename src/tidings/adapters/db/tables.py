@@ -340,6 +340,14 @@ conversations = Table(
     Column("ended_at", UtcDateTime),
     Column("campaign_id", ID),
     Column("division_id", ID),
+    # What the conversation's messages say, kept on it for the analytics query (0023): the
+    # sender of its outbound messages and of its inbound ones (NULL: none; MIXED: they
+    # differ) and the contact list its campaign message names. A segment filter on
+    # direction, addressFrom, contact list or campaign is then decided by the conversation
+    # row alone, instead of by joining a million messages.
+    Column("outbound_from_address", String(320)),
+    Column("inbound_from_address", String(320)),
+    Column("contact_list_id", ID),
     # Threading finds the latest conversation between two addresses.
     Index("ix_conversations_to_address_from_address", "to_address", "from_address", "started_at"),
     # The analytics query: its interval and page order, and conversation filters on a campaign.
@@ -347,6 +355,11 @@ conversations = Table(
     Index("ix_conversations_campaign_id_started_at", "campaign_id", "started_at"),
     # Segment filters on the channel: a conversation keeps to one, its messages' channel.
     Index("ix_conversations_media_type_started_at_id", "media_type", "started_at", "id"),
+    Index(
+        "ix_conversations_outbound_from_address_started_at", "outbound_from_address", "started_at"
+    ),
+    Index("ix_conversations_inbound_from_address_started_at", "inbound_from_address", "started_at"),
+    Index("ix_conversations_contact_list_id_started_at", "contact_list_id", "started_at"),
     # The inactivity pass looks for open conversations started before a cutoff.
     Index("ix_conversations_ended_at_started_at", "ended_at", "started_at"),
 )

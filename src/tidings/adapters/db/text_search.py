@@ -33,11 +33,23 @@ its triggers and may renumber rowids) must call `drop_sqlite_search` before and
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, column, func, literal_column, or_, select, table
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    column,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+)
 from sqlalchemy import text as sql
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
@@ -54,6 +66,7 @@ MAX_TRIGRAMS = 24
 
 # SQLite
 FTS_TABLE = "messages_fts"
+FTS_VOCABULARY = "messages_fts_vocabulary"  # its trigrams: what a short text looks up
 FTS_TRIGGERS = ("messages_fts_insert", "messages_fts_delete", "messages_fts_update")
 TOKENIZER = "trigram"
 # PostgreSQL
@@ -63,31 +76,39 @@ TRIGRAM_INDEX = "ix_message_texts_trigram"
 TRIGRAM_EXTENSION = "pg_trgm"
 
 _fts = table(FTS_TABLE, column("rowid"))
+_vocabulary = table(FTS_VOCABULARY, column("term"))
+# Above every character: the end of a prefix's range of terms.
+_LAST = "\U0010ffff"
+# A text of one or two characters that begins more trigrams than this is common.
+MAX_SHORT_TERMS = 256
 _texts = table(TEXTS_TABLE, column("message_id"), column("text_body"), column("subject"))
 
 # Messages without text or subject (none so far, but e-mail may come with a subject only)
 # are left out; the delete and update triggers use the same condition, as FTS5 must be told
 # exactly what it indexed.
+# Each text is indexed with END after it, so every occurrence of one or two characters
+# starts a trigram, which the vocabulary names (`short_query`).
+END = "char(31, 31)"
 _SQLITE_TRIGGERS = (
     f"""CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
     WHEN new.text_body IS NOT NULL OR new.subject IS NOT NULL
     BEGIN
         INSERT INTO {FTS_TABLE}(rowid, text_body, subject)
-        VALUES (new.rowid, new.text_body, new.subject);
+        VALUES (new.rowid, new.text_body || {END}, new.subject || {END});
     END""",
     f"""CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
     WHEN old.text_body IS NOT NULL OR old.subject IS NOT NULL
     BEGIN
         INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, text_body, subject)
-        VALUES ('delete', old.rowid, old.text_body, old.subject);
+        VALUES ('delete', old.rowid, old.text_body || {END}, old.subject || {END});
     END""",
     f"""CREATE TRIGGER messages_fts_update AFTER UPDATE OF text_body, subject ON messages
     BEGIN
         INSERT INTO {FTS_TABLE}({FTS_TABLE}, rowid, text_body, subject)
-        SELECT 'delete', old.rowid, old.text_body, old.subject
+        SELECT 'delete', old.rowid, old.text_body || {END}, old.subject || {END}
         WHERE old.text_body IS NOT NULL OR old.subject IS NOT NULL;
         INSERT INTO {FTS_TABLE}(rowid, text_body, subject)
-        SELECT new.rowid, new.text_body, new.subject
+        SELECT new.rowid, new.text_body || {END}, new.subject || {END}
         WHERE new.text_body IS NOT NULL OR new.subject IS NOT NULL;
     END""",
 )
@@ -185,8 +206,11 @@ def create_sqlite_search(connection: Connection) -> bool:
     # Only the messages with a text, as the insert trigger does ('rebuild' would take all).
     connection.exec_driver_sql(
         f"INSERT INTO {FTS_TABLE}(rowid, text_body, subject) "
-        "SELECT rowid, text_body, subject FROM messages "
+        f"SELECT rowid, text_body || {END}, subject || {END} FROM messages "
         "WHERE text_body IS NOT NULL OR subject IS NOT NULL"
+    )
+    connection.exec_driver_sql(
+        f"CREATE VIRTUAL TABLE {FTS_VOCABULARY} USING fts5vocab({FTS_TABLE}, 'row')"
     )
     for statement in _SQLITE_TRIGGERS:
         connection.exec_driver_sql(statement)
@@ -196,6 +220,7 @@ def create_sqlite_search(connection: Connection) -> bool:
 def drop_sqlite_search(connection: Connection) -> None:
     for trigger in FTS_TRIGGERS:
         connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {trigger}")
+    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {FTS_VOCABULARY}")
     connection.exec_driver_sql(f"DROP TABLE IF EXISTS {FTS_TABLE}")
 
 
@@ -233,12 +258,17 @@ async def search_ready(db: Database) -> bool:
     if db.connection.dialect.name == "sqlite":
         found = await db.execute(
             sql(
-                "SELECT count(*) FROM sqlite_master WHERE (type = 'table' AND name = :table) "
+                "SELECT count(*) FROM sqlite_master "
+                "WHERE (type = 'table' AND name IN (:table, :vocabulary)) "
                 "OR (type = 'trigger' AND tbl_name = 'messages' AND name IN (:a, :b, :c))"
             ),
-            {"table": FTS_TABLE, **dict(zip("abc", FTS_TRIGGERS, strict=True))},
+            {
+                "table": FTS_TABLE,
+                "vocabulary": FTS_VOCABULARY,
+                **dict(zip("abc", FTS_TRIGGERS, strict=True)),
+            },
         )
-        return int(found.scalar_one()) == 1 + len(FTS_TRIGGERS)
+        return int(found.scalar_one()) == 2 + len(FTS_TRIGGERS)
     found = await db.execute(
         sql(
             "SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass('messages') "
@@ -249,16 +279,55 @@ async def search_ready(db: Database) -> bool:
     return int(found.scalar_one()) == len(TEXTS_TRIGGERS)
 
 
+@dataclass(frozen=True)
+class Search:
+    """How the text search index names the candidates of a text: on SQLite with this FTS5
+    query, on PostgreSQL through the copy of the texts."""
+
+    dialect: str
+    fts_query: str = ""
+
+
 def trigram_query(words: str) -> str:
     """An FTS5 query for the messages holding every trigram of `words` (at least three
     characters): each trigram a quoted string (any character literal, quotes doubled)."""
     trigrams = dict.fromkeys(words[i : i + 3] for i in range(len(words) - 2))
     chosen = list(trigrams)[:MAX_TRIGRAMS]
-    return " AND ".join('"' + t.replace('"', '""') + '"' for t in chosen)
+    return " AND ".join(_quoted(t) for t in chosen)
 
 
-def _fts_matches(words: str) -> ColumnElement[bool]:
-    return literal_column(FTS_TABLE).op("MATCH")(trigram_query(words))
+def _quoted(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _cased_in_ascii_only(words: str) -> bool:
+    """Does FTS5's case folding meet SQLite's LIKE here? Both fold ASCII letters; LIKE no
+    other, FTS5 more (by its own Unicode tables), so a text of ASCII and uncased characters
+    (digits, kana, kanji, marks) only is looked up by its ASCII-lowered trigrams."""
+    return all(c.isascii() or c.lower() == c.upper() for c in words)
+
+
+async def short_query(db: Database, words: str) -> str | None:
+    """An FTS5 query for the messages holding `words` of one or two characters: every
+    indexed trigram that begins with them (END makes one follow each occurrence), from the
+    vocabulary. None when the index cannot say (case folding, see `_cased_in_ascii_only`) or
+    they begin more than MAX_SHORT_TERMS trigrams (a common text: walking finds it faster)."""
+    if not _cased_in_ascii_only(words):
+        return None
+    prefix = words.lower()
+    found = await db.execute(
+        select(_vocabulary.c.term)
+        .where(_vocabulary.c.term >= prefix, _vocabulary.c.term < prefix + _LAST)
+        .limit(MAX_SHORT_TERMS + 1)
+    )
+    terms = [row.term for row in found if row.term.startswith(prefix)]
+    if len(terms) > MAX_SHORT_TERMS:
+        return None
+    return " OR ".join(_quoted(t) for t in terms)  # "": no message holds them
+
+
+def _fts_matches(fts_query: str) -> ColumnElement[bool]:
+    return literal_column(FTS_TABLE).op("MATCH")(fts_query)
 
 
 def candidates_are_exact(dialect: str) -> bool:
@@ -267,20 +336,31 @@ def candidates_are_exact(dialect: str) -> bool:
     return dialect != "sqlite"
 
 
-def candidates(words: str, dialect: str) -> ColumnElement[bool]:
+def candidates(words: str, search: Search) -> ColumnElement[bool]:
     """The message (`messages` in the enclosing query) is one the index names for `words`:
-    on SQLite its rowid has every trigram of the words, on PostgreSQL its copied text or
-    subject holds them (ILIKE, which the trigram index serves)."""
-    if dialect == "sqlite":
-        return literal_column("messages.rowid").in_(select(_fts.c.rowid).where(_fts_matches(words)))
-    held = or_(
-        _texts.c.text_body.icontains(words, autoescape=True),
-        _texts.c.subject.icontains(words, autoescape=True),
-    )
+    on SQLite its rowid has the trigrams of the search's FTS5 query, on PostgreSQL its
+    copied text or subject holds them (ILIKE, which the trigram index serves)."""
+    if search.dialect == "sqlite":
+        if not search.fts_query:
+            return false()
+        named = select(_fts.c.rowid).where(_fts_matches(search.fts_query))
+        return literal_column("messages.rowid").in_(named)
+    held = or_(*(_contains(c, words) for c in (_texts.c.text_body, _texts.c.subject)))
     return messages.c.id.in_(select(_texts.c.message_id).where(held))
 
 
-def candidates_probe(words: str, limit: int) -> Select[Any]:
-    """SQLite: how many messages the FTS index names for `words`, counted up to `limit`."""
-    found = select(_fts.c.rowid).where(_fts_matches(words)).limit(limit).subquery()
+def _contains(text: ColumnElement[str], words: str) -> ColumnElement[bool]:
+    """PostgreSQL: ILIKE, which the trigram index serves; too short for trigrams, the copy
+    is scanned, and there LIKE costs a quarter of ILIKE: the words' case variants, where
+    their only cased letters are ASCII (for no other does LIKE mean what ILIKE does)."""
+    if len(words) >= MIN_SEARCH_LENGTH or not _cased_in_ascii_only(words):
+        return text.icontains(words, autoescape=True)
+    variants = {"".join(v) for v in itertools.product(*({c.lower(), c.upper()} for c in words))}
+    return or_(*(text.contains(v, autoescape=True) for v in sorted(variants)))
+
+
+def candidates_probe(fts_query: str, limit: int) -> Select[Any]:
+    """SQLite: how many messages the FTS index names for the query, counted up to `limit`."""
+    named = _fts_matches(fts_query) if fts_query else false()
+    found = select(_fts.c.rowid).where(named).limit(limit).subquery()
     return select(func.count()).select_from(found)
