@@ -80,7 +80,7 @@ async def measure(url: str) -> dict[str, float]:
         "campaign (5%)": (where(outboundCampaignId=CAMPAIGNS[3]), None),
         "contact list (every message)": (where(outboundContactListId="l"), None),
         "status (20%)": (where(deliveryStatus="DeliveryFailed"), None),
-        "status Received (none)": (where(deliveryStatus="Received"), None),
+        "status Received (the replies, 2%)": (where(deliveryStatus="Received"), None),
         "address, the recipient (one match)": (
             query(segment_filters=address("+13170123456")),
             None,

@@ -47,6 +47,9 @@ from tidings.domain.messages import SMS, Conversation
 
 # Above this many matches a page is found by walking the interval in order (see _has_message).
 FEW_MATCHES = 5_000
+# SQLite: up to this many matching messages, counting them through their index (~3 µs
+# each) beats deciding the filter from the conversations (60-170 ms for a million).
+COUNTED_FROM_MESSAGES = 25_000
 
 _SESSION_COLUMNS = {
     "outboundCampaignId": messages.c.campaign_id,
@@ -505,13 +508,13 @@ class SqlAnalyticsRepository:
         )
 
     async def _by_messages_if_few(self, condition: _MessageCondition) -> _MessageCondition:
-        """SQLite: an index of the messages that names few of them finds the conversations
-        faster than anything the conversations keep (whose statistics cannot tell a
-        customer's number from our sender's)."""
+        """SQLite: an index of the messages that names few of them (a customer's number,
+        the replies) counts the conversations faster than what the conversations keep,
+        whose statistics cannot tell a customer's number from our sender's."""
         found = condition.segment
         if found is None or condition.text or not _said_only(found) or not _index_served(found):
             return condition
-        return replace(condition, by_messages=await self._few(found))
+        return replace(condition, by_messages=await self._few(found, COUNTED_FROM_MESSAGES))
 
     async def conversation_batch(
         self,
@@ -580,11 +583,12 @@ class SqlAnalyticsRepository:
             planned.append(replace(condition, walk=not few, by_messages=few, search=search))
         return planned
 
-    async def _few(self, found: Filter) -> bool:
-        """At most FEW_MATCHES messages meet the filter (read through its index)?"""
-        matching = _conversation_ids(_branches(found)).limit(FEW_MATCHES + 1)
+    async def _few(self, found: Filter, few: int | None = None) -> bool:
+        """At most `few` (FEW_MATCHES) messages meet the filter (read through its index)?"""
+        few = FEW_MATCHES if few is None else few
+        matching = _conversation_ids(_branches(found)).limit(few + 1)
         probe = select(func.count()).select_from(matching.subquery())
-        return int((await self._db.execute(probe)).scalar_one()) <= FEW_MATCHES
+        return int((await self._db.execute(probe)).scalar_one()) <= few
 
     async def _search(self, words: str | None) -> text_search.Search | None:
         """How the text search index is to name the text's candidates, if it is to.
