@@ -14,6 +14,7 @@ from tidings.api.app import create_app
 from tidings.api.asgi import CONFIG_ENV
 from tidings.config import load_settings
 from tidings.logs import configure_logging
+from tidings.memory import freeze_startup_objects
 from tidings.web.app import install_console
 
 
@@ -28,4 +29,6 @@ def create() -> FastAPI:
     config = os.environ.get(CONFIG_ENV)
     settings = load_settings(Path(config) if config else None)
     configure_logging(settings.log_level, settings.log_format)
-    return compose(bootstrap.build(settings))
+    app = compose(bootstrap.build(settings))
+    freeze_startup_objects()
+    return app

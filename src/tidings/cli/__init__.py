@@ -23,6 +23,7 @@ from tidings.config import Settings
 from tidings.domain.errors import DomainError
 from tidings.domain.oauth import SUPPORTED_GRANT_TYPE, ClientDraft, OAuthClient
 from tidings.domain.permissions import ALL_DIVISIONS, Grant, find_role
+from tidings.memory import freeze_startup_objects
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
@@ -97,7 +98,9 @@ async def _run_worker(settings: Settings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        await container.dispatcher().run(stop)
+        dispatcher = container.dispatcher()
+        freeze_startup_objects()
+        await dispatcher.run(stop)
     finally:
         lock.release()
         await container.close()
