@@ -5,7 +5,11 @@ a condition some message of the conversation meets), the page is OFFSET over the
 A message condition has two spellings (`_has_message`); which one finds a page fastest
 depends on how many messages meet it, so on SQLite the repository asks first: the count of
 the detail query, or for the console's keyset pages a probe of at most FEW_MATCHES + 1
-messages through an index (`_few`). PostgreSQL plans both spellings alike."""
+messages through an index (`_few`). PostgreSQL plans both spellings alike.
+
+A segment filter on direction, sender, contact list, campaign and channel alone needs no
+message at all: the conversation row keeps what its messages say (`_met`, migration 0023),
+which counts a filter most of a million conversations meet without joining their messages."""
 
 from __future__ import annotations
 

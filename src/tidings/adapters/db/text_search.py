@@ -18,11 +18,13 @@ PostgreSQL, `%` and `_` plain characters.
   It needs the pg_trgm extension (in PostgreSQL's contrib package; trusted since
   PostgreSQL 13, so a database owner may create it).
 
-Trigrams cannot serve texts shorter than three characters: those scan, as every text did
-before (on PostgreSQL the copy, which is narrower). Where the index is impossible (no
-trigram tokenizer, no pg_trgm) the migration leaves it out and says so in the log; the
-filter then scans too. An operator may drop it the same way (`drop_sqlite_search`,
-`drop_postgresql_search`: faster sends, slower search).
+A text shorter than three characters has no trigram of its own. SQLite indexes each text
+with END after it, so every occurrence of such a text begins a trigram, and looks up the
+trigrams it begins in the index's vocabulary (`short_query`, migration 0024); PostgreSQL
+scans the copy (narrower than `messages`), with LIKE on the case variants where it can.
+Where the index is impossible (no trigram tokenizer, no pg_trgm) the migration leaves it
+out and says so in the log; the filter then scans too. An operator may drop it the same
+way (`drop_sqlite_search`, `drop_postgresql_search`: faster sends, slower search).
 
 The search objects live outside `tables.metadata` (a virtual table and an operator class are
 not portable), so schema comparisons skip them (`include_object`). A migration that
