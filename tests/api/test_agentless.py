@@ -12,6 +12,7 @@ import PureCloudPlatformClientV2 as gc
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.support.numbers import NEVER_PROVISIONED, fresh_number, provision_number
 from tests.support.sdk import eventually, model
 from tests.support.server import Server
 from tidings.adapters.db.engine import driver_url
@@ -25,17 +26,7 @@ EMAIL = "/api/v2/conversations/emails/agentless"
 @pytest.fixture(scope="module")
 def sender(server: Server, admin_token: str) -> str:
     """A provisioned sender number of its own, so counts per recipient are this module's."""
-    for _ in range(20):
-        number = f"+1317555{uuid.uuid4().int % 10_000:04d}"
-        status, body, _ = server.request(
-            "POST",
-            NUMBERS,
-            token=admin_token,
-            json_body={"phoneNumber": number, "phoneNumberType": "local", "countryCode": "US"},
-        )
-        if status == 200:
-            return str(body["phoneNumber"])
-    raise AssertionError(f"could not provision a number: {status} {body}")
+    return str(provision_number(server, admin_token)["phoneNumber"])
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +146,7 @@ def test_a_repeated_post_with_one_idempotency_key_sends_once(
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"fromAddress": "+13175550000"}, "fromAddress"),
+        ({"fromAddress": NEVER_PROVISIONED}, "fromAddress"),
         ({"textBody": "x" * 766}, "textBody"),
         ({"textBody": None}, "textBody"),
         ({"toAddress": "12"}, "toAddress"),
@@ -316,7 +307,7 @@ def test_bad_email_input_is_refused_naming_the_field(
 def test_a_number_provisioned_right_after_a_refused_send_sends_at_once(
     server: Server, admin_token: str
 ) -> None:
-    number = f"+1317555{uuid.uuid4().int % 10_000:04d}"
+    number = fresh_number()
     body = {
         "fromAddress": number,
         "toAddress": _recipient(),

@@ -186,7 +186,7 @@ def _sender_number(server: Server, token: str) -> dict[str, str]:
             "/api/v2/routing/sms/phonenumbers",
             token=token,
             json_body={
-                "phoneNumber": f"+1317555{uuid.uuid4().int % 10_000:04d}",
+                "phoneNumber": fresh_number(),
                 "phoneNumberType": "local",
                 "countryCode": "US",
             },

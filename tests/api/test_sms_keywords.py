@@ -14,7 +14,7 @@ from typing import Any
 import PureCloudPlatformClientV2 as gc
 import pytest
 
-from tests.support.numbers import fresh_number, provision_number
+from tests.support.numbers import NEVER_PROVISIONED, fresh_number, provision_number
 from tests.support.sdk import eventually
 from tests.support.server import Server
 from tidings.domain.keywords import DEFAULT_HELP_TEXT, DEFAULT_OPT_IN_TEXT, DEFAULT_OPT_OUT_TEXT
@@ -260,7 +260,7 @@ def test_setting_an_opt_out_checks_the_address_and_the_sender(
 ) -> None:
     for body, field in (
         ({"address": "not a number"}, "address"),
-        ({"address": fresh_number(), "senderAddress": "+13175550000"}, "senderAddress"),
+        ({"address": fresh_number(), "senderAddress": NEVER_PROVISIONED}, "senderAddress"),
     ):
         status, answer, _ = server.request("POST", OPT_OUTS, token=admin_token, json_body=body)
         assert status == 400, answer

@@ -9,6 +9,10 @@ import phonenumbers
 
 from tests.support.server import Server
 
+# A valid number in an area no test provisions (they provision in 317): a sender that is
+# never provisioned, whatever random numbers the shared server took.
+NEVER_PROVISIONED = "+12195550100"
+
 
 def fresh_number(area: str = "317") -> str:
     """A valid US number nobody in this session provisioned yet (random; checked valid)."""
