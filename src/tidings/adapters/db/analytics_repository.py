@@ -300,6 +300,8 @@ def _said_tree(found: Filter, side: str) -> _Said:
     """The filter for one side, with what that side settles alone folded to True/False."""
     parts = [_said_predicate(p, side) for p in found.predicates]
     parts += [_said_tree(c, side) for c in found.clauses]
+    if not parts:  # as `_joined` reads an empty filter: any message
+        return True
     decided, open_ = (
         {p for p in parts if isinstance(p, bool)},
         [p for p in parts if not isinstance(p, bool)],
