@@ -34,7 +34,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
+def configure_logging(level: str = "INFO", fmt: str = "json", *, access_log: bool = True) -> None:
+    """`access_log`: uvicorn's line a request, through the same handler. `tidings serve`
+    runs without it; an ASGI server of the user's own choice keeps what it was told."""
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
@@ -43,12 +45,11 @@ def configure_logging(level: str = "INFO", fmt: str = "json") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for name in ("uvicorn", "uvicorn.error"):
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
-    # No line a request (`serve` runs uvicorn with access_log=False): at a thousand sends a
-    # second it was a tenth of the API's work. Requests are counted and timed per route at
-    # /metrics; a reverse proxy in front keeps an access log where one is wanted.
-    access = logging.getLogger("uvicorn.access")
-    access.handlers[:] = []
-    access.propagate = False
+    if not access_log:
+        # uvicorn writes the line whenever its logger has a handler, whatever access_log it
+        # was given: without this the root handler was one. At a thousand sends a second
+        # the line was a tenth of the API's work; /metrics counts and times every request.
+        logging.getLogger("uvicorn.access").propagate = False

@@ -28,7 +28,7 @@ def create() -> FastAPI:
     """The ASGI factory of `tidings serve` (each worker process calls it once)."""
     config = os.environ.get(CONFIG_ENV)
     settings = load_settings(Path(config) if config else None)
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, access_log=False)
     app = compose(bootstrap.build(settings))
     freeze_startup_objects()
     return app

@@ -90,12 +90,18 @@ SHAPES: list[tuple[str, str, str | None, list[tuple[str, str, str, str | None, s
         ],
     ),
     ("campaign without a list", EMAIL, "k3", [("outbound", NEWS, "b@y.test", "k3", None)]),
+    (
+        "joined: a list, no campaign",
+        EMAIL,
+        "k3",
+        [("outbound", NEWS, "c@y.test", "k3", None), ("outbound", NEWS, "c@y.test", None, "L3")],
+    ),
 ]
 
 VALUES = {
     "direction": ["outbound", "inbound", "Outbound"],
     "addressFrom": [OURS, OTHER, NEWS, ALERTS, "+1555002", "a@y.test", "*", "nobody"],
-    "outboundContactListId": ["L1", "L2", "*", "none"],
+    "outboundContactListId": ["L1", "L2", "L3", "*", "none"],
     "outboundCampaignId": ["k1", "k2", "k3", "*"],
     "mediaType": ["message", "email"],
     "messageType": ["sms"],

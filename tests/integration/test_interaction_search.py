@@ -63,9 +63,15 @@ ROWS = [
         None,
         "+15550012",
     ),
+    # The Kelvin sign and the dotted capital I: PostgreSQL's ILIKE folds them into k and i.
+    ("c13", "sms", "outbound", "sent", "273 \u212a in \u0130stanbul", None, "+15550013"),
 ]
 TEXTS = [
     "0% off_",  # LIKE's wildcards are plain characters
+    "k",
+    "K",
+    "i",
+    "Ki",
     "%",
     "_",
     "a_b",

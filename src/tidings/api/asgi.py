@@ -12,6 +12,7 @@ from tidings import bootstrap
 from tidings.api.app import create_app
 from tidings.config import load_settings
 from tidings.logs import configure_logging
+from tidings.memory import freeze_startup_objects
 
 CONFIG_ENV = "TIDINGS_CONFIG_FILE"
 
@@ -20,4 +21,6 @@ def create() -> FastAPI:
     config = os.environ.get(CONFIG_ENV)
     settings = load_settings(Path(config) if config else None)
     configure_logging(settings.log_level, settings.log_format)
-    return create_app(bootstrap.build(settings))
+    app = create_app(bootstrap.build(settings))
+    freeze_startup_objects()
+    return app

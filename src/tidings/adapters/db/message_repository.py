@@ -83,7 +83,7 @@ class SqlMessageRepository:
         )
         await self._db.execute_many(INSERT_MESSAGES, [message_values(m) for _, m in pairs])
         for message in joining:
-            said = said_by(message, None)
+            said = said_by(message, None, joining=True)
             await self._db.execute(
                 joining_statement(tuple(sorted(said))),
                 {"conversation_id": message.conversation_id} | said,

@@ -355,10 +355,20 @@ def _contains(text: ColumnElement[str], words: str) -> ColumnElement[bool]:
     """PostgreSQL: ILIKE, which the trigram index serves; too short for trigrams, the copy
     is scanned, and there LIKE costs a quarter of ILIKE: the words' case variants, where
     their only cased letters are ASCII (for no other does LIKE mean what ILIKE does)."""
-    if len(words) >= MIN_SEARCH_LENGTH or not _cased_in_ascii_only(words):
+    if (
+        len(words) >= MIN_SEARCH_LENGTH
+        or not _cased_in_ascii_only(words)
+        or _FOLDED_INTO_ASCII & set(words)
+    ):
         return text.icontains(words, autoescape=True)
     variants = {"".join(v) for v in itertools.product(*({c.lower(), c.upper()} for c in words))}
     return or_(*(text.contains(v, autoescape=True) for v in sorted(variants)))
+
+
+# Letters that a character beyond ASCII lower-cases into, for PostgreSQL's ILIKE: the Kelvin
+# sign (U+212A) into k, the dotted capital I (U+0130) into i. No case variant of the words
+# finds those; ILIKE does.
+_FOLDED_INTO_ASCII = frozenset("kKiI")
 
 
 def candidates_probe(fts_query: str, limit: int) -> Select[Any]:
