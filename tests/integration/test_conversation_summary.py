@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, text, update
 
+from tests.support.segment_filters import meets
 from tidings.adapters.db import analytics_repository, migrate
 from tidings.adapters.db.database import WriterGate
 from tidings.adapters.db.engine import make_async_engine
@@ -106,12 +107,6 @@ VALUES = {
     "mediaType": ["message", "email"],
     "messageType": ["sms"],
 }
-FIELD = {
-    "direction": "direction",
-    "addressFrom": "from_address",
-    "outboundContactListId": "contact_list_id",
-    "outboundCampaignId": "campaign_id",
-}
 
 
 def _messages() -> list[tuple[Conversation | None, Message]]:
@@ -136,20 +131,6 @@ def _messages() -> list[tuple[Conversation | None, Message]]:
             )
             found.append((conversation if k == 0 else None, message))
     return found
-
-
-def _meets(message: Message, found: Filter) -> bool:
-    def holds(p: Predicate) -> bool:
-        value = p.value or ""
-        if p.dimension == "mediaType":
-            return {"message": SMS, "email": EMAIL}[value] == message.media_type
-        if p.dimension == "messageType":
-            return message.media_type == SMS
-        stored = getattr(message, FIELD[p.dimension])
-        return stored == (value.lower() if p.dimension == "direction" else value)
-
-    parts = [holds(p) for p in found.predicates] + [_meets(message, c) for c in found.clauses]
-    return all(parts) if found.type == "and" else any(parts)
 
 
 def _filters() -> list[Filter]:
@@ -214,7 +195,7 @@ async def test_every_filter_selects_the_conversations_whose_messages_meet_it(
     pairs = _messages()
     checked = 0
     for found in _filters():
-        expected = sorted({m.conversation_id for _, m in pairs if _meets(m, found)})
+        expected = sorted({m.conversation_id for _, m in pairs if meets(m, found)})
         assert await _selected(engine, found) == expected, found
         checked += bool(expected)
     assert checked > 100  # most filters select something: the comparison is not vacuous

@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, delete, event, or_, select, update
 
+from tests.support.segment_filters import meets
 from tidings.adapters.db import analytics_repository, migrate, text_search
 from tidings.adapters.db.database import WriterGate
 from tidings.adapters.db.engine import make_async_engine, make_sync_engine
 from tidings.adapters.db.tables import messages
 from tidings.adapters.db.uow import SqlUnitOfWork
 from tidings.domain.analytics import (
-    STATUS_OF_DELIVERY,
     ConversationQuery,
     Filter,
     Predicate,
@@ -288,37 +288,6 @@ async def test_the_address_filter_selects_the_messages_from_or_to_it(
         assert await _selected(engine, query) == sorted(expected), value
 
 
-def _meets(message: Message, found: Filter) -> bool:
-    """The segment filter's meaning, on one message."""
-
-    def value(dimension: str) -> str | None:
-        return {
-            "mediaType": {"sms": "message", "email": "email"}[message.media_type],
-            "messageType": "sms" if message.media_type == "sms" else None,
-            "direction": message.direction,
-            "deliveryStatus": message.status,
-            "addressFrom": message.from_address,
-            "addressTo": message.to_address,
-            "outboundContactId": message.contact_id,
-        }[dimension]
-
-    def holds(p: Predicate) -> bool:
-        held = value(p.dimension)
-        if p.operator == "exists":
-            return held is not None
-        if p.operator == "notExists":
-            return held is None
-        wanted = (p.value or "").lower() if p.dimension == "direction" else p.value
-        if p.dimension == "deliveryStatus":
-            wanted = STATUS_OF_DELIVERY.get((p.value or "").lower())
-        if p.dimension == "mediaType":
-            wanted = (p.value or "").lower()
-        return held == wanted
-
-    parts = [holds(p) for p in found.predicates] + [_meets(message, c) for c in found.clauses]
-    return all(parts) if found.type == "and" else any(parts)
-
-
 def _filter(kind: str, *predicates: Predicate, clauses: tuple[Filter, ...] = ()) -> Filter:
     return Filter(kind, predicates, clauses)
 
@@ -372,7 +341,7 @@ async def test_segment_filters_select_the_conversations_they_mean(
     """Through the indexes, the conversation's channel, or the walk: the same answer."""
     monkeypatch.setattr(analytics_repository, "FEW_MATCHES", few)
     found = FILTERS[number]()
-    expected = sorted({m.conversation_id for _, m in _pairs() if _meets(m, found)})
+    expected = sorted({m.conversation_id for _, m in _pairs() if meets(m, found)})
     query = ConversationQuery(DAY, page_size=100, segment_filters=(found,))
     async with SqlUnitOfWork(engine, WriterGate(None)) as uow:
         page, total = await uow.analytics.conversation_details(query, EVERYWHERE)
@@ -382,7 +351,7 @@ async def test_segment_filters_select_the_conversations_they_mean(
         page, total = await uow.analytics.conversation_details(conversation_query, EVERYWHERE)
     assert (sorted(c.id for c in page), total) == (expected, len(expected))
     batch = await _selected(engine, ConversationQuery(DAY, segment_filters=(found,)))
-    assert batch == sorted(m.id for _, m in _pairs() if _meets(m, found))
+    assert batch == sorted(m.id for _, m in _pairs() if meets(m, found))
 
 
 async def test_a_rare_text_is_looked_up_in_the_index(engine: Any, sync_engine: Engine) -> None:
