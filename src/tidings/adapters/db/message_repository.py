@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
 
+from tidings.adapters.db import send_path_queries as q
 from tidings.adapters.db.database import Database
 from tidings.adapters.db.message_rows import (
     ADVANCE_STATUS,
@@ -26,7 +27,6 @@ from tidings.adapters.db.message_rows import (
 from tidings.adapters.db.tables import (
     conversations,
     idempotency_keys,
-    message_provider_ids,
     message_receipts,
     messages,
     opt_outs,
@@ -37,7 +37,6 @@ from tidings.domain.messages import (
     DONE,
     FAILED,
     GENERAL_ERROR,
-    PENDING,
     QUEUED,
     SENDING,
     Conversation,
@@ -109,7 +108,7 @@ class SqlMessageRepository:
             wanted = await self._webhooks.subscribed(MESSAGE_STATUS)
         if not wanted:
             return
-        rows = await self._db.execute(select(messages).where(messages.c.id.in_(message_ids)))
+        rows = await self._db.execute(q.MESSAGES, {"b_ids": list(message_ids)})
         changed = sorted((message_of(r) for r in rows), key=lambda m: m.created_at)
         await self._webhooks.record(
             MESSAGE_STATUS, [message_event_of(m, now) for m in changed], now, wanted
@@ -200,27 +199,15 @@ class SqlMessageRepository:
     ) -> list[Message]:
         """Takes up to `limit` due messages for this dispatcher; on PostgreSQL rows another
         dispatcher is claiming are skipped, not waited for."""
-        due = (
-            select(messages.c.id)
-            .where(
-                messages.c.send_state == PENDING,
-                messages.c.next_attempt_at <= now,
-                messages.c.media_type == media_type,
-            )
-            .order_by(messages.c.next_attempt_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
         rows = await self._db.execute(
-            update(messages)
-            .where(messages.c.id.in_(due.scalar_subquery()))
-            .values(
-                send_state=SENDING,
-                claimed_by=dispatcher_id,
-                lease_until=now + lease,
-                attempts=messages.c.attempts + 1,
-            )
-            .returning(*messages.c)
+            q.CLAIM,
+            {
+                "b_dispatcher": dispatcher_id,
+                "b_lease_until": now + lease,
+                "b_now": now,
+                "b_media_type": media_type,
+                "b_limit": limit,
+            },
         )
         claimed = [message_of(r) for r in rows]
         claimed.sort(key=lambda m: m.created_at)
@@ -235,13 +222,7 @@ class SqlMessageRepository:
         if wanted:
             # Only rows still being sent are settled (housekeeping may have failed them).
             reported = list(
-                (
-                    await self._db.execute(
-                        select(messages.c.id).where(
-                            messages.c.id.in_(reported), messages.c.send_state == SENDING
-                        )
-                    )
-                ).scalars()
+                (await self._db.execute(q.STILL_SENDING, {"b_ids": reported})).scalars()
             )
         else:
             reported = []
@@ -335,12 +316,7 @@ class SqlMessageRepository:
 
     async def _owners(self, channel: str, provider_ids: Sequence[str]) -> dict[str, str]:
         rows = await self._db.execute(
-            select(message_provider_ids.c.provider_message_id, message_provider_ids.c.message_id)
-            .where(
-                message_provider_ids.c.channel == channel,
-                message_provider_ids.c.provider_message_id.in_(set(provider_ids)),
-            )
-            .order_by(message_provider_ids.c.id)
+            q.OWNERS, {"b_channel": channel, "b_ids": list(set(provider_ids))}
         )
         # Ordered oldest first, so a reused id ends up naming its newest message.
         return {row.provider_message_id: row.message_id for row in rows}
@@ -348,11 +324,7 @@ class SqlMessageRepository:
     async def _match_waiting_receipts(self, channel: str, owners: dict[str, str]) -> None:
         waiting = list(
             await self._db.execute(
-                select(message_receipts).where(
-                    message_receipts.c.channel == channel,
-                    message_receipts.c.provider_message_id.in_(owners),
-                    message_receipts.c.message_id.is_(None),
-                )
+                q.WAITING_RECEIPTS, {"b_channel": channel, "b_ids": list(owners)}
             )
         )
         if not waiting:
@@ -375,11 +347,7 @@ class SqlMessageRepository:
         """Applies receipts in arrival order; a status only ever moves forward."""
         if not matched:
             return
-        rows = await self._db.execute(
-            select(messages.c.id, messages.c.status).where(
-                messages.c.id.in_({m for m, _ in matched})
-            )
-        )
+        rows = await self._db.execute(q.STATUSES, {"b_ids": list({m for m, _ in matched})})
         status = {row.id: row.status for row in rows}
         changed: dict[str, Receipt] = {}
         for message_id, receipt in matched:
@@ -421,10 +389,8 @@ class SqlMessageRepository:
         for address, sender in pairs:
             keyed.setdefault((opt_out_key(channel, address), sender), []).append((address, sender))
         rows = await self._db.execute(
-            select(opt_outs.c.address, opt_outs.c.sender, opt_outs.c.exempt).where(
-                opt_outs.c.channel == channel,
-                opt_outs.c.address.in_({address for address, _ in keyed}),
-            )
+            q.OPT_OUTS,
+            {"b_channel": channel, "b_addresses": list({address for address, _ in keyed})},
         )
         suppressions: set[tuple[str, str]] = set()
         exemptions: set[tuple[str, str]] = set()

@@ -12,6 +12,7 @@ import orjson
 from sqlalchemy import delete, insert, select, update
 
 from tidings.adapters.db.database import Database
+from tidings.adapters.db.send_path_queries import ENABLED_SUBSCRIPTIONS
 from tidings.adapters.db.tables import webhook_attempts, webhook_deliveries, webhook_subscriptions
 from tidings.domain.ids import new_id
 from tidings.domain.webhooks import (
@@ -107,11 +108,7 @@ class SqlWebhookRepository:
 
     async def subscribed(self, topic: str) -> list[str]:
         """The enabled subscriptions to `topic`: writers skip building events nobody wants."""
-        rows = await self._db.execute(
-            select(webhook_subscriptions.c.id, webhook_subscriptions.c.events).where(
-                webhook_subscriptions.c.enabled
-            )
-        )
+        rows = await self._db.execute(ENABLED_SUBSCRIPTIONS)
         return [row.id for row in rows if topic in row.events]
 
     async def record(

@@ -1,0 +1,88 @@
+"""The send path's queries, built once with bound parameters.
+
+The outbox, its settlements and the receipts run these once per small group of messages,
+thousands of times a minute. Building a statement anew for each call (its clauses, then its
+cache key for the compiled-statement cache) cost more than running it: 680 µs against
+200 µs for the provider-id lookup on SQLite, measured on this project's machine. Lists go
+through expanding parameters, so one built statement serves every list length.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Integer, bindparam, select, update
+from sqlalchemy.sql.elements import BindParameter
+
+from tidings.adapters.db.tables import (
+    message_provider_ids,
+    message_receipts,
+    messages,
+    opt_outs,
+    webhook_subscriptions,
+)
+from tidings.domain.messages import PENDING, SENDING
+
+
+def _listed(name: str) -> BindParameter[Any]:
+    return bindparam(name, expanding=True)
+
+
+_DUE = (
+    select(messages.c.id)
+    .where(
+        messages.c.send_state == PENDING,
+        messages.c.next_attempt_at <= bindparam("b_now"),
+        messages.c.media_type == bindparam("b_media_type"),
+    )
+    .order_by(messages.c.next_attempt_at)
+    .limit(bindparam("b_limit", type_=Integer))
+    .with_for_update(skip_locked=True)
+)
+
+# Takes due messages for one dispatcher (b_dispatcher, b_lease_until, b_now, b_media_type,
+# b_limit); on PostgreSQL rows another dispatcher is claiming are skipped, not waited for.
+CLAIM = (
+    update(messages)
+    .where(messages.c.id.in_(_DUE.scalar_subquery()))
+    .values(
+        send_state=SENDING,
+        claimed_by=bindparam("b_dispatcher"),
+        lease_until=bindparam("b_lease_until"),
+        attempts=messages.c.attempts + 1,
+    )
+    .returning(*messages.c)
+)
+
+STILL_SENDING = select(messages.c.id).where(
+    messages.c.id.in_(_listed("b_ids")), messages.c.send_state == SENDING
+)
+
+MESSAGES = select(messages).where(messages.c.id.in_(_listed("b_ids")))
+
+STATUSES = select(messages.c.id, messages.c.status).where(messages.c.id.in_(_listed("b_ids")))
+
+# Oldest first, so a reused provider id ends up naming its newest message.
+OWNERS = (
+    select(message_provider_ids.c.provider_message_id, message_provider_ids.c.message_id)
+    .where(
+        message_provider_ids.c.channel == bindparam("b_channel"),
+        message_provider_ids.c.provider_message_id.in_(_listed("b_ids")),
+    )
+    .order_by(message_provider_ids.c.id)
+)
+
+WAITING_RECEIPTS = select(message_receipts).where(
+    message_receipts.c.channel == bindparam("b_channel"),
+    message_receipts.c.provider_message_id.in_(_listed("b_ids")),
+    message_receipts.c.message_id.is_(None),
+)
+
+OPT_OUTS = select(opt_outs.c.address, opt_outs.c.sender, opt_outs.c.exempt).where(
+    opt_outs.c.channel == bindparam("b_channel"),
+    opt_outs.c.address.in_(_listed("b_addresses")),
+)
+
+ENABLED_SUBSCRIPTIONS = select(webhook_subscriptions.c.id, webhook_subscriptions.c.events).where(
+    webhook_subscriptions.c.enabled
+)
