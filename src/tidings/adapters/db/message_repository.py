@@ -20,8 +20,8 @@ from tidings.adapters.db.message_rows import (
     conversation_of,
     conversation_values,
     joining_statement,
-    message_of,
     message_values,
+    read_messages,
     said_by,
 )
 from tidings.adapters.db.tables import (
@@ -109,7 +109,7 @@ class SqlMessageRepository:
         if not wanted:
             return
         rows = await self._db.execute(q.MESSAGES, {"b_ids": list(message_ids)})
-        changed = sorted((message_of(r) for r in rows), key=lambda m: m.created_at)
+        changed = sorted(read_messages(rows), key=lambda m: m.created_at)
         await self._webhooks.record(
             MESSAGE_STATUS, [message_event_of(m, now) for m in changed], now, wanted
         )
@@ -128,7 +128,7 @@ class SqlMessageRepository:
             .where(messages.c.conversation_id == conversation_id)
             .order_by(messages.c.created_at, messages.c.id)
         )
-        found.messages = [message_of(r) for r in rows]
+        found.messages = read_messages(rows)
         return found
 
     async def latest_conversation(
@@ -167,7 +167,7 @@ class SqlMessageRepository:
                 messages.c.conversation_id == conversation_id, messages.c.id.in_(message_ids)
             )
         )
-        return [message_of(r) for r in rows]
+        return read_messages(rows)
 
     async def receipts(self, message_ids: Sequence[str]) -> dict[str, list[ReceiptRecord]]:
         found: dict[str, list[ReceiptRecord]] = {}
@@ -209,7 +209,7 @@ class SqlMessageRepository:
                 "b_limit": limit,
             },
         )
-        claimed = [message_of(r) for r in rows]
+        claimed = read_messages(rows)
         claimed.sort(key=lambda m: m.created_at)
         return claimed
 

@@ -7,11 +7,12 @@ agentless burst passes through all of them, so their per-row cost is the send pa
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import bindparam, case, insert, literal, update
+from sqlalchemy import Result, bindparam, case, insert, literal, update
 
 from tidings.adapters.db.many_rows import ManyRows
 from tidings.adapters.db.tables import (
@@ -30,6 +31,14 @@ _OUTBOX_COLUMNS = ["next_attempt_at", "lease_until", "claimed_by"]
 
 def message_of(row: Any) -> Message:
     return Message(**{name: getattr(row, name) for name in _MESSAGE_FIELDS})
+
+
+def read_messages(rows: Result[Any]) -> list[Message]:
+    """The messages of a result that has every message column, in its order: picked by
+    position, which costs a quarter of reading each field of a row by name."""
+    keys = list(rows.keys())
+    pick = operator.itemgetter(*(keys.index(name) for name in _MESSAGE_FIELDS))
+    return [Message(*pick(row)) for row in rows]
 
 
 def message_values(message: Message) -> dict[str, Any]:
