@@ -60,11 +60,22 @@ class Outbox:
 
     async def run(self, dispatcher_id: str, stop: asyncio.Event) -> None:
         running: set[asyncio.Task[None]] = set()
+        # Claims wait until a quarter of the room is free: one claim for many messages.
+        enough = max(self._in_flight // 4, 1)
+
+        def finished(task: asyncio.Task[None]) -> None:
+            running.discard(task)
+            if self._in_flight - len(running) >= enough:
+                self._wake.set()
+
         try:
             while not stop.is_set():
+                # Cleared before the claim, so a wake during it is not lost; without room
+                # for a claim a wake waits for the sends that make room.
+                self._wake.clear()
                 free = self._in_flight - len(running)
                 claimed: list[Message] = []
-                if free >= max(self._in_flight // 4, 1) or not running:
+                if free >= enough or not running:
                     try:
                         claimed = await self._claim(dispatcher_id, free)
                     except Exception:
@@ -72,15 +83,12 @@ class Outbox:
                 for message in claimed:
                     task = asyncio.create_task(self._deliver(message))
                     running.add(task)
-                    task.add_done_callback(running.discard)
-                if running:
-                    await asyncio.wait(
-                        running, timeout=self._poll, return_when=asyncio.FIRST_COMPLETED
-                    )
-                elif not claimed:
-                    self._wake.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+                    task.add_done_callback(finished)
+                # One wait per claim, not per finished send (asyncio.wait on the running
+                # set would hook and unhook every task each time one finishes).
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._poll):
+                        await self._wake.wait()
         finally:
             # Sends under way finish and settle: stopping must not leave them ambiguous.
             if running:
