@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,6 +21,7 @@ from tidings import bootstrap
 from tidings.config import Settings
 from tidings.domain.dnc import DncList
 from tidings.domain.errors import InvalidInput, MissingPermission
+from tidings.domain.imports import StagedParts
 from tidings.domain.permissions import (
     ALL_DIVISIONS,
     ROLES_BY_ID,
@@ -173,3 +175,49 @@ async def test_an_export_needs_the_entries_permission_too(
     for attempt in (app.dnc_exports.start, app.dnc_exports.latest):
         with pytest.raises(MissingPermission, match="outbound:dnc:view"):
             await attempt(caller, list_id)
+
+
+async def test_a_claims_check_after_a_large_upload_looks_each_number_up(
+    app: bootstrap.Container, tmp_path: Path
+) -> None:
+    """A campaign claim asks about 500 numbers at once (`listed_among`). Right after a
+    large upload into an empty table, PostgreSQL without statistics believed the list tiny
+    and walked all its entries for each claim, filtering on the numbers (0.3-0.6 s a claim
+    at a million entries); the upload refreshes the statistics, so each number is a lookup
+    in the primary key."""
+    list_id = await _list(app, "Phone")
+    part = tmp_path / "staged.arrow"
+    pl.DataFrame(
+        {"kind": "phone", "address": [f"+1317{2000000 + i}" for i in range(200_000)]}
+    ).write_ipc(part)
+    parts = StagedParts()
+    parts.put(part)
+    parts.finish()
+    assert await app.dnc_bulk.merge(list_id, parts, expires_at=None) == 200_000
+    asked: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "FROM dnc_entries" in statement:
+            asked.append((statement, parameters))
+
+    numbers = [f"+1463{2000000 + i}" for i in range(499)] + ["+13172000123"]
+    event.listen(app.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with app.unit_of_work() as uow:
+            found = await uow.dnc.listed_among([list_id], "phone", numbers, datetime.now(UTC))
+    finally:
+        event.remove(app.engine.sync_engine, "before_cursor_execute", record)
+    assert found == {"+13172000123"}
+    statement, parameters = asked[0]
+    dialect = app.engine.dialect.name
+    explain = "EXPLAIN QUERY PLAN " if dialect == "sqlite" else "EXPLAIN "
+    async with app.engine.connect() as connection:
+        plan = (await connection.exec_driver_sql(explain + statement, parameters)).all()
+    text = "\n".join(str(row[-1]) for row in plan)
+    if dialect == "sqlite":
+        assert "(dnc_list_id=? AND kind=? AND address=?)" in text, text
+    else:
+        # Not "Index Cond: (dnc_list_id = ... AND kind = ...)" with the numbers a Filter.
+        index_condition = next((line for line in text.splitlines() if "Index Cond:" in line), "")
+        assert "address" in index_condition, text
+    assert "SCAN dnc_entries" not in text and "Seq Scan" not in text, text

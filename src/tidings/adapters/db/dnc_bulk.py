@@ -6,6 +6,8 @@ key's order writes its index page after page instead of all over it (a million e
 PostgreSQL: COPY 6.8 s shuffled, 2.3 s sorted). SQLite takes them as JSON arrays through
 `json_each`, 50,000 a statement: binding them one row at a time cost 3.6 s a million,
 `json_each` 1.4 s.
+
+On PostgreSQL a large upload ends with ANALYZE of the entries (see `_refresh_statistics`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ from tidings.ports import DncEntry
 DNC = "DNC list"
 _JSON_ROWS = 50_000
 _EXPORT_BATCH = 10_000
+# An upload of at least this many entries, and a tenth of its list or more, refreshes the
+# planner's statistics of dnc_entries in its transaction.
+_ANALYZE_AFTER = 10_000
 _KEY = "(dnc_list_id, kind, address)"
 # An entry already listed takes the new expiration; one that keeps its expiration is left
 # alone (uploading a list again rewrites nothing).
@@ -148,4 +153,18 @@ def _merge_postgresql(
     copy_or_upsert(
         cursor, "SELECT 1 FROM dnc_entries WHERE dnc_list_id = %s LIMIT 1", list_id, copy, upsert
     )
-    return count(cursor, "SELECT count(*) FROM dnc_entries WHERE dnc_list_id = %s", list_id)
+    size = count(cursor, "SELECT count(*) FROM dnc_entries WHERE dnc_list_id = %s", list_id)
+    _refresh_statistics(cursor, entries.height, size)
+    return size
+
+
+def _refresh_statistics(cursor: Any, staged: int, size: int) -> None:
+    """The planner's statistics of the entries, after a large upload into a list. Until
+    then (autovacuum analyses a table a minute or more later, or never when it is off) it
+    believes the list tiny, and plans a campaign claim's check of its 500 numbers
+    (`SqlDncRepository.listed_among`) as a walk over every entry of the list, filtering
+    on the numbers, instead of 500 lookups: 0.3-0.6 s a claim at a million entries instead
+    of 2-6 ms. ANALYZE samples its 30,000 rows in about 0.15 s there; in the upload's
+    transaction it counts the entries just written and its statistics commit with them."""
+    if staged >= _ANALYZE_AFTER and staged * 10 >= size:
+        cursor.execute("ANALYZE dnc_entries")
