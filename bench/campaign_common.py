@@ -148,7 +148,7 @@ class Outcome:
     started: datetime  # switch-on, UTC
     clock: float  # switch-on, time.monotonic() (the same clock in every process)
     seconds: float  # switch-on to the last message's final status in the database
-    complete_seconds: float  # switch-on until the API said `complete`
+    complete_seconds: float  # switch-on until the campaign row said `complete`
     statuses: dict[str, int]
     attempts: dict[str, int]
 
