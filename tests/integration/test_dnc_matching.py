@@ -5,8 +5,9 @@ who may export one."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -123,6 +124,31 @@ _FILL = {
 }
 
 
+@contextlib.contextmanager
+def _asked_of_entries(app: bootstrap.Container) -> Iterator[list[tuple[str, Any]]]:
+    """The statements (and their parameters) sent to the database that read dnc_entries."""
+    asked: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "FROM dnc_entries" in statement:
+            asked.append((statement, parameters))
+
+    event.listen(app.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield asked
+    finally:
+        event.remove(app.engine.sync_engine, "before_cursor_execute", record)
+
+
+async def _plan(app: bootstrap.Container, statement: str, parameters: Any) -> str:
+    """The database's plan of a statement, one line a step."""
+    sqlite = app.engine.dialect.name == "sqlite"
+    explain = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
+    async with app.engine.connect() as connection:
+        plan = (await connection.exec_driver_sql(explain + statement, parameters)).all()
+    return "\n".join(str(row[-1]) for row in plan)
+
+
 async def test_a_check_against_a_million_entries_is_a_primary_key_lookup(
     app: bootstrap.Container,
 ) -> None:
@@ -132,26 +158,13 @@ async def test_a_check_against_a_million_entries_is_a_primary_key_lookup(
     dialect = app.engine.dialect.name
     async with app.engine.begin() as connection:
         await connection.exec_driver_sql(_FILL[dialect], (big,))
-    asked: list[tuple[str, Any]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if "FROM dnc_entries" in statement:
-            asked.append((statement, parameters))
-
-    event.listen(app.engine.sync_engine, "before_cursor_execute", record)
-    try:
+    with _asked_of_entries(app) as asked:
         started = time.perf_counter()
         assert await app.dnc.listing([big, other], phone="(317) 212-3456") == {big}
         seconds = time.perf_counter() - started
         assert await app.dnc.listing([big, other], phone="(317) 555-0100") == set()
-    finally:
-        event.remove(app.engine.sync_engine, "before_cursor_execute", record)
     assert (await app.dnc.get(CALLER, big, include_size=True))[1] == 1_000_000
-    statement, parameters = asked[0]
-    explain = "EXPLAIN QUERY PLAN " if dialect == "sqlite" else "EXPLAIN "
-    async with app.engine.connect() as connection:
-        plan = (await connection.exec_driver_sql(explain + statement, parameters)).all()
-    text = "\n".join(str(row[-1]) for row in plan)
+    text = await _plan(app, *asked[0])
     if dialect == "sqlite":
         assert "SEARCH dnc_entries USING INDEX sqlite_autoindex_dnc_entries_1" in text, text
         assert "(dnc_list_id=? AND kind=? AND address=?)" in text, text
@@ -194,27 +207,13 @@ async def test_a_claims_check_after_a_large_upload_looks_each_number_up(
     parts.put(part)
     parts.finish()
     assert await app.dnc_bulk.merge(list_id, parts, expires_at=None) == 200_000
-    asked: list[tuple[str, Any]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if "FROM dnc_entries" in statement:
-            asked.append((statement, parameters))
-
     numbers = [f"+1463{2000000 + i}" for i in range(499)] + ["+13172000123"]
-    event.listen(app.engine.sync_engine, "before_cursor_execute", record)
-    try:
+    with _asked_of_entries(app) as asked:
         async with app.unit_of_work() as uow:
             found = await uow.dnc.listed_among([list_id], "phone", numbers, datetime.now(UTC))
-    finally:
-        event.remove(app.engine.sync_engine, "before_cursor_execute", record)
     assert found == {"+13172000123"}
-    statement, parameters = asked[0]
-    dialect = app.engine.dialect.name
-    explain = "EXPLAIN QUERY PLAN " if dialect == "sqlite" else "EXPLAIN "
-    async with app.engine.connect() as connection:
-        plan = (await connection.exec_driver_sql(explain + statement, parameters)).all()
-    text = "\n".join(str(row[-1]) for row in plan)
-    if dialect == "sqlite":
+    text = await _plan(app, *asked[0])
+    if app.engine.dialect.name == "sqlite":
         assert "(dnc_list_id=? AND kind=? AND address=?)" in text, text
     else:
         # Not "Index Cond: (dnc_list_id = ... AND kind = ...)" with the numbers a Filter.
