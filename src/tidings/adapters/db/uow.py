@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
+from typing import Any, Generic, TypeVar, overload
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncTransaction
 
@@ -44,36 +46,67 @@ from tidings.adapters.db.webhook_repository import SqlWebhookRepository
 from tidings.domain.dnc_imports import DncImport
 from tidings.domain.imports import ContactImport
 
+R = TypeVar("R")
+
+
+class _Built(Generic[R]):
+    """A repository of the open unit of work, built when first asked for and kept until the
+    unit closes."""
+
+    def __init__(self, build: Callable[[SqlUnitOfWork], R]) -> None:
+        self._build = build
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, uow: None, owner: type) -> _Built[R]: ...
+
+    @overload
+    def __get__(self, uow: SqlUnitOfWork, owner: type) -> R: ...
+
+    def __get__(self, uow: SqlUnitOfWork | None, owner: type) -> Any:
+        if uow is None:
+            return self
+        # Stored under the same name: the instance's value shadows this descriptor from now
+        # on, so later uses cost a plain attribute lookup.
+        built = uow.__dict__[self._name] = self._build(uow)
+        return built
+
 
 class SqlUnitOfWork:
-    oauth_clients: SqlOAuthClientRepository
-    tokens: SqlTokenRepository
-    divisions: SqlDivisionRepository
-    dispatchers: SqlDispatcherRegistry
-    contact_lists: SqlContactListRepository
-    contacts: SqlContactRepository
-    callable_time_sets: SqlCallableTimeSetRepository
-    dnc: SqlDncRepository
-    exports: SqlExportRepository
-    contact_imports: SqlImportRepository[ContactImport]
-    dnc_imports: SqlImportRepository[DncImport]
-    contact_filters: SqlContactFilterRepository
-    messages: SqlMessageRepository
-    sms_numbers: SqlSmsNumberRepository
-    email_domains: SqlEmailDomainRepository
-    response_libraries: SqlResponseLibraryRepository
-    responses: SqlResponseRepository
-    campaigns: SqlCampaignRepository
-    campaign_attempts: SqlCampaignAttempts
-    inbound_emails: SqlInboundEmailRepository
-    console_users: SqlConsoleUserRepository
-    analytics: SqlAnalyticsRepository
-    events: SqlEventRepository
-    opt_outs: SqlOptOutRepository
-    keyword_settings: SqlKeywordSettingsRepository
-    inbound_parts: SqlInboundPartRepository
-    campaign_reports: SqlCampaignReports
-    webhooks: SqlWebhookRepository
+    # Repositories are built on first use: a unit of work of the send path touches one or
+    # two, and building all 28 cost a sixth of such a transaction.
+    webhooks = _Built(lambda uow: SqlWebhookRepository(uow.db))  # first: others are built on it
+    oauth_clients = _Built(lambda uow: SqlOAuthClientRepository(uow.db))
+    tokens = _Built(lambda uow: SqlTokenRepository(uow.db))
+    divisions = _Built(lambda uow: SqlDivisionRepository(uow.db))
+    dispatchers = _Built(lambda uow: SqlDispatcherRegistry(uow.db))
+    contact_lists = _Built(lambda uow: SqlContactListRepository(uow.db))
+    contacts = _Built(lambda uow: SqlContactRepository(uow.db))
+    callable_time_sets = _Built(lambda uow: SqlCallableTimeSetRepository(uow.db))
+    dnc = _Built(lambda uow: SqlDncRepository(uow.db))
+    exports = _Built(lambda uow: SqlExportRepository(uow.db))
+    contact_imports = _Built(
+        lambda uow: SqlImportRepository(uow.db, contact_imports, ContactImport)
+    )
+    dnc_imports = _Built(lambda uow: SqlImportRepository(uow.db, dnc_imports, DncImport))
+    contact_filters = _Built(lambda uow: SqlContactFilterRepository(uow.db))
+    messages = _Built(lambda uow: SqlMessageRepository(uow.db, uow.webhooks))
+    sms_numbers = _Built(lambda uow: SqlSmsNumberRepository(uow.db))
+    email_domains = _Built(lambda uow: SqlEmailDomainRepository(uow.db))
+    response_libraries = _Built(lambda uow: SqlResponseLibraryRepository(uow.db))
+    responses = _Built(lambda uow: SqlResponseRepository(uow.db))
+    campaigns = _Built(lambda uow: SqlCampaignRepository(uow.db))
+    campaign_attempts = _Built(lambda uow: SqlCampaignAttempts(uow.db))
+    inbound_emails = _Built(lambda uow: SqlInboundEmailRepository(uow.db))
+    console_users = _Built(lambda uow: SqlConsoleUserRepository(uow.db))
+    analytics = _Built(lambda uow: SqlAnalyticsRepository(uow.db))
+    events = _Built(lambda uow: SqlEventRepository(uow.db))
+    opt_outs = _Built(lambda uow: SqlOptOutRepository(uow.db, uow.webhooks))
+    keyword_settings = _Built(lambda uow: SqlKeywordSettingsRepository(uow.db))
+    inbound_parts = _Built(lambda uow: SqlInboundPartRepository(uow.db))
+    campaign_reports = _Built(lambda uow: SqlCampaignReports(uow.db))
 
     def __init__(
         self, engine: AsyncEngine | InlineEngine, writer_gate: WriterGate | None = None
@@ -86,35 +119,7 @@ class SqlUnitOfWork:
     async def __aenter__(self) -> SqlUnitOfWork:
         connection = await self._engine.connect()
         self._transaction = await connection.begin()
-        db = self._db = Database(connection, self._writer_gate)
-        self.oauth_clients = SqlOAuthClientRepository(db)
-        self.tokens = SqlTokenRepository(db)
-        self.divisions = SqlDivisionRepository(db)
-        self.dispatchers = SqlDispatcherRegistry(db)
-        self.contact_lists = SqlContactListRepository(db)
-        self.contacts = SqlContactRepository(db)
-        self.callable_time_sets = SqlCallableTimeSetRepository(db)
-        self.dnc = SqlDncRepository(db)
-        self.exports = SqlExportRepository(db)
-        self.contact_imports = SqlImportRepository(db, contact_imports, ContactImport)
-        self.dnc_imports = SqlImportRepository(db, dnc_imports, DncImport)
-        self.contact_filters = SqlContactFilterRepository(db)
-        self.webhooks = SqlWebhookRepository(db)
-        self.messages = SqlMessageRepository(db, self.webhooks)
-        self.sms_numbers = SqlSmsNumberRepository(db)
-        self.email_domains = SqlEmailDomainRepository(db)
-        self.response_libraries = SqlResponseLibraryRepository(db)
-        self.responses = SqlResponseRepository(db)
-        self.campaigns = SqlCampaignRepository(db)
-        self.campaign_attempts = SqlCampaignAttempts(db)
-        self.inbound_emails = SqlInboundEmailRepository(db)
-        self.console_users = SqlConsoleUserRepository(db)
-        self.analytics = SqlAnalyticsRepository(db)
-        self.events = SqlEventRepository(db)
-        self.opt_outs = SqlOptOutRepository(db, self.webhooks)
-        self.keyword_settings = SqlKeywordSettingsRepository(db)
-        self.inbound_parts = SqlInboundPartRepository(db)
-        self.campaign_reports = SqlCampaignReports(db)
+        self._db = Database(connection, self._writer_gate)
         return self
 
     async def __aexit__(
@@ -131,7 +136,15 @@ class SqlUnitOfWork:
             self._db.end_write()
             await self._db.connection.close()
             self._db = None
+            for name in _BUILT:
+                self.__dict__.pop(name, None)
             self._transaction = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._db
 
     async def commit(self) -> None:
         if self._transaction is None or self._db is None:
@@ -147,3 +160,6 @@ class SqlUnitOfWork:
         finally:
             self._db.end_write()
             self._transaction = None
+
+
+_BUILT = tuple(name for name, value in vars(SqlUnitOfWork).items() if isinstance(value, _Built))
