@@ -291,7 +291,7 @@ class SqlMessageRepository:
         if not receipts:
             return 0
         await self._db.serialize(_RECEIPTS_LOCK)
-        owners = await self._owners(channel, [r.message_id for r, _ in receipts])
+        owners, status = await self._owners(channel, [r.message_id for r, _ in receipts])
         await self._db.execute_many(
             INSERT_RECEIPTS,
             [
@@ -311,15 +311,24 @@ class SqlMessageRepository:
         await self._advance(
             [(owners[r.message_id], r) for r, _ in receipts if r.message_id in owners],
             max(at for _, at in receipts),
+            status,
         )
         return sum(1 for r, _ in receipts if r.message_id in owners)
 
-    async def _owners(self, channel: str, provider_ids: Sequence[str]) -> dict[str, str]:
+    async def _owners(
+        self, channel: str, provider_ids: Sequence[str]
+    ) -> tuple[dict[str, str], dict[str, str]]:
+        """The message each provider id names, and those messages' statuses."""
         rows = await self._db.execute(
             q.OWNERS, {"b_channel": channel, "b_ids": list(set(provider_ids))}
         )
+        owners: dict[str, str] = {}
+        status: dict[str, str] = {}
         # Ordered oldest first, so a reused id ends up naming its newest message.
-        return {row.provider_message_id: row.message_id for row in rows}
+        for row in rows:
+            owners[row.provider_message_id] = row.message_id
+            status[row.message_id] = row.status
+        return owners, status
 
     async def _match_waiting_receipts(self, channel: str, owners: dict[str, str]) -> None:
         waiting = list(
@@ -343,12 +352,19 @@ class SqlMessageRepository:
             max(r.received_at for r in waiting),
         )
 
-    async def _advance(self, matched: Sequence[tuple[str, Receipt]], now: datetime) -> None:
-        """Applies receipts in arrival order; a status only ever moves forward."""
+    async def _advance(
+        self,
+        matched: Sequence[tuple[str, Receipt]],
+        now: datetime,
+        status: dict[str, str] | None = None,
+    ) -> None:
+        """Applies receipts in arrival order; a status only ever moves forward. `status`,
+        the messages' statuses as this transaction read them, saves reading them again."""
         if not matched:
             return
-        rows = await self._db.execute(q.STATUSES, {"b_ids": list({m for m, _ in matched})})
-        status = {row.id: row.status for row in rows}
+        if status is None:
+            rows = await self._db.execute(q.STATUSES, {"b_ids": list({m for m, _ in matched})})
+            status = {row.id: row.status for row in rows}
         changed: dict[str, Receipt] = {}
         for message_id, receipt in matched:
             proposed = receipt.outcome

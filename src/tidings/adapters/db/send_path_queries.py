@@ -62,9 +62,15 @@ MESSAGES = select(messages).where(messages.c.id.in_(_listed("b_ids")))
 
 STATUSES = select(messages.c.id, messages.c.status).where(messages.c.id.in_(_listed("b_ids")))
 
-# Oldest first, so a reused provider id ends up naming its newest message.
+# The message each provider id names, with its status; oldest first, so a reused provider
+# id ends up naming its newest message.
 OWNERS = (
-    select(message_provider_ids.c.provider_message_id, message_provider_ids.c.message_id)
+    select(
+        message_provider_ids.c.provider_message_id,
+        message_provider_ids.c.message_id,
+        messages.c.status,
+    )
+    .join(messages, messages.c.id == message_provider_ids.c.message_id)
     .where(
         message_provider_ids.c.channel == bindparam("b_channel"),
         message_provider_ids.c.provider_message_id.in_(_listed("b_ids")),
