@@ -3,6 +3,7 @@ mirror them for queries, and a test checks that the two agree."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,7 +39,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            raise ValueError("naive datetime given to the database; times must be aware")
+            raise ValueError(NAIVE)
         return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
@@ -48,6 +49,48 @@ class UtcDateTime(TypeDecorator[datetime]):
             value = datetime.fromisoformat(value)
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    # On SQLite a time is text, and SQLAlchemy's own conversion on top of the two above cost
+    # 5 µs a value each way: a tenth of a campaign message's CPU. One step each instead,
+    # writing SQLAlchemy's format ("2026-11-27 06:28:17.077313") so stored text compares
+    # the same.
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+        return _sqlite_text
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], Any] | None:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        return _sqlite_time
+
+
+NAIVE = "naive datetime given to the database; times must be aware"
+
+
+def _sqlite_text(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    offset = value.utcoffset()
+    if offset is None:
+        raise ValueError(NAIVE)
+    if offset:
+        value = value.astimezone(UTC)
+    # An aware time's ISO form ends in its offset; the first 26 characters are the time.
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+def _sqlite_time(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value + "+00:00")
+        except ValueError:  # text that carries its own offset
+            value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 metadata = MetaData(
