@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tidings.domain.sms_content import GSM7, UCS2, parts, size, split, split_links
+from tidings.domain.sms_content import GSM7, UCS2, gsm7, parts, size, split, split_links
 
 
 @pytest.mark.parametrize(
@@ -73,3 +73,24 @@ def test_a_link_cut_by_a_segment_boundary_is_reported() -> None:
     assert split_links("x" * 140 + " " + link) == [link]
     assert split_links("x" * 100 + " " + link) == []  # one segment: nothing to cut
     assert split_links("x" * 200 + " " + link) == []  # wholly in the second part
+
+
+_GSM_ALPHABET = (
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€\f"
+)
+
+
+@given(st.text(alphabet=st.sampled_from(_GSM_ALPHABET + "çÀ😀ñ\u00a0`")))
+def test_septets_are_what_the_gsm_codec_makes(text: str) -> None:
+    try:
+        expected: bytes | None = text.encode("gsm03.38")
+    except UnicodeEncodeError:
+        expected = None
+    assert gsm7(text) == expected
+
+
+def test_every_character_of_the_tables_encodes_as_the_codec_does() -> None:
+    for character in _GSM_ALPHABET:
+        assert gsm7(character) == character.encode("gsm03.38")
+    assert gsm7("a`b") is None  # the backtick is in neither table

@@ -50,6 +50,34 @@ class SmsPart:
         return bytes([0x05, 0x00, 0x03, self.reference & 0xFF, self.total, self.number])
 
 
+def _septet_table() -> dict[int, str]:
+    """Each character the codec takes, mapped to its septets as Latin-1 text. The codec
+    encodes character by character in Python (6 µs for "Hello 12345", 50 µs for 100
+    characters); with this table a whole text is one `str.translate`."""
+    table = {}
+    for septet in range(128):
+        for raw in (bytes([septet]), bytes([0x1B, septet])):
+            try:
+                character = raw.decode("gsm03.38")
+                if len(character) == 1:
+                    table[ord(character)] = character.encode("gsm03.38").decode("latin-1")
+            except UnicodeError:
+                continue
+    return table
+
+
+_SEPTETS = _septet_table()
+_GSM_CHARACTERS = frozenset(map(chr, _SEPTETS))
+
+
+def gsm7(text: str) -> bytes | None:
+    """The text as GSM 03.38 septets, unpacked (one a byte), or None if it has a character
+    outside the tables."""
+    if not _GSM_CHARACTERS.issuperset(text):
+        return None
+    return text.translate(_SEPTETS).encode("latin-1")
+
+
 def encoding_of(text: str) -> str:
     return _measure(text)[0]
 
@@ -57,20 +85,24 @@ def encoding_of(text: str) -> str:
 def _measure(text: str) -> tuple[str, int]:
     """The encoding and the units of the whole text (one encode: weighing each character
     is only needed when the text has to be split)."""
-    try:
-        return GSM7, len(text.encode("gsm03.38"))
-    except UnicodeEncodeError:
-        return UCS2, len(text.encode("utf-16-be")) // 2
+    septets = gsm7(text)
+    if septets is not None:
+        return GSM7, len(septets)
+    return UCS2, len(text.encode("utf-16-be")) // 2
 
 
 def _units(character: str, encoding: str) -> int:
     if encoding == GSM7:
-        return len(character.encode("gsm03.38"))
+        return len(_SEPTETS[ord(character)])
     return len(character.encode("utf-16-be")) // 2
 
 
 def _encode(text: str, encoding: str) -> bytes:
-    return text.encode("gsm03.38" if encoding == GSM7 else "utf-16-be")
+    if encoding == GSM7:
+        septets = gsm7(text)
+        assert septets is not None, "a GSM-7 text"
+        return septets
+    return text.encode("utf-16-be")
 
 
 def split(text: str) -> list[str]:
