@@ -29,20 +29,30 @@ def test_the_tlvs_win_over_the_text() -> None:
     assert (found.message_id, found.state, found.outcome) == ("abc-77", "UNDELIV", FAILED)
 
 
-@pytest.mark.parametrize(
-    ("text", "state", "error", "final"),
-    [
-        ("id:X1 stat:UNDELIV err:001", "UNDELIV", "001", True),
-        ("ID:X1 SUB:001 DLVRD:000 STAT:rejectd ERR:0B7 TEXT:", "REJECTD", "0B7", True),
-        ("id:X1 stat:ACCEPTD err:000", "ACCEPTD", None, False),
-        ("id:X1 stat:ENROUTE", "ENROUTE", None, False),
-        ("id:X1 stat:EXPIRED err:000 text:stat:DELIVRD", "EXPIRED", None, True),
-    ],
-)
+STATES_AND_ERRORS = [
+    ("id:X1 stat:UNDELIV err:001", "UNDELIV", "001", True),
+    ("ID:X1 SUB:001 DLVRD:000 STAT:rejectd ERR:0B7 TEXT:", "REJECTD", "0B7", True),
+    ("id:X1 stat:ACCEPTD err:000", "ACCEPTD", None, False),
+    ("id:X1 stat:ENROUTE", "ENROUTE", None, False),
+    ("id:X1 stat:EXPIRED err:000 text:stat:DELIVRD", "EXPIRED", None, True),
+    ("id:X1 stat:UNDELIV err:12 text:err:999", "UNDELIV", "12", True),
+]
+
+
+@pytest.mark.parametrize(("text", "state", "error", "final"), STATES_AND_ERRORS)
 def test_states_and_errors(text: str, state: str, error: str | None, final: bool) -> None:
     found = parse_receipt(text)
     assert found is not None
     assert (found.state, found.error, found.final) == (state, error, final)
+
+
+@pytest.mark.parametrize("text", [APPENDIX_B] + [case[0] for case in STATES_AND_ERRORS])
+def test_with_the_tlvs_the_error_still_comes_from_the_text(text: str) -> None:
+    alone = parse_receipt(text)
+    with_tlvs = parse_receipt(text, receipted_message_id="abc-77", message_state=5)
+    assert alone is not None and with_tlvs is not None
+    assert (with_tlvs.message_id, with_tlvs.state) == ("abc-77", "UNDELIV")
+    assert with_tlvs.error == alone.error
 
 
 @pytest.mark.parametrize(
