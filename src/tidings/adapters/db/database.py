@@ -98,8 +98,10 @@ class Database:
         """Runs a write once per row, the rows handed to the driver as they are."""
         if not rows:
             return
-        await self.begin_write()
+        # The rows are turned into parameters before the write lock is taken, not while
+        # other writers wait for it.
         sql, parameters = statement.rows(self.connection.dialect, rows, shared)
+        await self.begin_write()
         try:
             await self.connection.exec_driver_sql(sql, parameters)
         except IntegrityError as exc:
