@@ -104,13 +104,16 @@ class CampaignEngine:
         return busy
 
     async def _step(self, campaign: c.Campaign) -> bool:
-        busy = False
+        # Settled sends first: the room they free goes into this pass's claim.
+        await self._settle(campaign)
         if campaign.status == c.ON:
             await self._seed(campaign)
-            busy = await self._claim(campaign)
-        await self._settle(campaign)
+            if await self._claim(campaign):
+                # A whole batch was claimed, so the campaign is not complete: the check
+                # would cost a transaction for nothing.
+                return True
         await self._move_on(campaign)
-        return busy
+        return False
 
     async def _seed(self, campaign: c.Campaign) -> None:
         key = (campaign.id, campaign.cycle)
