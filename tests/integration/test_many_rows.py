@@ -10,21 +10,11 @@ import pytest
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tidings.adapters.db import migrate
 from tidings.adapters.db.database import Database, WriterGate
-from tidings.adapters.db.engine import make_async_engine
 from tidings.adapters.db.many_rows import ManyRows
 from tidings.adapters.db.message_rows import INSERT_MESSAGES, message_values
 from tidings.adapters.db.tables import messages
 from tidings.domain.messages import PENDING, QUEUED, SENDING, Message
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    migrate.upgrade(database_url)
-    engine = make_async_engine(database_url)
-    yield engine
-    await engine.dispose()
 
 
 @contextlib.asynccontextmanager

@@ -3,7 +3,6 @@ they happened whatever zone they were given in."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -11,19 +10,9 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tidings.adapters.db import migrate
-from tidings.adapters.db.engine import make_async_engine
 from tidings.adapters.db.tables import opt_outs
 
 TOKYO = timezone(timedelta(hours=9))
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    migrate.upgrade(database_url)
-    engine = make_async_engine(database_url)
-    yield engine
-    await engine.dispose()
 
 
 def _row(address: str, at: datetime) -> dict[str, object]:
