@@ -262,6 +262,35 @@ async def test_a_restart_mid_run_neither_loses_nor_doubles_a_message(smsc: Smsc)
     assert sum(r.outcome is SendOutcome.ACCEPTED for r in results) >= 400
 
 
+async def test_receipts_read_by_several_readers_all_arrive_across_a_restart(
+    smsc: Smsc,
+) -> None:
+    sink = EventSink()
+    async with sender_on(smsc.port, sink, window=50, wait=30) as sender:
+
+        async def restart_after_200() -> None:
+            await smsc.wait_for(200)
+            await smsc.restart(down_for=0.3)
+
+        restarting = asyncio.create_task(restart_after_200())
+        results = await asyncio.gather(
+            *(sender.send(sms(f"message {n}", number=n)) for n in range(600))
+        )
+        await restarting
+        assert sum(r.outcome is SendOutcome.ACCEPTED for r in results) >= 400
+        # The SMSC sends a receipt for every submit it took (some of them answered to a
+        # session that dropped) and resends each until it is acknowledged.
+        await smsc.wait_for(len(smsc.submits), "receipts")
+        # The dropped session's readers have all ended (the one that read its Disconnected
+        # and, a moment later, those left waiting); only the new session's read on.
+        await asyncio.sleep(1.0)
+        readers = [len(link._readers) for link in sender._links]
+    # Every receipt reached the core (one sent again after the drop may come twice:
+    # receipts are idempotent there).
+    assert {r.receipt.message_id for r in sink.reports} == {s.message_id for s in smsc.submits}
+    assert readers == [4]
+
+
 async def test_transmitter_and_receiver_binds(smsc: Smsc) -> None:
     sink = EventSink()
     async with sender_on(smsc.port, sink, bind="tx+rx") as sender:

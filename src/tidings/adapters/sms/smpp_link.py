@@ -26,6 +26,14 @@ _WATCH_SECONDS = 0.5
 _HAND_ON_AT_ONCE = 1024
 # Sends wait (SmppSender) while more than this many are still being handed on.
 _CAUGHT_UP = 256
+# Calls of smpp34's next() outstanding on a session at once. Each event's future is
+# completed through the event loop, so one caller takes about one event a turn of the
+# loop: on a busy loop (a campaign) one caller held receipts to ~1,200/s while the SMSC
+# took submits at 1,550/s, and the run ended 21 s after its last submit.
+_READERS = 4
+# Once one caller got Disconnected, the others may still be handed the events smpp34 took
+# from the queue before it; after this long, calls still waiting can only wait forever.
+_DRAIN_SECONDS = 0.5
 
 
 class Session:
@@ -43,6 +51,19 @@ class Session:
     async def check(self) -> None:
         if self.alive and not await self.client.is_alive():
             self.dead.set()
+
+
+class _Reading:
+    """What the readers of one session share: their calls of next() under way."""
+
+    def __init__(self) -> None:
+        self.calls: set[asyncio.Future[smpp34.DeliverSmEvent | smpp34.Disconnected]] = set()
+        self.disconnected = False
+
+    def stop_waiting(self) -> None:
+        for call in list(self.calls):
+            if not call.done():
+                call.cancel()
 
 
 class SmppLink:
@@ -103,9 +124,11 @@ class SmppLink:
             self._tried.set()
             delay = self._settings.reconnect_min
             log.info("SMPP %s bound to %s", self.bind_type, self._settings.host)
-            reader = asyncio.create_task(self._read(session))
-            self._readers.add(reader)
-            reader.add_done_callback(self._readers.discard)
+            reading = _Reading()
+            for _ in range(_READERS):
+                reader = asyncio.create_task(self._read(session, reading))
+                self._readers.add(reader)
+                reader.add_done_callback(self._readers.discard)
             await self._watch(session)
             self._ready.clear()
             if self._closing:
@@ -137,15 +160,27 @@ class SmppLink:
                     await session.dead.wait()
             await session.check()
 
-    async def _read(self, session: Session) -> None:
-        """Drains the session's inbound queue until its Disconnected, even after a new
-        session took over: what smpp34 acknowledged must still be handed on. A few are
-        handed on at once, so a slow sink does not fill smpp34's queue (when it is full,
-        smpp34 answers ESME_RMSGQFUL and, as measured with 1.5.0, the session then ends)."""
-        while True:
-            event = await session.smsc.next()
+    async def _read(self, session: Session, reading: _Reading) -> None:
+        """One of the session's readers: drains its inbound queue until its Disconnected,
+        even after a new session took over: what smpp34 acknowledged must still be handed
+        on. Many are handed on at once, so a slow sink does not fill smpp34's queue (when it
+        is full, smpp34 answers ESME_RMSGQFUL and, as measured with 1.5.0, the session then
+        ends)."""
+        while not reading.disconnected:
+            call = asyncio.ensure_future(session.smsc.next())
+            reading.calls.add(call)
+            try:
+                event = await call
+            except asyncio.CancelledError:
+                if reading.disconnected:  # stopped waiting: nothing was left to take
+                    return
+                raise
+            finally:
+                reading.calls.discard(call)
             if isinstance(event, smpp34.Disconnected):
                 session.dead.set()
+                reading.disconnected = True
+                asyncio.get_running_loop().call_later(_DRAIN_SECONDS, reading.stop_waiting)
                 return
             if self._on_deliver is None:
                 continue
