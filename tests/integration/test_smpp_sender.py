@@ -234,19 +234,28 @@ async def test_a_submit_whose_answer_is_lost_is_unknown(smsc: Smsc) -> None:
     assert result.outcome is SendOutcome.UNKNOWN
 
 
+async def sends_across_a_restart(
+    sender: SmppSender, smsc: Smsc, *, count: int, restart_after: int
+) -> list[SendResult]:
+    """Sends `count` messages ("message n") at once; the SMSC restarts once it has taken
+    `restart_after` of them."""
+
+    async def restart() -> None:
+        await smsc.wait_for(restart_after)
+        await smsc.restart(down_for=0.3)
+
+    restarting = asyncio.create_task(restart())
+    results = await asyncio.gather(
+        *(sender.send(sms(f"message {n}", number=n)) for n in range(count))
+    )
+    await restarting
+    return list(results)
+
+
 async def test_a_restart_mid_run_neither_loses_nor_doubles_a_message(smsc: Smsc) -> None:
     smsc.rules.answer_delay = 0.001
     async with sender_on(smsc.port, window=20, wait=30) as sender:
-
-        async def restart_after_100() -> None:
-            await smsc.wait_for(100)
-            await smsc.restart(down_for=0.3)
-
-        restarting = asyncio.create_task(restart_after_100())
-        results = await asyncio.gather(
-            *(sender.send(sms(f"message {n}", number=n)) for n in range(500))
-        )
-        await restarting
+        results = await sends_across_a_restart(sender, smsc, count=500, restart_after=100)
         binds = sender.binds
     received = [s.text for s in smsc.submits]
     assert len(received) == len(set(received)), "the SMSC got a message twice"
@@ -267,16 +276,7 @@ async def test_receipts_read_by_several_readers_all_arrive_across_a_restart(
 ) -> None:
     sink = EventSink()
     async with sender_on(smsc.port, sink, window=50, wait=30) as sender:
-
-        async def restart_after_200() -> None:
-            await smsc.wait_for(200)
-            await smsc.restart(down_for=0.3)
-
-        restarting = asyncio.create_task(restart_after_200())
-        results = await asyncio.gather(
-            *(sender.send(sms(f"message {n}", number=n)) for n in range(600))
-        )
-        await restarting
+        results = await sends_across_a_restart(sender, smsc, count=600, restart_after=200)
         assert sum(r.outcome is SendOutcome.ACCEPTED for r in results) >= 400
         # The SMSC sends a receipt for every submit it took (some of them answered to a
         # session that dropped) and resends each until it is acknowledged.
