@@ -479,6 +479,10 @@ class MessageRepository(Protocol):
 
     async def abandon(self, live_dispatchers: Sequence[str], now: datetime) -> int: ...
 
+    async def renew_leases(
+        self, dispatcher_id: str, message_ids: Sequence[str], until: datetime
+    ) -> None: ...
+
     async def record_receipts(
         self, channel: str, receipts: Sequence[tuple[Receipt, datetime]]
     ) -> int: ...

@@ -220,3 +220,51 @@ async def test_sends_claimed_by_a_dead_dispatcher_are_failed_not_resent(
     found = await _read(app, message)
     assert (found.status, found.send_state) == (FAILED, "done")
     assert "not sent again" in (found.error_message or "")
+
+
+async def test_a_send_that_outlasts_its_lease_is_not_failed_while_its_dispatcher_runs_it(
+    app: bootstrap.Container,
+) -> None:
+    """A relay that stalls, or a rate limit with many messages ahead, can hold a send past its
+    lease: its dispatcher renews the lease, so housekeeping does not fail it as ambiguous
+    while it may still go out. A send the dispatcher lost track of still ends with its lease."""
+    lost = await _queue(app)  # claimed by d1, then forgotten
+    async with app.unit_of_work() as uow:
+        assert [
+            m.id for m in await uow.messages.claim("d1", SMS, 10, utcnow(), timedelta(seconds=2))
+        ] == [lost.id]
+        await uow.commit()
+    message = await _queue(app)
+    release, started = asyncio.Event(), asyncio.Event()
+    sent: list[Message] = []
+
+    async def stalled(queued: Message) -> SendResult:
+        sent.append(queued)
+        started.set()
+        await release.wait()
+        return SendResult.accepted("stalled-1")
+
+    outbox = Outbox(app.unit_of_work, SMS, stalled, lease=timedelta(seconds=2), poll_seconds=0.01)
+    stop = asyncio.Event()
+    task = asyncio.create_task(outbox.run("d1", stop))
+    await started.wait()
+    abandoned = 0
+    for _ in range(50):  # 2.5 leases, with housekeeping as for a live dispatcher
+        await asyncio.sleep(0.1)
+        async with app.unit_of_work() as uow:
+            abandoned += await uow.messages.abandon(["d1"], utcnow())
+            await uow.commit()
+    release.set()
+
+    async def settled() -> bool:
+        return (await _read(app, message)).status == SENT
+
+    for _ in range(200):
+        if await settled():
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await task
+    assert abandoned == 1
+    assert ((await _read(app, lost)).status, (await _read(app, message)).status) == (FAILED, SENT)
+    assert [m.id for m in sent] == [message.id]

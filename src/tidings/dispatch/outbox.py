@@ -4,7 +4,9 @@ A message is claimed (committed as `sending`, under a lease) before its bytes go
 settled after the provider answered, so a crash in between leaves a row that says exactly
 that: its outcome is unknown, and housekeeping fails it instead of sending it twice. Claims
 and settlements are written in groups; sends run concurrently up to `in_flight`, and the
-adapter keeps its own window and rate below that.
+adapter keeps its own window and rate below that. The outbox renews the leases of the sends
+it still has under way, so a lease ends only for a send its dispatcher lost track of, never
+for one that waits behind a slow relay or a rate limit.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -59,17 +62,21 @@ class Outbox:
         self._wake.set()
 
     async def run(self, dispatcher_id: str, stop: asyncio.Event) -> None:
-        running: set[asyncio.Task[None]] = set()
+        running: dict[asyncio.Task[None], str] = {}  # each send and its message's id
         # Claims wait until a quarter of the room is free: one claim for many messages.
         enough = max(self._in_flight // 4, 1)
+        renewed = time.monotonic()
 
         def finished(task: asyncio.Task[None]) -> None:
-            running.discard(task)
+            running.pop(task, None)
             if self._in_flight - len(running) >= enough:
                 self._wake.set()
 
         try:
             while not stop.is_set():
+                if running and time.monotonic() - renewed >= self._lease.total_seconds() / 4:
+                    renewed = time.monotonic()
+                    await self._renew_leases(dispatcher_id, list(running.values()))
                 # Cleared before the claim, so a wake during it is not lost; without room
                 # for a claim a wake waits for the sends that make room.
                 self._wake.clear()
@@ -82,7 +89,7 @@ class Outbox:
                         log.exception("claiming %s messages failed", self.media_type)
                 for message in claimed:
                     task = asyncio.create_task(self._deliver(message))
-                    running.add(task)
+                    running[task] = message.id
                     task.add_done_callback(finished)
                 # One wait per claim, not per finished send (asyncio.wait on the running
                 # set would hook and unhook every task each time one finishes).
@@ -92,8 +99,19 @@ class Outbox:
         finally:
             # Sends under way finish and settle: stopping must not leave them ambiguous.
             if running:
-                await asyncio.gather(*running, return_exceptions=True)
+                await asyncio.gather(*list(running), return_exceptions=True)
             await self._settler.close()
+
+    async def _renew_leases(self, dispatcher_id: str, message_ids: list[str]) -> None:
+        try:
+            async with self._uow() as uow:
+                await uow.messages.renew_leases(dispatcher_id, message_ids, utcnow() + self._lease)
+                await uow.commit()
+        except Exception:
+            # Tried again a quarter of a lease later, well before these leases end.
+            log.exception(
+                "renewing the leases of %s %s sends failed", len(message_ids), self.media_type
+            )
 
     async def _claim(self, dispatcher_id: str, limit: int) -> list[Message]:
         now = utcnow()

@@ -258,6 +258,17 @@ class SqlMessageRepository:
                 channel, {i["provider_message_id"]: i["message_id"] for i in ids}
             )
 
+    async def renew_leases(
+        self, dispatcher_id: str, message_ids: Sequence[str], until: datetime
+    ) -> None:
+        """Extends the leases of sends this dispatcher still has under way; rows settled or
+        failed meanwhile are left alone."""
+        if message_ids:
+            await self._db.execute(
+                q.RENEW_LEASES,
+                {"b_ids": list(message_ids), "b_dispatcher": dispatcher_id, "b_until": until},
+            )
+
     async def abandon(self, live_dispatchers: Sequence[str], now: datetime) -> int:
         """Settles sends whose dispatcher died or whose lease ran out: their outcome is
         unknown, so they fail rather than risk a second copy."""

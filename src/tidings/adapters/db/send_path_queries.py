@@ -54,6 +54,17 @@ CLAIM = (
     .returning(*messages.c)
 )
 
+# Extends the leases of sends still under way (b_ids, b_dispatcher, b_until).
+RENEW_LEASES = (
+    update(messages)
+    .where(
+        messages.c.id.in_(_listed("b_ids")),
+        messages.c.send_state == SENDING,
+        messages.c.claimed_by == bindparam("b_dispatcher"),
+    )
+    .values(lease_until=bindparam("b_until"))
+)
+
 STILL_SENDING = select(messages.c.id).where(
     messages.c.id.in_(_listed("b_ids")), messages.c.send_state == SENDING
 )
