@@ -60,8 +60,10 @@ class _Connection:
     opened: int = 0  # sessions this slot opened, for logs
 
 
-# Messages composed and signed ahead of each connection.
-_AHEAD_PER_CONNECTION = 4
+# Messages claimed for each connection: one on the wire, the rest composed and signed or
+# waiting. Claims and settlements then go in groups of dozens (4 a connection: 470/s and
+# 2.3 ms a message in a 15,000-contact campaign; 32: 585-630/s and 1.8-1.9 ms; 64 no better).
+_AHEAD_PER_CONNECTION = 32
 
 
 class SmtpSender:
@@ -95,8 +97,8 @@ class SmtpSender:
 
     @property
     def max_in_flight(self) -> int:
-        """Messages under way at once: one on each connection and a few more per connection
-        being composed and signed meanwhile, so no connection waits for a signature. The
+        """Messages under way at once: one on each connection and more per connection being
+        composed, signed or waiting, so no connection waits for a signature or a claim. The
         outbox claims no more: a crash leaves at most this many of unknown outcome."""
         return self._settings.connections * _AHEAD_PER_CONNECTION
 
