@@ -74,6 +74,10 @@ def make_async_engine(url: str) -> AsyncEngine:
         pool_size=10,
         max_overflow=10,
         pool_recycle=1800,
+        # PostgreSQL's JIT compiles every statement its planner thinks costly, which here
+        # means the campaign engine's and the analytics queries: it cost more than it saved
+        # in both (docs/benchmarks.md, "PostgreSQL without JIT").
+        connect_args={"options": "-c jit=off"},
         **_JSON,
     )
 
