@@ -22,6 +22,9 @@ DELIVERY_FAILED = "delivery-failed"
 
 SMS = "sms"
 EMAIL = "email"
+# Channels whose receipts name a message by the provider's id. An e-mail's fate comes back
+# as a bounce addressed to its VERP Return-Path, which names the message itself.
+RECEIPTS_BY_PROVIDER_ID = frozenset({SMS})
 
 PENDING = "pending"
 SENDING = "sending"
