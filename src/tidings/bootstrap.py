@@ -181,6 +181,7 @@ class Container:
                 channel.send,
                 in_flight=min(settings.send_in_flight, window),
                 poll_seconds=settings.send_poll_seconds,
+                receipts_by_provider_id=getattr(sender, "receipts_by_provider_id", True),
             )
 
         channels = Channels(

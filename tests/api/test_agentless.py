@@ -257,6 +257,34 @@ def test_an_email_is_queued_sent_and_reads_back(
     assert (message.subject, message.to[0].email) == ("Suspicious payment", "ann@example.org")
 
 
+def test_an_undeliverable_email_ends_delivery_failed(
+    server: Server, admin_token: str, admin_sdk: Any, domain: str
+) -> None:
+    """The e-mail simulator reports an address ending in 666 undelivered, as the SMS one
+    does a number: the newcomer's way to see a failed delivery with no relay."""
+    api = gc.ConversationsApi(admin_sdk)
+    sent = api.post_conversations_emails_agentless(
+        model(
+            gc.AgentlessEmailSendRequestDto,
+            sender_type="Outbound",
+            from_address=model(gc.EmailAddress, email=f"alerts@{domain}"),
+            to_addresses=[model(gc.EmailAddress, email="bob666@example.org")],
+            subject="Your parcel",
+            text_body="It could not be delivered.",
+        )
+    )
+
+    def failed() -> Any:
+        found = server.request(
+            "GET",
+            f"/api/v2/conversations/emails/{sent.conversation_id}/messages/{sent.id}",
+            token=admin_token,
+        )[1]
+        return found if found.get("status") == "delivery-failed" else None
+
+    assert eventually(failed) is not None
+
+
 def test_an_email_from_an_unverified_domain_is_sent_with_a_warning(
     server: Server, admin_token: str, domain: str
 ) -> None:

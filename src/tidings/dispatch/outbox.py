@@ -47,6 +47,7 @@ class Outbox:
         in_flight: int = 200,
         lease: timedelta = timedelta(minutes=10),
         poll_seconds: float = 0.1,
+        receipts_by_provider_id: bool = True,
     ) -> None:
         self.media_type = media_type
         self._uow = uow
@@ -54,6 +55,9 @@ class Outbox:
         self._in_flight = in_flight
         self._lease = lease
         self._poll = poll_seconds
+        # False for a sender whose outcomes never come back by provider id (SMTP: bounces
+        # name the message by its VERP address): its settlements index no provider ids.
+        self._receipts_by_provider_id = receipts_by_provider_id
         self._wake = asyncio.Event()
         self._settler: GroupCommit[Settlement] = GroupCommit(self._write_settlements)
 
@@ -156,7 +160,13 @@ class Outbox:
             # An adapter bug must not leave the row claimed until its lease ends.
             log.exception("sending message %s raised", message.id)
             result = SendResult(SendOutcome.UNKNOWN, reason=f"the channel failed: {exc!r}")
-        settlement = settle(message.id, message.attempts, result, utcnow())
+        settlement = settle(
+            message.id,
+            message.attempts,
+            result,
+            utcnow(),
+            receipts_by_provider_id=self._receipts_by_provider_id,
+        )
         try:
             await self._settler.submit(settlement)
         except Exception:

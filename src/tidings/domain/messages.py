@@ -22,9 +22,6 @@ DELIVERY_FAILED = "delivery-failed"
 
 SMS = "sms"
 EMAIL = "email"
-# Channels whose receipts name a message by the provider's id. An e-mail's fate comes back
-# as a bounce addressed to its VERP Return-Path, which names the message itself.
-RECEIPTS_BY_PROVIDER_ID = frozenset({SMS})
 
 PENDING = "pending"
 SENDING = "sending"
@@ -128,16 +125,26 @@ class Settlement:
     retry_at: datetime | None = None
 
 
-def settle(message_id: str, attempts: int, result: SendResult, now: datetime) -> Settlement:
-    """The outbox row's next state after the `attempts`-th try gave `result`."""
+def settle(
+    message_id: str,
+    attempts: int,
+    result: SendResult,
+    now: datetime,
+    *,
+    receipts_by_provider_id: bool = True,
+) -> Settlement:
+    """The outbox row's next state after the `attempts`-th try gave `result`. The provider's
+    ids are kept for matching receipts only where the channel's receipts name them."""
     if result.outcome is SendOutcome.ACCEPTED:
+        part_ids = result.provider_part_ids or (
+            (result.provider_message_id,) if result.provider_message_id else ()
+        )
         return Settlement(
             message_id,
             SENT,
             DONE,
             provider_message_id=result.provider_message_id,
-            provider_part_ids=result.provider_part_ids
-            or ((result.provider_message_id,) if result.provider_message_id else ()),
+            provider_part_ids=part_ids if receipts_by_provider_id else (),
             provider_code=result.code,
         )
     if result.outcome is SendOutcome.RETRY and attempts < MAX_SEND_ATTEMPTS:

@@ -38,7 +38,6 @@ from tidings.domain.messages import (
     FAILED,
     GENERAL_ERROR,
     QUEUED,
-    RECEIPTS_BY_PROVIDER_ID,
     SENDING,
     Conversation,
     Message,
@@ -246,8 +245,6 @@ class SqlMessageRepository:
             {"b_now": now},
         )
         await self._report_status(reported, now, wanted)
-        if channel not in RECEIPTS_BY_PROVIDER_ID:
-            return  # its id stays on the message, for reading back
         ids = [
             {"channel": channel, "provider_message_id": part, "message_id": s.message_id}
             for s in settled

@@ -67,6 +67,10 @@ _AHEAD_PER_CONNECTION = 32
 
 
 class SmtpSender:
+    # Its outcomes come back as bounces to the VERP Return-Path, which names the message,
+    # never as receipts naming the relay's id: settlements need not index that id.
+    receipts_by_provider_id = False
+
     def __init__(self, settings: SmtpSettings) -> None:
         self._settings = settings
         self._all = [_Connection() for _ in range(settings.connections)]
