@@ -15,6 +15,7 @@ from tidings import bootstrap
 from tidings.adapters.sms.simulator import SimulatorSms
 from tidings.config import Settings
 from tidings.dispatch.channels import SmsChannel
+from tidings.dispatch.loop import Channels, Dispatcher
 from tidings.dispatch.outbox import Outbox
 from tidings.domain.channels import DeliveryReport, OutboundSms, SendOutcome, SendResult
 from tidings.domain.ids import new_id, utcnow
@@ -247,7 +248,8 @@ async def test_a_send_that_outlasts_its_lease_is_not_failed_while_its_dispatcher
     outbox = Outbox(app.unit_of_work, SMS, stalled, lease=timedelta(seconds=2), poll_seconds=0.01)
     stop = asyncio.Event()
     task = asyncio.create_task(outbox.run("d1", stop))
-    await started.wait()
+    async with asyncio.timeout(10):
+        await started.wait()
     abandoned = 0
     for _ in range(50):  # 2.5 leases, with housekeeping as for a live dispatcher
         await asyncio.sleep(0.1)
@@ -268,3 +270,39 @@ async def test_a_send_that_outlasts_its_lease_is_not_failed_while_its_dispatcher
     assert abandoned == 1
     assert ((await _read(app, lost)).status, (await _read(app, message)).status) == (FAILED, SENT)
     assert [m.id for m in sent] == [message.id]
+
+
+async def test_a_stopping_dispatcher_stays_live_until_its_sends_are_settled(
+    app: bootstrap.Container,
+) -> None:
+    """Stopping waits for the sends under way. Meanwhile the dispatcher keeps its heartbeat,
+    so another dispatcher does not fail those sends as abandoned while they may go out."""
+    message = await _queue(app)
+    release, started = asyncio.Event(), asyncio.Event()
+
+    async def stalled(queued: Message) -> SendResult:
+        started.set()
+        await release.wait()
+        return SendResult.accepted("stalled-2")
+
+    outbox = Outbox(app.unit_of_work, SMS, stalled, poll_seconds=0.01)
+    dispatcher = Dispatcher(
+        app.unit_of_work,
+        poll_seconds=0.1,
+        channels=Channels(events=app.channel_events, outboxes=(outbox,)),
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(dispatcher.run(stop))
+    async with asyncio.timeout(10):
+        await started.wait()
+    stop.set()
+    await asyncio.sleep(1.5)  # stopping, its send still under way
+    async with app.unit_of_work() as uow:
+        seen = await uow.dispatchers.live(utcnow() - timedelta(seconds=1))
+        abandoned = await uow.messages.abandon(seen, utcnow())
+        await uow.commit()
+    release.set()
+    async with asyncio.timeout(10):
+        await task
+    assert dispatcher.id in seen and abandoned == 0
+    assert (await _read(app, message)).status == SENT

@@ -99,7 +99,7 @@ class Dispatcher:
                     log.exception("dispatcher pass failed")
         finally:
             stop.set()
-            await asyncio.gather(*outboxes, return_exceptions=True)
+            await self._finish(outboxes)
             if self._channels is not None:
                 for connection in self._channels.connections:
                     with contextlib.suppress(Exception):
@@ -111,6 +111,21 @@ class Dispatcher:
             except Exception:
                 log.exception("could not remove the dispatcher's heartbeat row")
             log.info("dispatcher stopped", extra={"dispatcher_id": self.id})
+
+    async def _finish(self, tasks: list[asyncio.Task[None]]) -> None:
+        """Waits for the outboxes to finish the sends they have under way, heartbeating
+        meanwhile: while a send may still go out, other dispatchers must not take this one
+        for dead and fail its claims as abandoned."""
+        finishing = asyncio.gather(*tasks, return_exceptions=True)
+        while not (await asyncio.wait([finishing], timeout=self._poll))[0]:
+            try:
+                async with self._uow() as uow:
+                    await uow.dispatchers.heartbeat(
+                        self.id, socket.gethostname(), os.getpid(), utcnow()
+                    )
+                    await uow.commit()
+            except Exception:
+                log.exception("heartbeat while finishing sends failed")
 
     def wake(self, media_type: str) -> None:
         for box in self._channels.outboxes if self._channels else ():

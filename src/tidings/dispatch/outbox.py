@@ -78,6 +78,8 @@ class Outbox:
 
         try:
             while not stop.is_set():
+                if not running:
+                    renewed = time.monotonic()  # the next claim's leases are fresh
                 if running and time.monotonic() - renewed >= self._lease.total_seconds() / 4:
                     renewed = time.monotonic()
                     await self._renew_leases(dispatcher_id, list(running.values()))
@@ -102,8 +104,11 @@ class Outbox:
                         await self._wake.wait()
         finally:
             # Sends under way finish and settle: stopping must not leave them ambiguous.
-            if running:
-                await asyncio.gather(*list(running), return_exceptions=True)
+            # Their leases are renewed as before while they take their time.
+            while running:
+                await asyncio.wait(list(running), timeout=self._lease.total_seconds() / 4)
+                if running:
+                    await self._renew_leases(dispatcher_id, list(running.values()))
             await self._settler.close()
 
     async def _renew_leases(self, dispatcher_id: str, message_ids: list[str]) -> None:

@@ -54,13 +54,22 @@ CLAIM = (
     .returning(*messages.c)
 )
 
-# Extends the leases of sends still under way (b_ids, b_dispatcher, b_until).
+# Extends the leases of sends still under way (b_ids, b_dispatcher, b_until). Rows locked
+# by a settlement are skipped (they need no lease any more): waiting for them could
+# deadlock with a settlement that locks the same rows in another order.
 RENEW_LEASES = (
     update(messages)
     .where(
-        messages.c.id.in_(_listed("b_ids")),
-        messages.c.send_state == SENDING,
-        messages.c.claimed_by == bindparam("b_dispatcher"),
+        messages.c.id.in_(
+            select(messages.c.id)
+            .where(
+                messages.c.id.in_(_listed("b_ids")),
+                messages.c.send_state == SENDING,
+                messages.c.claimed_by == bindparam("b_dispatcher"),
+            )
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
     )
     .values(lease_until=bindparam("b_until"))
 )
