@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -74,12 +75,21 @@ def make_async_engine(url: str) -> AsyncEngine:
         pool_size=10,
         max_overflow=10,
         pool_recycle=1800,
-        # PostgreSQL's JIT compiles every statement its planner thinks costly, which here
-        # means the campaign engine's and the analytics queries: it cost more than it saved
-        # in both (docs/benchmarks.md, "PostgreSQL without JIT").
-        connect_args={"options": "-c jit=off"},
+        connect_args={"options": postgres_options(url)},
         **_JSON,
     )
+
+
+def postgres_options(url: str) -> str:
+    """The connection's `options`: JIT off, then what the operator gave (the URL's
+    `options`, else PGOPTIONS, which libpq would no longer read), which wins where both
+    set the same thing. PostgreSQL's JIT compiles every statement its planner thinks
+    costly, here the campaign engine's and the analytics queries, and it cost more than it
+    saved in both (docs/benchmarks.md, session 10)."""
+    given = make_url(url).query.get("options") or os.environ.get("PGOPTIONS", "")
+    if not isinstance(given, str):  # the parameter given twice: libpq takes the last
+        given = given[-1]
+    return f"-c jit=off {given}".strip()
 
 
 def make_inline_engine(url: str) -> Engine:

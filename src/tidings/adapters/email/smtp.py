@@ -61,8 +61,9 @@ class _Connection:
 
 
 # Messages claimed for each connection: one on the wire, the rest composed and signed or
-# waiting. Claims and settlements then go in groups of dozens (4 a connection: 470/s and
-# 2.3 ms a message in a 15,000-contact campaign; 32: 585-630/s and 1.8-1.9 ms; 64 no better).
+# waiting. Claims and settlements then go in groups of dozens (4 a connection: 427-470/s and
+# 2.3-2.5 ms a message in a 15,000-contact campaign; 32: 559-630/s and 1.8-2.0 ms; 64 no
+# better).
 _AHEAD_PER_CONNECTION = 32
 
 
