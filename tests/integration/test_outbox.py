@@ -306,3 +306,76 @@ async def test_a_stopping_dispatcher_stays_live_until_its_sends_are_settled(
         await task
     assert dispatcher.id in seen and abandoned == 0
     assert (await _read(app, message)).status == SENT
+
+
+async def test_a_stopping_outbox_keeps_renewing_the_leases_of_its_sends(
+    app: bootstrap.Container,
+) -> None:
+    message = await _queue(app)
+    release, started = asyncio.Event(), asyncio.Event()
+
+    async def stalled(queued: Message) -> SendResult:
+        started.set()
+        await release.wait()
+        return SendResult.accepted("stalled-3")
+
+    outbox = Outbox(app.unit_of_work, SMS, stalled, lease=timedelta(seconds=2), poll_seconds=0.01)
+    stop = asyncio.Event()
+    task = asyncio.create_task(outbox.run("d1", stop))
+    async with asyncio.timeout(10):
+        await started.wait()
+    stop.set()
+    abandoned = 0
+    for _ in range(50):  # 2.5 leases of stopping, with housekeeping as for a live dispatcher
+        await asyncio.sleep(0.1)
+        async with app.unit_of_work() as uow:
+            abandoned += await uow.messages.abandon(["d1"], utcnow())
+            await uow.commit()
+    release.set()
+    async with asyncio.timeout(10):
+        await task
+    assert abandoned == 0
+    assert (await _read(app, message)).status == SENT
+
+
+async def test_a_send_that_outlasts_the_stop_grace_is_given_up_and_ends_failed_not_resent(
+    app: bootstrap.Container,
+) -> None:
+    message = await _queue(app)
+    started, given_up = asyncio.Event(), asyncio.Event()
+    tries = 0
+
+    async def hung(queued: Message) -> SendResult:
+        nonlocal tries
+        tries += 1
+        started.set()
+        try:
+            await asyncio.Event().wait()  # a relay that never answers
+        finally:
+            given_up.set()
+        raise AssertionError("unreachable")
+
+    dispatcher = Dispatcher(
+        app.unit_of_work,
+        poll_seconds=0.1,
+        channels=Channels(
+            events=app.channel_events,
+            outboxes=(Outbox(app.unit_of_work, SMS, hung, poll_seconds=0.01),),
+        ),
+        stop_grace=timedelta(seconds=0.5),
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(dispatcher.run(stop))
+    async with asyncio.timeout(10):
+        await started.wait()
+    stop.set()
+    async with asyncio.timeout(10):
+        await task
+    assert given_up.is_set()
+    # The dispatcher is gone: the next housekeeping fails the send as unknown.
+    async with app.unit_of_work() as uow:
+        assert await uow.messages.abandon([], utcnow()) == 1
+        await uow.commit()
+    found = await _read(app, message)
+    assert (found.status, tries) == (FAILED, 1)
+    assert "not sent again" in (found.error_message or "")

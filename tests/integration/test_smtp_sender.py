@@ -248,3 +248,9 @@ async def test_a_closed_sender_sends_nothing(sender: SmtpSender, peer: SmtpPeer)
     assert (await sender.send(outbound(2))).outcome is SendOutcome.RETRY
     assert len(peer.messages) == 1
     assert await asyncio.to_thread(peer.wait_closed) == 0  # it said QUIT
+
+
+def test_smtp_outcomes_are_not_matched_by_the_relays_id() -> None:
+    """Bounces come back to the VERP address, which names the message: settling an e-mail
+    need not index the relay's id for receipts (it stays on the message)."""
+    assert SmtpSender.receipts_by_provider_id is False

@@ -36,6 +36,11 @@ def test_a_single_part_message_is_known_by_its_one_id() -> None:
     assert settle("m", 1, SendResult.accepted("x"), NOW).provider_part_ids == ("x",)
 
 
+def test_a_sender_whose_receipts_do_not_name_its_ids_keeps_the_id_on_the_message_only() -> None:
+    settled = settle("m", 1, SendResult.accepted("<id@shop>"), NOW, receipts_by_provider_id=False)
+    assert (settled.provider_message_id, settled.provider_part_ids) == ("<id@shop>", ())
+
+
 def test_a_permanent_refusal_fails_at_once_with_the_providers_code() -> None:
     result = SendResult(SendOutcome.REJECTED, code="0x0000000B", reason="invalid destination")
     settled = settle("m", 1, result, NOW)

@@ -33,6 +33,9 @@ IDEMPOTENCY_KEPT = timedelta(days=1)
 # Conversations ended by one pass at most: a backlog is worked off over a few passes
 # rather than in one long transaction.
 IDLE_ENDED_PER_PASS = 1000
+# How long a stopping dispatcher waits for its sends under way, as long as an outbox's lease:
+# past it, the rest are given up, to be failed as unknown by housekeeping, never resent.
+STOP_GRACE = timedelta(minutes=10)
 
 
 class Connection(Protocol):
@@ -63,8 +66,10 @@ class Dispatcher:
         campaigns: CampaignEngine | None = None,
         inactivity: timedelta | None = None,
         webhooks: WebhookDispatcher | None = None,
+        stop_grace: timedelta = STOP_GRACE,
     ) -> None:
         self.id = new_id()
+        self._stop_grace = stop_grace
         self._inactivity = inactivity
         self._uow = uow
         self._poll = poll_seconds
@@ -115,17 +120,28 @@ class Dispatcher:
     async def _finish(self, tasks: list[asyncio.Task[None]]) -> None:
         """Waits for the outboxes to finish the sends they have under way, heartbeating
         meanwhile: while a send may still go out, other dispatchers must not take this one
-        for dead and fail its claims as abandoned."""
+        for dead and fail its claims as abandoned. Cancelled, or past the grace, it gives
+        the sends up instead (they end unknown: failed, never resent)."""
         finishing = asyncio.gather(*tasks, return_exceptions=True)
-        while not (await asyncio.wait([finishing], timeout=self._poll))[0]:
-            try:
-                async with self._uow() as uow:
-                    await uow.dispatchers.heartbeat(
-                        self.id, socket.gethostname(), os.getpid(), utcnow()
-                    )
-                    await uow.commit()
-            except Exception:
-                log.exception("heartbeat while finishing sends failed")
+        deadline = time.monotonic() + self._stop_grace.total_seconds()
+        try:
+            while not (await asyncio.wait([finishing], timeout=self._poll))[0]:
+                if time.monotonic() > deadline:
+                    log.warning("gave up waiting for sends under way; they end unknown")
+                    finishing.cancel()
+                    await asyncio.wait([finishing])
+                    return
+                try:
+                    async with self._uow() as uow:
+                        await uow.dispatchers.heartbeat(
+                            self.id, socket.gethostname(), os.getpid(), utcnow()
+                        )
+                        await uow.commit()
+                except Exception:
+                    log.exception("heartbeat while finishing sends failed")
+        except asyncio.CancelledError:
+            finishing.cancel()
+            raise
 
     def wake(self, media_type: str) -> None:
         for box in self._channels.outboxes if self._channels else ():

@@ -105,10 +105,16 @@ class Outbox:
         finally:
             # Sends under way finish and settle: stopping must not leave them ambiguous.
             # Their leases are renewed as before while they take their time.
-            while running:
-                await asyncio.wait(list(running), timeout=self._lease.total_seconds() / 4)
-                if running:
-                    await self._renew_leases(dispatcher_id, list(running.values()))
+            try:
+                while running:
+                    await asyncio.wait(list(running), timeout=self._lease.total_seconds() / 4)
+                    if running:
+                        await self._renew_leases(dispatcher_id, list(running.values()))
+            except asyncio.CancelledError:
+                # Given up on: they end unknown, failed by housekeeping, never resent.
+                for task in list(running):
+                    task.cancel()
+                raise
             await self._settler.close()
 
     async def _renew_leases(self, dispatcher_id: str, message_ids: list[str]) -> None:

@@ -134,7 +134,7 @@ def settle(
     receipts_by_provider_id: bool = True,
 ) -> Settlement:
     """The outbox row's next state after the `attempts`-th try gave `result`. The provider's
-    ids are kept for matching receipts only where the channel's receipts name them."""
+    ids are kept for matching receipts only where the sender's receipts name them."""
     if result.outcome is SendOutcome.ACCEPTED:
         part_ids = result.provider_part_ids or (
             (result.provider_message_id,) if result.provider_message_id else ()

@@ -54,9 +54,10 @@ CLAIM = (
     .returning(*messages.c)
 )
 
-# Extends the leases of sends still under way (b_ids, b_dispatcher, b_until). Rows locked
-# by a settlement are skipped (they need no lease any more): waiting for them could
-# deadlock with a settlement that locks the same rows in another order.
+# Extends the leases of sends still under way (b_ids, b_dispatcher, b_until). Locked rows
+# are skipped, not waited for: most are being settled and need no lease any more, and
+# waiting could deadlock with a settlement locking the same rows in another order. A row
+# skipped now is renewed a quarter of a lease later.
 RENEW_LEASES = (
     update(messages)
     .where(
