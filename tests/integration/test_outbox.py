@@ -55,6 +55,24 @@ class FakeSms:
         return self.results.pop(0) if self.results else SendResult.accepted(f"p-{len(self.sent)}")
 
 
+class Held:
+    """Sends that wait until released, as behind a stalled relay, recording what they got."""
+
+    def __init__(self) -> None:
+        self.started, self.released = asyncio.Event(), asyncio.Event()
+        self.sent: list[Message] = []
+
+    async def send(self, message: Message) -> SendResult:
+        self.sent.append(message)
+        self.started.set()
+        await self.released.wait()
+        return SendResult.accepted(f"held-{len(self.sent)}")
+
+    async def under_way(self) -> None:
+        async with asyncio.timeout(10):
+            await self.started.wait()
+
+
 async def _queue(app: bootstrap.Container, to: str = "+13175550100") -> Message:
     now = utcnow()
     conversation = Conversation(new_id(), SMS, "+13175550999", to, now)
@@ -236,27 +254,18 @@ async def test_a_send_that_outlasts_its_lease_is_not_failed_while_its_dispatcher
         ] == [lost.id]
         await uow.commit()
     message = await _queue(app)
-    release, started = asyncio.Event(), asyncio.Event()
-    sent: list[Message] = []
-
-    async def stalled(queued: Message) -> SendResult:
-        sent.append(queued)
-        started.set()
-        await release.wait()
-        return SendResult.accepted("stalled-1")
-
-    outbox = Outbox(app.unit_of_work, SMS, stalled, lease=timedelta(seconds=2), poll_seconds=0.01)
+    held = Held()
+    outbox = Outbox(app.unit_of_work, SMS, held.send, lease=timedelta(seconds=2), poll_seconds=0.01)
     stop = asyncio.Event()
     task = asyncio.create_task(outbox.run("d1", stop))
-    async with asyncio.timeout(10):
-        await started.wait()
+    await held.under_way()
     abandoned = 0
     for _ in range(50):  # 2.5 leases, with housekeeping as for a live dispatcher
         await asyncio.sleep(0.1)
         async with app.unit_of_work() as uow:
             abandoned += await uow.messages.abandon(["d1"], utcnow())
             await uow.commit()
-    release.set()
+    held.released.set()
 
     async def settled() -> bool:
         return (await _read(app, message)).status == SENT
@@ -269,7 +278,7 @@ async def test_a_send_that_outlasts_its_lease_is_not_failed_while_its_dispatcher
     await task
     assert abandoned == 1
     assert ((await _read(app, lost)).status, (await _read(app, message)).status) == (FAILED, SENT)
-    assert [m.id for m in sent] == [message.id]
+    assert [m.id for m in held.sent] == [message.id]
 
 
 async def test_a_stopping_dispatcher_stays_live_until_its_sends_are_settled(
@@ -278,14 +287,8 @@ async def test_a_stopping_dispatcher_stays_live_until_its_sends_are_settled(
     """Stopping waits for the sends under way. Meanwhile the dispatcher keeps its heartbeat,
     so another dispatcher does not fail those sends as abandoned while they may go out."""
     message = await _queue(app)
-    release, started = asyncio.Event(), asyncio.Event()
-
-    async def stalled(queued: Message) -> SendResult:
-        started.set()
-        await release.wait()
-        return SendResult.accepted("stalled-2")
-
-    outbox = Outbox(app.unit_of_work, SMS, stalled, poll_seconds=0.01)
+    held = Held()
+    outbox = Outbox(app.unit_of_work, SMS, held.send, poll_seconds=0.01)
     dispatcher = Dispatcher(
         app.unit_of_work,
         poll_seconds=0.1,
@@ -293,15 +296,14 @@ async def test_a_stopping_dispatcher_stays_live_until_its_sends_are_settled(
     )
     stop = asyncio.Event()
     task = asyncio.create_task(dispatcher.run(stop))
-    async with asyncio.timeout(10):
-        await started.wait()
+    await held.under_way()
     stop.set()
     await asyncio.sleep(1.5)  # stopping, its send still under way
     async with app.unit_of_work() as uow:
         seen = await uow.dispatchers.live(utcnow() - timedelta(seconds=1))
         abandoned = await uow.messages.abandon(seen, utcnow())
         await uow.commit()
-    release.set()
+    held.released.set()
     async with asyncio.timeout(10):
         await task
     assert dispatcher.id in seen and abandoned == 0
@@ -312,18 +314,11 @@ async def test_a_stopping_outbox_keeps_renewing_the_leases_of_its_sends(
     app: bootstrap.Container,
 ) -> None:
     message = await _queue(app)
-    release, started = asyncio.Event(), asyncio.Event()
-
-    async def stalled(queued: Message) -> SendResult:
-        started.set()
-        await release.wait()
-        return SendResult.accepted("stalled-3")
-
-    outbox = Outbox(app.unit_of_work, SMS, stalled, lease=timedelta(seconds=2), poll_seconds=0.01)
+    held = Held()
+    outbox = Outbox(app.unit_of_work, SMS, held.send, lease=timedelta(seconds=2), poll_seconds=0.01)
     stop = asyncio.Event()
     task = asyncio.create_task(outbox.run("d1", stop))
-    async with asyncio.timeout(10):
-        await started.wait()
+    await held.under_way()
     stop.set()
     abandoned = 0
     for _ in range(50):  # 2.5 leases of stopping, with housekeeping as for a live dispatcher
@@ -331,7 +326,7 @@ async def test_a_stopping_outbox_keeps_renewing_the_leases_of_its_sends(
         async with app.unit_of_work() as uow:
             abandoned += await uow.messages.abandon(["d1"], utcnow())
             await uow.commit()
-    release.set()
+    held.released.set()
     async with asyncio.timeout(10):
         await task
     assert abandoned == 0
