@@ -226,6 +226,20 @@ def test_a_reply_from_the_recipient_joins_the_conversation(
     assert [m.message_status for m in theirs.messages] == ["received"]
 
 
+def _email_reaching(server: Server, token: str, sent: Any, status: str) -> Any:
+    """The sent e-mail as read back once its status is `status` (None if it never is)."""
+
+    def reached() -> Any:
+        found = server.request(
+            "GET",
+            f"/api/v2/conversations/emails/{sent.conversation_id}/messages/{sent.id}",
+            token=token,
+        )[1]
+        return found if found.get("status") == status else None
+
+    return eventually(reached)
+
+
 def test_an_email_is_queued_sent_and_reads_back(
     server: Server, admin_token: str, admin_sdk: Any, domain: str
 ) -> None:
@@ -242,15 +256,7 @@ def test_an_email_is_queued_sent_and_reads_back(
     )
     assert sent.subject == "Suspicious payment" and sent.conversation_id
 
-    def settled() -> Any:
-        found = server.request(
-            "GET",
-            f"/api/v2/conversations/emails/{sent.conversation_id}/messages/{sent.id}",
-            token=admin_token,
-        )[1]
-        return found if found.get("status") == "sent" else None
-
-    found = eventually(settled)
+    found = _email_reaching(server, admin_token, sent, "sent")
     assert found is not None
     assert found["textBody"] == "Was this you?"
     message = api.get_conversations_email_message(sent.conversation_id, sent.id)
@@ -274,15 +280,7 @@ def test_an_undeliverable_email_ends_delivery_failed(
         )
     )
 
-    def failed() -> Any:
-        found = server.request(
-            "GET",
-            f"/api/v2/conversations/emails/{sent.conversation_id}/messages/{sent.id}",
-            token=admin_token,
-        )[1]
-        return found if found.get("status") == "delivery-failed" else None
-
-    assert eventually(failed) is not None
+    assert _email_reaching(server, admin_token, sent, "delivery-failed") is not None
 
 
 def test_an_email_from_an_unverified_domain_is_sent_with_a_warning(
