@@ -71,7 +71,14 @@ def test_a_campaign_made_with_the_form_runs_to_100_percent_live(
     expect(row.locator("[data-progress]")).to_have_attribute("value", "100", timeout=60_000)
     expect(row.locator("[data-status]")).to_have_text("complete", timeout=30_000)
     expect(row.locator("[data-processed]")).to_have_text(f"{CONTACTS} of {CONTACTS} (100%)")
-    expect(row.locator("[data-messaged]")).to_have_text(str(CONTACTS))
+    messaged = row.locator("[data-messaged]")
+    try:
+        expect(messaged).to_have_text(str(CONTACTS))
+    except AssertionError as exc:
+        # Which outcome the others had, as the API reports it (one run in many saw 29).
+        campaign_id = row.get_attribute("data-campaign")
+        progress = f"/api/v2/outbound/messagingcampaigns/{campaign_id}/progress"
+        raise AssertionError(f"{server.request('GET', progress, token=admin_token)}") from exc
     expect(row.locator("[data-switch] button")).to_have_text("Off · switch on")
     assert page.evaluate("window.stillTheSamePage") is True
     screenshot(page, "campaigns")

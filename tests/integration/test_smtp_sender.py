@@ -11,7 +11,8 @@ import dkim
 import pytest
 
 from tests.support.emails import DKIM, body, display_name, dns, outbound, parsed
-from tests.support.smtp_peer import SmtpPeer, free_port
+from tests.support.server import free_port
+from tests.support.smtp_peer import SmtpPeer
 from tests.support.tls import self_signed
 from tidings.adapters.email.smtp import SmtpSender
 from tidings.domain.channels import EmailAddress, SendOutcome, SendResult

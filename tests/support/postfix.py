@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.smtp_peer import free_port
+from tests.support.server import free_port
 
 SERVICES = """\
 {listen} inet n - n - - smtpd

@@ -6,6 +6,7 @@ import base64
 import contextlib
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -19,11 +20,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# CI runs the SQLite and the PostgreSQL suites side by side. Each picks its servers' ports
+# from its own range, below the kernel's ephemeral ports (32768 up), so neither a port the
+# other suite picked nor the source port of an outgoing connection can take one before the
+# server that was given it binds it.
+_PORTS = (
+    range(26000, 32000)
+    if os.environ.get("TIDINGS_TEST_DATABASE") == "postgresql"
+    else range(20000, 26000)
+)
+
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    while True:
+        port = random.choice(_PORTS)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
 
 
 def tidings_env(data_dir: Path, database_url: str | None, **settings: str) -> dict[str, str]:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import socket
 import ssl
 import threading
 import time
@@ -30,6 +29,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
+from tests.support.server import free_port
+
 
 @dataclass(frozen=True)
 class Received:
@@ -39,12 +40,6 @@ class Received:
     session: int  # which connection carried it (1, 2, ... in order of their first MAIL)
     login: str | None  # the authenticated user, if any
     tls: bool
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class _Handler:
