@@ -241,6 +241,18 @@ async def test_sends_claimed_by_a_dead_dispatcher_are_failed_not_resent(
     assert "not sent again" in (found.error_message or "")
 
 
+async def _held_send_under_way(
+    app: bootstrap.Container,
+) -> tuple[Held, asyncio.Event, asyncio.Task[None]]:
+    """Dispatcher d1's outbox, leases of 2 s, running until `stop`, its first send held."""
+    held = Held()
+    outbox = Outbox(app.unit_of_work, SMS, held.send, lease=timedelta(seconds=2), poll_seconds=0.01)
+    stop = asyncio.Event()
+    task = asyncio.create_task(outbox.run("d1", stop))
+    await held.under_way()
+    return held, stop, task
+
+
 async def _housekeeping(app: bootstrap.Container, live: list[str], seconds: float) -> int:
     """Housekeeping's pass every 0.1 s for `seconds`, with `live` the live dispatchers: how
     many sends it failed as abandoned."""
@@ -266,11 +278,7 @@ async def test_a_send_that_outlasts_its_lease_is_not_failed_while_its_dispatcher
         ] == [lost.id]
         await uow.commit()
     message = await _queue(app)
-    held = Held()
-    outbox = Outbox(app.unit_of_work, SMS, held.send, lease=timedelta(seconds=2), poll_seconds=0.01)
-    stop = asyncio.Event()
-    task = asyncio.create_task(outbox.run("d1", stop))
-    await held.under_way()
+    held, stop, task = await _held_send_under_way(app)
     abandoned = await _housekeeping(app, ["d1"], seconds=5)  # 2.5 leases
     held.released.set()
     stop.set()  # the outbox settles its send before it ends
@@ -314,11 +322,7 @@ async def test_a_stopping_outbox_keeps_renewing_the_leases_of_its_sends(
     app: bootstrap.Container,
 ) -> None:
     message = await _queue(app)
-    held = Held()
-    outbox = Outbox(app.unit_of_work, SMS, held.send, lease=timedelta(seconds=2), poll_seconds=0.01)
-    stop = asyncio.Event()
-    task = asyncio.create_task(outbox.run("d1", stop))
-    await held.under_way()
+    held, stop, task = await _held_send_under_way(app)
     stop.set()
     abandoned = await _housekeeping(app, ["d1"], seconds=5)  # 2.5 leases of stopping
     held.released.set()
