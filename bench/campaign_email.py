@@ -49,10 +49,10 @@ def address(n: int) -> str:
     return f"reader{n}@example.org"
 
 
-def _relay(port: int, commands: Connection) -> None:
+def _relay(port: int, pipelining: bool, commands: Connection) -> None:
     from tests.support.smtp_peer import SmtpPeer
 
-    with SmtpPeer(port=port) as peer:
+    with SmtpPeer(port=port, pipelining=pipelining) as peer:
         commands.send("ready")
         while True:
             command = commands.recv()
@@ -78,11 +78,13 @@ def _relay(port: int, commands: Connection) -> None:
 
 
 class Relay:
-    def __init__(self) -> None:
+    def __init__(self, pipelining: bool) -> None:
         self.port = free_port()
         context = multiprocessing.get_context("spawn")
         self._commands, theirs = context.Pipe()
-        self.process = context.Process(target=_relay, args=(self.port, theirs), daemon=True)
+        self.process = context.Process(
+            target=_relay, args=(self.port, pipelining, theirs), daemon=True
+        )
         self.process.start()
         assert self._commands.recv() == "ready"
 
@@ -197,9 +199,12 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--raw-count", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument(
+        "--no-pipelining", action="store_true", help="the relay does not offer PIPELINING"
+    )
     args = parser.parse_args()
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores")
-    relay = Relay()
+    relay = Relay(pipelining=not args.no_pipelining)
     rows = []
     try:
         with tempfile.TemporaryDirectory(prefix="tidings-bench-files-") as directory:

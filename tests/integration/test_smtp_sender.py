@@ -18,9 +18,9 @@ from tidings.adapters.email.smtp import SmtpSender
 from tidings.domain.channels import EmailAddress, SendOutcome, SendResult
 
 
-@pytest.fixture
-def peer() -> Iterator[SmtpPeer]:
-    with SmtpPeer() as running:
+@pytest.fixture(params=[False, True], ids=["one-command-at-a-time", "pipelining"])
+def peer(request: pytest.FixtureRequest) -> Iterator[SmtpPeer]:
+    with SmtpPeer(pipelining=request.param) as running:
         yield running
 
 
@@ -158,6 +158,26 @@ async def test_a_connection_cut_after_the_body_is_unknown(
     assert cut.outcome is SendOutcome.UNKNOWN  # the relay did get it: sending again doubles it
     assert after.outcome is SendOutcome.ACCEPTED
     assert len(peer.messages) == 2 and peer.dropped == 1
+
+
+async def test_commands_go_out_together_where_the_relay_offers_pipelining(
+    sender: SmtpSender, peer: SmtpPeer
+) -> None:
+    peer.record_packets = True
+    peer.refuse("gone@example.org", 550, "5.1.1 no such user")
+    sent = await sender.send(outbound())
+    gone = await sender.send(outbound(to_address=EmailAddress("gone@example.org")))
+    after = await sender.send(outbound())
+
+    assert [sent.outcome, after.outcome] == [SendOutcome.ACCEPTED, SendOutcome.ACCEPTED]
+    assert (gone.outcome, gone.code) == (SendOutcome.REJECTED, "550")
+    transactions = [packet for packet in peer.packets if packet.startswith(b"MAIL FROM:")]
+    assert len(transactions) == 3
+    if peer.pipelining:  # MAIL, RCPT and DATA in one write: one round trip, not three
+        assert all(packet.endswith(b">\r\nDATA\r\n") for packet in transactions)
+    else:
+        assert all(packet.count(b"\r\n") == 1 for packet in transactions)
+    assert len(peer.messages) == 2
 
 
 async def test_no_relay_listening_is_retry() -> None:

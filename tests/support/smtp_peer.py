@@ -12,7 +12,9 @@ the test's own asyncio code and a `tidings serve` subprocess alike:
         peer.wait_for(3); peer.messages[0].data
 
 Options: `tls_context` plus `require_starttls` (STARTTLS), `implicit_tls` (the context wraps
-the listener), `users` (AUTH PLAIN/LOGIN accepted for these user -> password pairs).
+the listener), `users` (AUTH PLAIN/LOGIN accepted for these user -> password pairs),
+`pipelining` (EHLO offers PIPELINING, as Postfix and the big relays do: aiosmtpd reads
+commands in order from a buffer, so it serves pipelined clients; it just does not say so).
 """
 
 from __future__ import annotations
@@ -45,6 +47,19 @@ class Received:
 class _Handler:
     def __init__(self, peer: SmtpPeer) -> None:
         self._peer = peer
+
+    async def handle_EHLO(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        session.host_name = hostname  # this hook takes over what aiosmtpd does without it
+        if self._peer.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     async def handle_MAIL(
         self,
@@ -128,6 +143,12 @@ class _RecordingSmtp(SMTP):
             self.peer._open.discard(self)
         super().connection_lost(exc)
 
+    def data_received(self, data: bytes) -> None:
+        if self.peer.record_packets:
+            with self.peer._lock:
+                self.peer.packets.append(data)
+        super().data_received(data)
+
 
 class _Controller(Controller):
     def __init__(self, peer: SmtpPeer, **kwargs: Any) -> None:
@@ -149,11 +170,17 @@ class SmtpPeer:
         implicit_tls: bool = False,
         users: dict[str, str] | None = None,
         port: int | None = None,
+        pipelining: bool = False,
     ) -> None:
         self.host = "127.0.0.1"
+        self.pipelining = pipelining
         self.port = port or free_port()
         self.messages: list[Received] = []
         self.dropped = 0
+        # What the clients sent, as each read from the socket returned it: shows which
+        # commands a client wrote together. Off unless a test turns it on.
+        self.record_packets = False
+        self.packets: list[bytes] = []
         self.auth_mechanisms: list[str] = []  # of the successful logins
         self._lock = threading.Lock()
         self._session_numbers = itertools.count(1)

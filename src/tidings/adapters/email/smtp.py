@@ -28,6 +28,7 @@ import aiosmtplib
 from aiosmtplib import SMTPResponse
 
 from tidings.adapters.email.compose import ComposedEmail, UnsendableAddress, compose
+from tidings.adapters.email.smtp_replies import reading_replies
 from tidings.adapters.email.smtp_url import SmtpSettings, parse_smtp_url
 from tidings.domain.channels import OutboundEmail, SendOutcome, SendResult
 from tidings.ports import ChannelEvents
@@ -43,6 +44,8 @@ _SESSION_REFUSALS = frozenset({530, 534, 535, 538})
 _DOT_AT_LINE_START = re.compile(rb"(?m)^\.")
 # Ways connections fail; aiosmtplib wraps most in SMTPException subclasses.
 _CONNECTION_ERRORS = (aiosmtplib.SMTPException, OSError, TimeoutError)
+# What MAIL, RCPT and DATA answer when all is well.
+_GOOD_REPLIES = ((250,), (250, 251), (354,))
 
 
 class _Refused(Exception):
@@ -223,28 +226,47 @@ class SmtpSender:
         return client
 
     async def _transaction(self, client: aiosmtplib.SMTP, composed: ComposedEmail) -> SendResult:
-        """MAIL, RCPT, DATA; failures up to DATA's 354 raise, after it they are answers."""
-        _expect(await client.execute_command(b"MAIL", _path(b"FROM:", composed.envelope_sender)))
-        _expect(await client.execute_command(b"RCPT", _path(b"TO:", composed.envelope_recipient)))
-        started = await client.execute_command(b"DATA")
-        if started.code != 354:
-            raise _Refused(started)
-        protocol = client.protocol
-        if protocol is None:
-            raise aiosmtplib.SMTPServerDisconnected("connection lost after DATA")
-        payload = _DOT_AT_LINE_START.sub(b"..", composed.data)
-        if not payload.endswith(b"\r\n"):
-            payload += b"\r\n"
-        try:
-            protocol.write(payload + b".\r\n")
-            reply = await protocol.read_response(timeout=self._settings.timeout)
-        except _CONNECTION_ERRORS as exc:
-            client.close()
-            log.warning("no reply to the body of %s: %s", composed.message_id, exc)
-            return SendResult(
-                SendOutcome.UNKNOWN,
-                reason=f"the connection failed after the message was sent: {exc}",
-            )
+        """MAIL, RCPT, DATA; failures up to DATA's 354 raise, after it they are answers.
+
+        Where the relay offers PIPELINING the three commands go out in one write and their
+        replies are read together (RFC 2920): two round trips a message instead of four."""
+        commands = (
+            _path(b"MAIL FROM:", composed.envelope_sender),
+            _path(b"RCPT TO:", composed.envelope_recipient),
+            b"DATA\r\n",
+        )
+        with reading_replies(client, self._settings.timeout) as relay:
+            if client.supports_extension("pipelining"):
+                relay.write(b"".join(commands))
+                replies = await relay.replies(len(commands))
+            else:
+                replies = []
+                for command in commands:
+                    relay.write(command)
+                    replies.extend(await relay.replies(1))
+                    if replies[-1].code not in _GOOD_REPLIES[len(replies) - 1]:
+                        break
+            wanted = zip(replies, _GOOD_REPLIES, strict=False)
+            refusal = next((reply for reply, good in wanted if reply.code not in good), None)
+            if refusal is not None:
+                if replies[-1].code == 354:
+                    # DATA was taken though MAIL or RCPT was refused: end it empty (RFC 2920).
+                    relay.write(b".\r\n")
+                    await relay.replies(1)
+                raise _Refused(refusal)
+            payload = _DOT_AT_LINE_START.sub(b"..", composed.data)
+            if not payload.endswith(b"\r\n"):
+                payload += b"\r\n"
+            try:
+                relay.write(payload + b".\r\n")
+                (reply,) = await relay.replies(1)
+            except _CONNECTION_ERRORS as exc:
+                client.close()
+                log.warning("no reply to the body of %s: %s", composed.message_id, exc)
+                return SendResult(
+                    SendOutcome.UNKNOWN,
+                    reason=f"the connection failed after the message was sent: {exc}",
+                )
         if reply.code == 250:
             return SendResult(
                 SendOutcome.ACCEPTED, composed.message_id, code="250", reason=reply.message
@@ -261,12 +283,7 @@ class SmtpSender:
 
 
 def _path(keyword: bytes, address: str) -> bytes:
-    return keyword + b"<" + address.encode("ascii") + b">"
-
-
-def _expect(response: SMTPResponse) -> None:
-    if response.code not in (250, 251):
-        raise _Refused(response)
+    return keyword + b"<" + address.encode("ascii") + b">\r\n"
 
 
 def _refusal(response: SMTPResponse) -> SendResult:
