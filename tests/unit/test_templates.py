@@ -6,7 +6,13 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tidings.domain.templates import Substitution, placeholders, plain_text, render
+from tidings.domain.templates import (
+    Substitution,
+    placeholders,
+    plain_text,
+    render,
+    render_plain_text,
+)
 
 COLUMNS = frozenset({"first", "First Name", "amount", "due"})
 
@@ -74,4 +80,25 @@ def test_html_bodies_get_a_readable_plain_text_alternative() -> None:
     assert plain_text(body) == (
         "Your order\n\nHello Ann,\nit ships today.\n\n- One\n- Two\n\n"
         "Track it (https://example.com/t/1)"
+    )
+
+
+def test_the_plain_text_of_a_template_reads_as_the_plain_text_of_its_rendering() -> None:
+    template = (
+        "<p>Hello {{ First  Name }},</p><p>your {{item}} ships <b>{{ day }}</b>.</p>"
+        '<p><a href="https://example.com/t/{{order}}">Track order {{order}}</a></p>'
+    )
+    values = {"First  Name": "Zoë", "item": "mug & <saucer>", "order": "A-17"}
+    substitutions = (Substitution("day", default_value="today"),)
+
+    text = render_plain_text(template, values, substitutions)
+    html_body = render(template, values, substitutions, escape=True).text
+
+    assert (
+        text
+        == plain_text(html_body)
+        == (
+            "Hello Zoë,\n\nyour mug & <saucer> ships today.\n\n"
+            "Track order A-17 (https://example.com/t/A-17)"
+        )
     )

@@ -16,7 +16,7 @@ from tidings.domain import sms_content
 from tidings.domain.callable_times import CallableTimeSet
 from tidings.domain.contact_lists import AddressCheck, Contact
 from tidings.domain.responses import Response
-from tidings.domain.templates import plain_text, render
+from tidings.domain.templates import render, render_plain_text
 
 MAX_SMS_CHARACTERS = sms_content.MAX_AGENTLESS_CHARACTERS
 
@@ -114,7 +114,8 @@ def content_for(context: Context, contact: Contact) -> Content | Skip:
     if not body.strip() or not subject.strip():
         return Skip(c.MESSAGE_BLANK, "the rendered subject or body is empty")
     if template.body_is_html:
-        return Content(plain_text(body), subject=subject.strip(), html=body)
+        text = render_plain_text(template.body or "", contact.data, template.substitutions)
+        return Content(text, subject=subject.strip(), html=body)
     return Content(body, subject=subject.strip())
 
 

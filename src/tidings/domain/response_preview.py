@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from tidings.domain import sms_content
 from tidings.domain.responses import Response
-from tidings.domain.templates import Rendered, plain_text, render
+from tidings.domain.templates import Rendered, render, render_plain_text
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,11 @@ def preview(
     body = fill(response.body, escape=response.body_is_html) or ""
     warnings = _placeholder_warnings(renders)
     if response.is_email:
-        text_body = plain_text(body) if response.body_is_html else None
+        text_body = (
+            render_plain_text(response.body or "", merged, response.substitutions)
+            if response.body_is_html
+            else None
+        )
         return Preview(body, subject, text_body, None, warnings)
     facts, sms_warnings = _sms(body)
     return Preview(body, subject, None, facts, warnings + sms_warnings)

@@ -8,10 +8,13 @@ attribute access or filters, so a template written by one user cannot read anyth
 the values it is given. A placeholder with no value takes the substitution's default,
 else renders empty and is reported, as is a placeholder that names nothing known.
 Substituted values are inserted as they are in text, and HTML-escaped in HTML bodies.
+The plain-text alternative of an HTML body is the template's own text with the values
+filled in: the HTML is read once per template, not once per message.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Mapping
@@ -115,3 +118,30 @@ def plain_text(body_html: str) -> str:
     text = "".join(parser.parts)
     lines = [line.strip() for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def render_plain_text(
+    html_template: str, values: Mapping[str, str], substitutions: tuple[Substitution, ...] = ()
+) -> str:
+    """The plain-text alternative of an HTML template rendered with `values`. Reading HTML
+    is the dearest step of rendering a campaign's e-mail, so it is done for the template
+    (once, cached) and the values go into its text as they are: a value is text, not
+    markup, so it reads the same whether it went through the HTML or not."""
+    return render(_plain_template(html_template), values, substitutions).text
+
+
+# Placeholders stand in as these while the HTML is read, so the text's whitespace rules
+# cannot touch the names inside the braces.
+_MARKER = re.compile("\ue000(\\d+)\ue001")
+
+
+@functools.lru_cache(maxsize=64)
+def _plain_template(html_template: str) -> str:
+    names: list[str] = []
+
+    def mark(match: re.Match[str]) -> str:
+        names.append(match.group(0))
+        return f"\ue000{len(names) - 1}\ue001"
+
+    text = plain_text(PLACEHOLDER.sub(mark, html_template))
+    return _MARKER.sub(lambda m: names[int(m.group(1))], text)
