@@ -180,6 +180,22 @@ async def test_commands_go_out_together_where_the_relay_offers_pipelining(
     assert len(peer.messages) == 2
 
 
+async def test_data_taken_after_a_refused_rcpt_gets_an_empty_body_and_the_refusal(
+    sender: SmtpSender, peer: SmtpPeer
+) -> None:
+    peer.data_after_refused_rcpt = True
+    peer.refuse("gone@example.org", 550, "5.1.1 no such user")
+    gone = await sender.send(outbound(to_address=EmailAddress("gone@example.org")))
+    after = await sender.send(outbound())
+
+    assert gone == SendResult(SendOutcome.REJECTED, code="550", reason="5.1.1 no such user")
+    if peer.pipelining:  # DATA went out before RCPT's refusal came back: nothing follows it
+        assert peer.refused_data == [b""]
+    else:  # DATA was never sent
+        assert peer.refused_data == []
+    assert after.outcome is SendOutcome.ACCEPTED and len(peer.messages) == 1
+
+
 async def test_no_relay_listening_is_retry() -> None:
     sender = SmtpSender.from_url(f"smtp://127.0.0.1:{free_port()}?timeout=5")
     result = await sender.send(outbound())

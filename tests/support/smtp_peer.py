@@ -85,12 +85,18 @@ class _Handler:
     ) -> str:
         refusal = self._peer._refusals.get(address.lower())
         if refusal is not None:
+            if self._peer.data_after_refused_rcpt:
+                envelope.rcpt_tos.append(address)  # so aiosmtpd answers DATA with 354
             return f"{refusal[0]} {refusal[1]}"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         peer = self._peer
+        if all(address.lower() in peer._refusals for address in envelope.rcpt_tos):
+            with peer._lock:
+                peer.refused_data.append(bytes(envelope.original_content or b""))
+            return "554 5.5.1 no valid recipients"
         with peer._lock:
             if peer._failures:
                 peer._failures -= 1
@@ -181,6 +187,10 @@ class SmtpPeer:
         # commands a client wrote together. Off unless a test turns it on.
         self.record_packets = False
         self.packets: list[bytes] = []
+        # A relay that takes DATA after refusing every RCPT (RFC 2920 warns of it): what came
+        # as the body of such transactions, then refused.
+        self.data_after_refused_rcpt = False
+        self.refused_data: list[bytes] = []
         self.auth_mechanisms: list[str] = []  # of the successful logins
         self._lock = threading.Lock()
         self._session_numbers = itertools.count(1)
