@@ -160,6 +160,23 @@ async def test_a_connection_cut_after_the_body_is_unknown(
     assert len(peer.messages) == 2 and peer.dropped == 1
 
 
+async def test_a_cut_after_a_body_leaves_it_unknown_and_sends_the_next_on_a_new_connection(
+    peer: SmtpPeer,
+) -> None:
+    sender = SmtpSender.from_url(f"smtp://{peer.host}:{peer.port}?connections=1&timeout=10")
+    peer.drop_after_data(1)
+    try:
+        cut, after = await asyncio.gather(sender.send(outbound(1)), sender.send(outbound(2)))
+    finally:
+        await sender.close()
+
+    # With pipelining the second message's commands were already out behind the first's
+    # body when the connection went: its body never was, so it goes again on a new one.
+    assert cut.outcome is SendOutcome.UNKNOWN
+    assert after.outcome is SendOutcome.ACCEPTED
+    assert len(peer.messages) == 2 and peer.dropped == 1 and peer.sessions == 2
+
+
 async def test_commands_go_out_together_where_the_relay_offers_pipelining(
     sender: SmtpSender, peer: SmtpPeer
 ) -> None:
@@ -178,6 +195,23 @@ async def test_commands_go_out_together_where_the_relay_offers_pipelining(
     else:
         assert all(packet.count(b"\r\n") == 1 for packet in transactions)
     assert len(peer.messages) == 2
+
+
+async def test_with_pipelining_a_message_goes_out_before_the_last_ones_reply() -> None:
+    with SmtpPeer(pipelining=True) as peer:
+        peer.record_packets = True
+        peer.hold_body_replies = True
+        sender = SmtpSender.from_url(f"smtp://{peer.host}:{peer.port}?connections=1&timeout=30")
+        try:
+            results = await asyncio.gather(*(sender.send(outbound(n)) for n in range(3)))
+        finally:
+            await sender.close()
+
+    assert {r.outcome for r in results} == {SendOutcome.ACCEPTED}
+    assert len(peer.messages) == 3 and peer.sessions == 1
+    # The second and third messages' commands reached the relay while it had not answered
+    # the body before them: one round trip a message. The last had none behind it.
+    assert peer.next_mail_before_reply == [True, True, False]
 
 
 async def test_data_taken_after_a_refused_rcpt_gets_an_empty_body_and_the_refusal(

@@ -73,6 +73,8 @@ class _Handler:
             session.peer_number = next(self._peer._session_numbers)  # type: ignore[attr-defined]
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
+        with self._peer._lock:
+            envelope.mails_before = self._peer._mails  # type: ignore[attr-defined]
         return "250 OK"
 
     async def handle_RCPT(
@@ -93,6 +95,10 @@ class _Handler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         peer = self._peer
+        if peer.hold_body_replies:
+            # Counted as they arrive: this transaction's own MAIL is in `mails_before`.
+            seen = envelope.mails_before  # type: ignore[attr-defined]
+            peer.next_mail_before_reply.append(await peer._mail_arrives_after(seen))
         if all(address.lower() in peer._refusals for address in envelope.rcpt_tos):
             with peer._lock:
                 peer.refused_data.append(bytes(envelope.original_content or b""))
@@ -153,6 +159,7 @@ class _RecordingSmtp(SMTP):
         if self.peer.record_packets:
             with self.peer._lock:
                 self.peer.packets.append(data)
+                self.peer._mails += data.count(b"MAIL FROM:")
         super().data_received(data)
 
 
@@ -191,6 +198,11 @@ class SmtpPeer:
         # as the body of such transactions, then refused.
         self.data_after_refused_rcpt = False
         self.refused_data: list[bytes] = []
+        # With packets recorded: each body's reply waits (up to 5 s) for another MAIL to
+        # arrive, and whether one did is noted: shows a client sending on before a reply.
+        self.hold_body_replies = False
+        self.next_mail_before_reply: list[bool] = []
+        self._mails = 0
         self.auth_mechanisms: list[str] = []  # of the successful logins
         self._lock = threading.Lock()
         self._session_numbers = itertools.count(1)
@@ -238,6 +250,15 @@ class SmtpPeer:
             if server.transport is not None:
                 self._controller.loop.call_soon_threadsafe(server.transport.close)
         self.wait_closed()
+
+    async def _mail_arrives_after(self, seen: int) -> bool:
+        deadline = time.monotonic() + 5.0
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self._mails > seen:
+                    return True
+            await asyncio.sleep(0.01)
+        return False
 
     # Observations ------------------------------------------------------------------------
 

@@ -3,7 +3,10 @@
 Each send takes an idle connection from the pool (waiting when all are busy), runs one
 MAIL/RCPT/DATA transaction on it, and gives it back. A connection is opened on first use
 (STARTTLS or implicit TLS and AUTH as configured), kept for later sends, and opened again
-when the relay closed it. What the relay answered becomes a `SendResult`:
+when the relay closed it. Where the relay offers PIPELINING, MAIL, RCPT and DATA go out in
+one write, and the connection is given back as soon as the body is written: the next
+message's commands follow it on the wire while its final reply is on its way (RFC 2920),
+one round trip a message. What the relay answered becomes a `SendResult`:
 
 - 250 after the body: ACCEPTED, named by the Message-ID (the relay's reply, which often holds
   its queue id, is kept in `reason` for matching the relay's log);
@@ -17,10 +20,12 @@ when the relay closed it. What the relay answered becomes a `SendResult`:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -28,7 +33,7 @@ import aiosmtplib
 from aiosmtplib import SMTPResponse
 
 from tidings.adapters.email.compose import ComposedEmail, UnsendableAddress, compose
-from tidings.adapters.email.smtp_replies import reading_replies
+from tidings.adapters.email.smtp_replies import ReplyReader, take_over
 from tidings.adapters.email.smtp_url import SmtpSettings, parse_smtp_url
 from tidings.domain.channels import OutboundEmail, SendOutcome, SendResult
 from tidings.ports import ChannelEvents
@@ -56,9 +61,16 @@ class _Refused(Exception):
         self.response = response
 
 
+@dataclass(frozen=True)
+class _Session:
+    client: aiosmtplib.SMTP  # opened the session; from then on `relay` reads the replies
+    relay: ReplyReader
+    pipelining: bool
+
+
 @dataclass
 class _Connection:
-    client: aiosmtplib.SMTP | None = None
+    session: _Session | None = None
     last_used: float = field(default_factory=time.monotonic)
     opened: int = 0  # sessions this slot opened, for logs
 
@@ -124,32 +136,44 @@ class SmtpSender:
         except UnsendableAddress as exc:
             return SendResult(SendOutcome.REJECTED, reason=str(exc))
         connection = await self._idle.get()
+        given_back = False
+
+        def give_back() -> None:
+            nonlocal given_back
+            if not given_back:
+                given_back = True
+                connection.last_used = time.monotonic()
+                self._idle.put_nowait(connection)
+
         try:
-            return await self._send_on(connection, composed)
+            return await self._send_on(connection, composed, give_back)
         except BaseException:
-            # Cancelled mid-transaction (or a bug): the session's state is unknown.
-            self._drop(connection)
+            if not given_back:
+                # Cancelled mid-transaction (or a bug): the session's state is unknown.
+                self._drop(connection, connection.session)
             raise
         finally:
-            connection.last_used = time.monotonic()
-            self._idle.put_nowait(connection)
+            give_back()
 
     async def close(self) -> None:
         self._closed = True
         self._signing.shutdown(wait=False)
         for connection in self._all:
-            client, connection.client = connection.client, None
-            if client is not None and client.is_connected:
-                try:
-                    await client.quit(timeout=2)
-                except _CONNECTION_ERRORS:
-                    client.close()
+            session, connection.session = connection.session, None
+            if session is not None and session.relay.usable:
+                with contextlib.suppress(*_CONNECTION_ERRORS):
+                    async with asyncio.timeout(2):
+                        await self._replies(session.relay.send(b"QUIT\r\n", 1))
+            if session is not None:
+                session.client.close()
 
-    async def _send_on(self, connection: _Connection, composed: ComposedEmail) -> SendResult:
+    async def _send_on(
+        self, connection: _Connection, composed: ComposedEmail, give_back: Callable[[], None]
+    ) -> SendResult:
         # A connection found dead before DATA is replaced once: nothing was sent on it.
         for attempt in (1, 2):
             try:
-                client, reused = await self._ready(connection)
+                session, reused = await self._ready(connection)
             except _Refused as exc:
                 # The relay refused us (greeting, STARTTLS, AUTH), not this message: a
                 # misconfiguration must not fail a whole campaign for good.
@@ -163,39 +187,46 @@ class SmtpSender:
                 log.warning("cannot connect to %s: %s", self._settings.describe(), exc)
                 return SendResult(SendOutcome.RETRY, reason=f"cannot connect: {exc}")
             try:
-                return await self._transaction(client, composed)
+                return await self._transaction(connection, session, composed, give_back)
             except _CONNECTION_ERRORS as exc:
-                self._drop(connection)
+                self._drop(connection, session)
                 if attempt == 1 and reused:
                     continue
                 return SendResult(SendOutcome.RETRY, reason=f"connection lost before DATA: {exc}")
             except _Refused as exc:
                 if exc.response.code == 421:  # the relay is closing this connection
-                    self._drop(connection)
+                    self._drop(connection, session)
                     if attempt == 1 and reused:
                         continue
-                await _reset(client)
+                await self._reset(connection, session)
                 return _refusal(exc.response)
         raise AssertionError("unreachable")
 
-    async def _ready(self, connection: _Connection) -> tuple[aiosmtplib.SMTP, bool]:
+    async def _ready(self, connection: _Connection) -> tuple[_Session, bool]:
         """The connection's session, and whether it was open already (else it is new)."""
         if self._closed:
             raise aiosmtplib.SMTPServerDisconnected("the SMTP sender is closed")
-        client = connection.client
-        if client is not None and client.is_connected:
+        session = connection.session
+        if session is not None and session.relay.usable:
             if time.monotonic() - connection.last_used < IDLE_CHECK_SECONDS:
-                return client, True
+                return session, True
             try:
-                if (await client.noop()).code == 250:
-                    return client, True
+                (noop,) = await self._replies(session.relay.send(b"NOOP\r\n", 1))
+                if noop.code == 250:
+                    return session, True
             except _CONNECTION_ERRORS:
                 pass
-        self._drop(connection)
+        self._drop(connection, session)
         client = await self._connect()
-        connection.client = client
+        try:
+            relay = take_over(client)
+        except BaseException:
+            client.close()
+            raise
+        session = _Session(client, relay, client.supports_extension("pipelining"))
+        connection.session = session
         connection.opened += 1
-        return client, False
+        return session, False
 
     async def _connect(self) -> aiosmtplib.SMTP:
         settings = self._settings
@@ -225,61 +256,84 @@ class SmtpSender:
             raise
         return client
 
-    async def _transaction(self, client: aiosmtplib.SMTP, composed: ComposedEmail) -> SendResult:
-        """MAIL, RCPT, DATA; failures up to DATA's 354 raise, after it they are answers.
-
-        Where the relay offers PIPELINING the three commands go out in one write and their
-        replies are read together (RFC 2920): two round trips a message instead of four."""
+    async def _transaction(
+        self,
+        connection: _Connection,
+        session: _Session,
+        composed: ComposedEmail,
+        give_back: Callable[[], None],
+    ) -> SendResult:
+        """MAIL, RCPT, DATA; failures up to DATA's 354 raise, after it they are answers."""
+        relay = session.relay
         commands = (
             _path(b"MAIL FROM:", composed.envelope_sender),
             _path(b"RCPT TO:", composed.envelope_recipient),
             b"DATA\r\n",
         )
-        with reading_replies(client, self._settings.timeout) as relay:
-            if client.supports_extension("pipelining"):
-                relay.write(b"".join(commands))
-                replies = await relay.replies(len(commands))
-            else:
-                replies = []
-                for command in commands:
-                    relay.write(command)
-                    replies.extend(await relay.replies(1))
-                    if replies[-1].code not in _GOOD_REPLIES[len(replies) - 1]:
-                        break
-            wanted = zip(replies, _GOOD_REPLIES, strict=False)
-            refusal = next((reply for reply, good in wanted if reply.code not in good), None)
-            if refusal is not None:
-                if replies[-1].code == 354:
-                    # DATA was taken though MAIL or RCPT was refused: end it empty (RFC 2920).
-                    relay.write(b".\r\n")
-                    await relay.replies(1)
-                raise _Refused(refusal)
-            payload = _DOT_AT_LINE_START.sub(b"..", composed.data)
-            if not payload.endswith(b"\r\n"):
-                payload += b"\r\n"
-            try:
-                relay.write(payload + b".\r\n")
-                (reply,) = await relay.replies(1)
-            except _CONNECTION_ERRORS as exc:
-                client.close()
-                log.warning("no reply to the body of %s: %s", composed.message_id, exc)
-                return SendResult(
-                    SendOutcome.UNKNOWN,
-                    reason=f"the connection failed after the message was sent: {exc}",
-                )
+        if session.pipelining:
+            replies = await self._replies(relay.send(b"".join(commands), len(commands)))
+        else:
+            replies = []
+            for command in commands:
+                replies += await self._replies(relay.send(command, 1))
+                if replies[-1].code not in _GOOD_REPLIES[len(replies) - 1]:
+                    break
+        wanted = zip(replies, _GOOD_REPLIES, strict=False)
+        refusal = next((reply for reply, good in wanted if reply.code not in good), None)
+        if refusal is not None:
+            if replies[-1].code == 354:
+                # DATA was taken though MAIL or RCPT was refused: end it empty (RFC 2920).
+                await self._replies(relay.send(b".\r\n", 1))
+            raise _Refused(refusal)
+        payload = _DOT_AT_LINE_START.sub(b"..", composed.data)
+        if not payload.endswith(b"\r\n"):
+            payload += b"\r\n"
+        try:
+            final = relay.send(payload + b".\r\n", 1)
+            if session.pipelining:
+                give_back()  # the next message's commands may follow this body at once
+            (reply,) = await self._replies(final)
+        except _CONNECTION_ERRORS as exc:
+            self._drop(connection, session)
+            log.warning("no reply to the body of %s: %s", composed.message_id, exc)
+            return SendResult(
+                SendOutcome.UNKNOWN,
+                reason=f"the connection failed after the message was sent: {exc}",
+            )
         if reply.code == 250:
             return SendResult(
                 SendOutcome.ACCEPTED, composed.message_id, code="250", reason=reply.message
             )
         if reply.code == 421:
-            client.close()
+            self._drop(connection, session)
         return _refusal(reply)
 
+    async def _replies(self, replies: asyncio.Future[list[SMTPResponse]]) -> list[SMTPResponse]:
+        try:
+            async with asyncio.timeout(self._settings.timeout):
+                return await replies
+        except TimeoutError as exc:
+            raise aiosmtplib.SMTPReadTimeoutError("timed out waiting for the relay") from exc
+
+    async def _reset(self, connection: _Connection, session: _Session) -> None:
+        """RSET after a refused transaction, so the next one starts clean (or reconnects)."""
+        if not session.relay.usable:
+            return
+        try:
+            await self._replies(session.relay.send(b"RSET\r\n", 1))
+        except _CONNECTION_ERRORS:
+            self._drop(connection, session)
+
     @staticmethod
-    def _drop(connection: _Connection) -> None:
-        client, connection.client = connection.client, None
-        if client is not None:
-            client.close()
+    def _drop(connection: _Connection, session: _Session | None) -> None:
+        """Closes the session; the connection opens a new one when next used. A session the
+        connection has replaced already is closed alone (a send whose final reply failed
+        after the connection was given back comes here late)."""
+        if session is None:
+            return
+        if connection.session is session:
+            connection.session = None
+        session.client.close()
 
 
 def _path(keyword: bytes, address: str) -> bytes:
@@ -292,13 +346,3 @@ def _refusal(response: SMTPResponse) -> SendResult:
     permanent = 500 <= response.code < 600 and response.code not in _SESSION_REFUSALS
     outcome = SendOutcome.REJECTED if permanent else SendOutcome.RETRY
     return SendResult(outcome, code=str(response.code), reason=response.message)
-
-
-async def _reset(client: aiosmtplib.SMTP) -> None:
-    """RSET after a refused transaction, so the next one starts clean (or reconnects)."""
-    if not client.is_connected:
-        return
-    try:
-        await client.rset()
-    except _CONNECTION_ERRORS:
-        client.close()

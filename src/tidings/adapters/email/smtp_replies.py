@@ -1,20 +1,19 @@
-"""Reading an SMTP transaction's replies ourselves, so commands can go out together.
+"""Reading an SMTP session's replies ourselves, so commands can go out together.
 
 With PIPELINING (RFC 2920) MAIL, RCPT and DATA leave in one write and their three replies
-come back together: one round trip where there were three. aiosmtplib reads one reply per
-command it sent and drops what arrives while no command of its own waits, so replies to
-commands written together would be lost. For the length of one transaction the
-connection's transport is therefore handed to a `ReplyReader`, which keeps every reply in
-order, and then handed back to aiosmtplib's protocol; a connection lost meanwhile is passed
-on to that protocol, so the client knows it is closed.
+come back together, and the next message's commands may follow a body before its final
+reply. aiosmtplib reads one reply per command it sent and drops what arrives while no
+command of its own waits, so replies to commands written together would be lost. Once
+aiosmtplib has opened a session (TLS, STARTTLS, AUTH, EHLO), its transport is handed to a
+`ReplyReader` for good: each write names how many replies it expects, and replies go to
+the writers in the order they wrote. A connection lost is passed on to aiosmtplib's
+protocol too, so the client knows it is closed.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import cast
 
 import aiosmtplib
@@ -26,37 +25,32 @@ _MAX_PENDING = 65_536
 
 
 class ReplyReader(asyncio.Protocol):
-    def __init__(
-        self, transport: asyncio.Transport, protocol: asyncio.BaseProtocol, timeout: float | None
-    ) -> None:
+    def __init__(self, transport: asyncio.Transport, protocol: asyncio.BaseProtocol) -> None:
         self._transport = transport
         self._protocol = protocol
-        self._timeout = timeout  # for each call of `replies`
         self._buffer = bytearray()
         self._lines: list[str] = []  # of a multi-line reply not complete yet
         self._replies: deque[SMTPResponse] = deque()
+        # Each write's expected number of replies and who waits for them, in wire order.
+        self._waiting: deque[tuple[int, asyncio.Future[list[SMTPResponse]]]] = deque()
         self._error: Exception | None = None
-        self._waiter: asyncio.Future[None] | None = None
 
-    def write(self, data: bytes) -> None:
+    @property
+    def usable(self) -> bool:
+        return self._error is None and not self._transport.is_closing()
+
+    def send(self, data: bytes, replies: int) -> asyncio.Future[list[SMTPResponse]]:
+        """Writes `data` and returns what will hold its `replies` replies. A waiter that
+        gives up (cancels) leaves its replies to be read and dropped, not handed to the
+        next writer."""
         if self._error is not None:
             raise self._error
+        if self._transport.is_closing():
+            raise aiosmtplib.SMTPServerDisconnected("the connection is closing")
+        future: asyncio.Future[list[SMTPResponse]] = asyncio.get_running_loop().create_future()
+        self._waiting.append((replies, future))
         self._transport.write(data)
-
-    async def replies(self, count: int) -> list[SMTPResponse]:
-        """The next `count` replies, in the order their commands were sent."""
-        loop = asyncio.get_running_loop()
-        deadline = None if self._timeout is None else loop.time() + self._timeout
-        while len(self._replies) < count:
-            if self._error is not None:
-                raise self._error
-            self._waiter = loop.create_future()
-            remaining = None if deadline is None else max(0.0, deadline - loop.time())
-            try:
-                await asyncio.wait_for(self._waiter, remaining)
-            except TimeoutError as exc:
-                raise aiosmtplib.SMTPReadTimeoutError("timed out waiting for the relay") from exc
-        return [self._replies.popleft() for _ in range(count)]
+        return future
 
     # asyncio.Protocol ----------------------------------------------------------------------
 
@@ -67,7 +61,12 @@ class ReplyReader(asyncio.Protocol):
         except aiosmtplib.SMTPResponseException as exc:
             self._fail(exc)
             self._transport.close()
-        self._wake()
+            return
+        while self._waiting and len(self._replies) >= self._waiting[0][0]:
+            count, future = self._waiting.popleft()
+            replies = [self._replies.popleft() for _ in range(count)]
+            if not future.done():
+                future.set_result(replies)
 
     def eof_received(self) -> bool:
         self._fail(aiosmtplib.SMTPServerDisconnected("the relay closed the connection"))
@@ -107,26 +106,20 @@ class ReplyReader(asyncio.Protocol):
     def _fail(self, error: Exception) -> None:
         if self._error is None:
             self._error = error
-        self._wake()
+        while self._waiting:
+            _, future = self._waiting.popleft()
+            if not future.done():
+                future.set_exception(error)
+                future.exception()  # nobody may be waiting any more: no "never retrieved"
 
-    def _wake(self) -> None:
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
 
-
-@contextmanager
-def reading_replies(client: aiosmtplib.SMTP, timeout: float | None) -> Iterator[ReplyReader]:
-    """The client's connection, its replies read by a `ReplyReader` until the block ends;
-    each wait for replies gives up after `timeout` seconds."""
+def take_over(client: aiosmtplib.SMTP) -> ReplyReader:
+    """Reads the replies of the client's open session from now on."""
     protocol = client.protocol
     # Not an isinstance check: uvloop's transports do not derive from asyncio's classes.
     transport = cast("asyncio.Transport | None", None if protocol is None else protocol.transport)
     if protocol is None or transport is None or transport.is_closing():
         raise aiosmtplib.SMTPServerDisconnected("not connected")
-    reader = ReplyReader(transport, protocol, timeout)
+    reader = ReplyReader(transport, protocol)
     transport.set_protocol(reader)
-    try:
-        yield reader
-    finally:
-        if not transport.is_closing():
-            transport.set_protocol(protocol)
+    return reader
