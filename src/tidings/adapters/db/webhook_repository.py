@@ -157,6 +157,18 @@ class SqlWebhookRepository:
     async def claim(self, limit: int, now: datetime, lease: timedelta) -> list[Due]:
         """Takes up to `limit` due deliveries of enabled subscriptions; the lease (a later
         next attempt) hands them to another dispatcher if this one dies mid-request."""
+        # Most polls find nothing: a read answers them without the writer's lock (SQLite's
+        # is the whole database's, and every dispatcher polls twice a second).
+        anything_due = await self._db.execute(
+            select(webhook_deliveries.c.id)
+            .where(
+                webhook_deliveries.c.state == PENDING,
+                webhook_deliveries.c.next_attempt_at <= now,
+            )
+            .limit(1)
+        )
+        if anything_due.first() is None:
+            return []
         due = (
             select(webhook_deliveries.c.id)
             .join(
