@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import multiprocessing
 import os
@@ -36,6 +37,7 @@ from tests.support.emails import DKIM, outbound
 from tests.support.server import free_port, running_server
 
 from bench.campaign_common import CAMPAIGNS, Api, CpuMeter, run_campaign
+from bench.delay_proxy import DelayProxy
 from bench.token_and_list import database
 from tidings.adapters.email.compose import compose
 from tidings.domain.channels import EmailAddress
@@ -130,7 +132,9 @@ def write_contacts(path: Path, count: int) -> None:
         file.writelines(f"Reader {n},{address(n)}\n" for n in range(count))
 
 
-def run(relay: Relay, postgres: bool, contacts: Path, count: int, connections: int) -> str:
+def run(
+    relay: Relay, port: int, postgres: bool, contacts: Path, count: int, connections: int
+) -> str:
     relay.ask("reset")
     with (
         tempfile.TemporaryDirectory(prefix="tidings-bench-") as directory,
@@ -138,7 +142,7 @@ def run(relay: Relay, postgres: bool, contacts: Path, count: int, connections: i
         running_server(
             url,
             data_dir=Path(directory),
-            smtp_url=(f"smtp://127.0.0.1:{relay.port}?connections={connections}&starttls=never"),
+            smtp_url=(f"smtp://127.0.0.1:{port}?connections={connections}&starttls=never"),
         ) as server,
     ):
         api = Api(server)
@@ -202,20 +206,33 @@ def main() -> None:
     parser.add_argument(
         "--no-pipelining", action="store_true", help="the relay does not offer PIPELINING"
     )
+    parser.add_argument(
+        "--rtt-ms",
+        type=float,
+        default=0,
+        help="reach the relay (raw client and campaign alike) through a proxy adding this "
+        "round-trip time, as a relay elsewhere on the network",
+    )
     args = parser.parse_args()
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores")
     relay = Relay(pipelining=not args.no_pipelining)
     rows = []
     try:
-        with tempfile.TemporaryDirectory(prefix="tidings-bench-files-") as directory:
+        with contextlib.ExitStack() as stack:
+            port = relay.port
+            if args.rtt_ms:
+                port = stack.enter_context(DelayProxy(relay.port, args.rtt_ms / 2)).port
+            directory = stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="tidings-bench-files-")
+            )
             contacts = Path(directory) / "contacts.csv"
             write_contacts(contacts, args.contacts)
             for _ in range(args.runs):
                 relay.ask("reset")
-                unsigned = asyncio.run(raw(relay.port, args.raw_count, args.connections, False))
+                unsigned = asyncio.run(raw(port, args.raw_count, args.connections, False))
                 relay.ask("reset")
-                signed = asyncio.run(raw(relay.port, args.raw_count, args.connections, True))
-                row = run(relay, args.postgres, contacts, args.contacts, args.connections)
+                signed = asyncio.run(raw(port, args.raw_count, args.connections, True))
+                row = run(relay, port, args.postgres, contacts, args.contacts, args.connections)
                 rate = float(row.split("**")[1].replace(",", ""))
                 rows.append(
                     f"{row} {unsigned:,.0f} | {rate / unsigned:.0%} | {signed:,.0f} "
