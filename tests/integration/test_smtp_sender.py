@@ -78,6 +78,23 @@ async def test_the_dkim_signature_verifies_with_dkimpy(sender: SmtpSender, peer:
     assert not dkim.verify(data.replace(b"1234", b"9999"), dnsfunc=dns)
 
 
+async def test_signed_messages_sent_together_are_each_signed_and_a_bad_one_fails_alone(
+    sender: SmtpSender, peer: SmtpPeer
+) -> None:
+    readers = [EmailAddress(f"reader{n}@example.org") for n in range(30)]
+    readers[7] = EmailAddress("zoë@example.org")  # needs SMTPUTF8: cannot be composed
+    results = await asyncio.gather(
+        *(sender.send(outbound(n, dkim=DKIM, to_address=to)) for n, to in enumerate(readers))
+    )
+
+    assert results[7].outcome is SendOutcome.REJECTED
+    assert [r.outcome for r in results].count(SendOutcome.ACCEPTED) == 29
+    assert sorted(m.rcpt_tos[0] for m in peer.messages) == sorted(
+        to.email for n, to in enumerate(readers) if n != 7
+    )
+    assert all(dkim.verify(m.data, dnsfunc=dns) for m in peer.messages)
+
+
 async def test_non_ascii_subject_names_and_bodies_survive(
     sender: SmtpSender, peer: SmtpPeer
 ) -> None:

@@ -22,17 +22,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import re
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import aiosmtplib
 from aiosmtplib import SMTPResponse
 
 from tidings.adapters.email.compose import ComposedEmail, UnsendableAddress, compose
+from tidings.adapters.email.signing import Signing
 from tidings.adapters.email.smtp_replies import ReplyReader, take_over
 from tidings.adapters.email.smtp_url import SmtpSettings, parse_smtp_url
 from tidings.domain.channels import OutboundEmail, SendOutcome, SendResult
@@ -95,11 +94,7 @@ class SmtpSender:
         for connection in self._all:
             self._idle.put_nowait(connection)
         self._tls_context = settings.tls_context() if settings.uses_tls else None
-        # One core is the event loop's; one signing thread does ~2,500 RSA-2048 signatures a
-        # second, and more threads than spare cores only fight over the GIL.
-        self._signing = ThreadPoolExecutor(
-            max_workers=max(1, min(4, (os.cpu_count() or 2) - 1)), thread_name_prefix="tidings-dkim"
-        )
+        self._signing = Signing()
         self._closed = False
 
     @classmethod
@@ -129,10 +124,7 @@ class SmtpSender:
             if email.dkim is None:
                 composed = compose(email)
             else:
-                # The RSA step runs in OpenSSL without the GIL: in a thread it overlaps the
-                # event loop's network work instead of stalling it (~0.4 ms a message).
-                loop = asyncio.get_running_loop()
-                composed = await loop.run_in_executor(self._signing, compose, email)
+                composed = await self._signing.compose(email)
         except UnsendableAddress as exc:
             return SendResult(SendOutcome.REJECTED, reason=str(exc))
         connection = await self._idle.get()
@@ -157,7 +149,7 @@ class SmtpSender:
 
     async def close(self) -> None:
         self._closed = True
-        self._signing.shutdown(wait=False)
+        self._signing.close()
         for connection in self._all:
             session, connection.session = connection.session, None
             if session is not None and session.relay.usable:
