@@ -53,6 +53,9 @@ class Signing:
             try:
                 results = await loop.run_in_executor(self._pool, _compose_each, emails)
             except BaseException as exc:  # the pool shut down, or the loop is closing
+                # Those still waiting fail too: no later call may come to hand them over.
+                batch += self._waiting
+                self._waiting.clear()
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(exc)

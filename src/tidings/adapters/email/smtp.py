@@ -329,6 +329,7 @@ class SmtpSender:
 
 
 def _path(keyword: bytes, address: str) -> bytes:
+    # compose() lets no space or control character into an address: nothing can be injected.
     return keyword + b"<" + address.encode("ascii") + b">\r\n"
 
 
