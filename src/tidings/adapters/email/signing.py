@@ -28,23 +28,33 @@ class Signing:
         self._threads = max(1, min(4, (os.cpu_count() or 2) - 1))
         self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="tidings-dkim")
         self._waiting: list[tuple[OutboundEmail, asyncio.Future[ComposedEmail]]] = []
-        self._handing_over: set[asyncio.Task[None]] = set()
+        # Counted by the hand-overs themselves as they stop, with no wait between their last
+        # look at `_waiting` and the count: a message queued just then starts a new one.
+        self._handing_over = 0
+        self._tasks: set[asyncio.Task[None]] = set()
 
     async def compose(self, email: OutboundEmail) -> ComposedEmail:
         """The message composed and signed; raises what `compose` raises."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[ComposedEmail] = loop.create_future()
         self._waiting.append((email, future))
-        if len(self._handing_over) < self._threads:
+        if self._handing_over < self._threads:
+            self._handing_over += 1
             task = loop.create_task(self._hand_over())
-            self._handing_over.add(task)
-            task.add_done_callback(self._handing_over.discard)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return await future
 
     def close(self) -> None:
         self._pool.shutdown(wait=False)
 
     async def _hand_over(self) -> None:
+        try:
+            await self._hand_over_all()
+        finally:
+            self._handing_over -= 1
+
+    async def _hand_over_all(self) -> None:
         loop = asyncio.get_running_loop()
         while self._waiting:
             batch = self._waiting[:_MAX_BATCH]
