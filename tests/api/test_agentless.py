@@ -12,7 +12,12 @@ import PureCloudPlatformClientV2 as gc
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.support.numbers import NEVER_PROVISIONED, fresh_number, provision_number
+from tests.support.numbers import (
+    NEVER_PROVISIONED,
+    fresh_number,
+    fresh_recipient,
+    provision_number,
+)
 from tests.support.sdk import eventually, model
 from tests.support.server import Server
 from tidings.adapters.db.engine import driver_url
@@ -48,7 +53,7 @@ def database(server: Server) -> Iterator[Any]:
 
 
 def _recipient() -> str:
-    return f"+1317555{uuid.uuid4().int % 10_000:04d}"
+    return fresh_recipient()
 
 
 def _messages_to(database: Any, address: str) -> int:

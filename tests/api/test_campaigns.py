@@ -15,6 +15,7 @@ import pytest
 from PureCloudPlatformClientV2.rest import ApiException
 from sqlalchemy import create_engine, text
 
+from tests.support.numbers import fresh_recipient
 from tests.support.sdk import eventually, model, ref
 from tests.support.server import Server
 from tidings.adapters.db.engine import driver_url
@@ -532,7 +533,7 @@ def test_a_running_campaign_whose_template_is_deleted_turns_invalid_with_the_rea
 def test_a_stop_texted_while_a_campaign_runs_blocks_its_later_contacts_with_that_number(
     server: Server, admin_token: str, admin_sdk: Any, sender: str, template: str, database: Any
 ) -> None:
-    phone = f"+1317556{uuid.uuid4().int % 10_000:04d}"
+    phone = fresh_recipient()
     list_id = _contact_list(server, admin_token, [_contact("before", phone)])
     api = gc.OutboundApi(admin_sdk)
     created = api.post_outbound_messagingcampaigns(

@@ -13,12 +13,25 @@ from tests.support.server import Server
 # never provisioned, whatever random numbers the shared server took.
 NEVER_PROVISIONED = "+12195550100"
 
+_HANDED_OUT: set[str] = set()
+
 
 def fresh_number(area: str = "317") -> str:
     """A valid US number nobody in this session provisioned yet (random; checked valid)."""
     while True:
         candidate = f"+1{area}{random.randint(2, 9)}{random.randint(0, 999_999):06d}"
         if phonenumbers.is_valid_number(phonenumbers.parse(candidate)):
+            return candidate
+
+
+def fresh_recipient(area: str = "260") -> str:
+    """A number to send to that no other test in this process sends to, and that the
+    simulator delivers (it fails numbers ending in 666). Area 260 is left to this helper so
+    that counting a recipient's messages counts only the calling test's."""
+    while True:
+        candidate = fresh_number(area)
+        if candidate not in _HANDED_OUT and not candidate.endswith("666"):
+            _HANDED_OUT.add(candidate)
             return candidate
 
 
