@@ -169,7 +169,15 @@ class Server:
         return self.log_path.read_text(errors="replace")
 
 
-def wait_healthy(base_url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+# Generous: with `workers` the children import the whole application only once the parent
+# is up, and on these 2 cores beside a second test suite that took 25 s (on a quiet machine
+# 9). A server that never gets healthy fails the same way, later; one that exits fails at once.
+STARTUP_SECONDS = 120.0
+
+
+def wait_healthy(
+    base_url: str, process: subprocess.Popen[bytes], seconds: float = STARTUP_SECONDS
+) -> None:
     deadline = time.monotonic() + seconds
     while True:
         try:
