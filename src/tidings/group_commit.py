@@ -4,6 +4,11 @@ dispatcher alike, so it lives below both).
 Each caller waits until its own item is durable. While one batch is being written, the next
 gathers, so under load a transaction carries hundreds of items and when idle it carries
 one with no added delay (no timer).
+
+A write that does not wait for anything (SQLite run on the loop's own thread) gives the next
+batch no time to gather: a transaction carried the few items of one turn of the loop. With
+`gather_seconds`, writes start at most that often, so under load each carries what came in
+the meantime; an item that finds the last write longer ago than that is written at once.
 """
 
 from __future__ import annotations
@@ -16,9 +21,16 @@ T = TypeVar("T")
 
 
 class GroupCommit(Generic[T]):
-    def __init__(self, write: Callable[[list[T]], Awaitable[None]], max_items: int = 1000) -> None:
+    def __init__(
+        self,
+        write: Callable[[list[T]], Awaitable[None]],
+        max_items: int = 1000,
+        gather_seconds: float = 0.0,
+    ) -> None:
         self._write = write
         self._max = max_items
+        self._gather = gather_seconds
+        self._last_write = float("-inf")
         self._pending: list[tuple[T, asyncio.Future[None]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -30,7 +42,12 @@ class GroupCommit(Generic[T]):
         await asyncio.shield(future)
 
     async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
         while self._pending:
+            wait = self._last_write + self._gather - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._last_write = loop.time()
             batch, self._pending = self._pending[: self._max], self._pending[self._max :]
             try:
                 await self._write([item for item, _ in batch])

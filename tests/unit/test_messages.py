@@ -102,3 +102,36 @@ async def test_group_commit_fails_each_waiter_of_a_failed_write() -> None:
     commit = GroupCommit(write)
     with pytest.raises(RuntimeError, match="disk full"):
         await commit.submit(1)
+
+
+async def test_group_commit_with_a_gathering_time_writes_what_came_meanwhile_together() -> None:
+    """A write that never waits (SQLite on the loop) leaves nothing time to gather; with
+    `gather_seconds` the items of the following turns of the loop go in one write."""
+    batches: list[list[int]] = []
+
+    async def write(items: list[int]) -> None:
+        batches.append(items)
+
+    commit = GroupCommit(write, gather_seconds=0.05)
+    await commit.submit(0)  # nothing written lately: at once
+
+    async def later(item: int) -> None:
+        await asyncio.sleep(item / 1000)
+        await commit.submit(item)
+
+    await asyncio.gather(*(later(i) for i in range(1, 6)))
+    assert batches == [[0], [1, 2, 3, 4, 5]]
+
+
+async def test_group_commit_with_a_gathering_time_writes_the_first_item_at_once() -> None:
+    written: list[list[int]] = []
+
+    async def write(items: list[int]) -> None:
+        written.append(items)
+
+    commit = GroupCommit(write, gather_seconds=3600)
+    await asyncio.wait_for(commit.submit(0), timeout=10)  # not an hour
+    second = asyncio.create_task(commit.submit(1))
+    await asyncio.sleep(0.01)
+    assert written == [[0]] and not second.done()  # this one gathers
+    second.cancel()

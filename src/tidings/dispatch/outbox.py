@@ -34,6 +34,7 @@ from tidings.ports import UnitOfWorkFactory
 log = logging.getLogger("tidings.outbox")
 
 Send = Callable[[Message], Awaitable[SendResult]]
+SETTLE_GATHER_SECONDS = 0.025
 OPTED_OUT_REASON = "the recipient opted out of messages from this sender; nothing was sent"
 
 
@@ -59,7 +60,11 @@ class Outbox:
         # name the message by its VERP address): its settlements index no provider ids.
         self._receipts_by_provider_id = receipts_by_provider_id
         self._wake = asyncio.Event()
-        self._settler: GroupCommit[Settlement] = GroupCommit(self._write_settlements)
+        # A settlement may wait this long for others: one transaction for dozens of sends
+        # rather than a few (a send's row stays claimed meanwhile, which costs nothing).
+        self._settler: GroupCommit[Settlement] = GroupCommit(
+            self._write_settlements, gather_seconds=SETTLE_GATHER_SECONDS
+        )
 
     def wake(self) -> None:
         """Something was queued in this process: look now rather than at the next poll."""
