@@ -194,6 +194,24 @@ async def test_a_cut_after_a_body_leaves_it_unknown_and_sends_the_next_on_a_new_
     assert len(peer.messages) == 2 and peer.dropped == 1 and peer.sessions == 2
 
 
+async def test_a_body_never_answered_is_unknown_after_the_timeout_and_the_next_goes_on(
+    peer: SmtpPeer,
+) -> None:
+    sender = SmtpSender.from_url(f"smtp://{peer.host}:{peer.port}?connections=1&timeout=1")
+    peer.silent_after_data(1)
+    try:
+        silent, after = await asyncio.gather(sender.send(outbound(1)), sender.send(outbound(2)))
+        later = await sender.send(outbound(3))
+    finally:
+        await sender.close()
+
+    assert silent.outcome is SendOutcome.UNKNOWN and "timed out" in (silent.reason or "")
+    # The second waited behind the first (its commands, with pipelining, on the same
+    # connection); the session ended with the timeout and it went on a new one.
+    assert (after.outcome, later.outcome) == (SendOutcome.ACCEPTED, SendOutcome.ACCEPTED)
+    assert len(peer.messages) == 3 and peer.sessions == 2
+
+
 async def test_commands_go_out_together_where_the_relay_offers_pipelining(
     sender: SmtpSender, peer: SmtpPeer
 ) -> None:

@@ -110,6 +110,9 @@ class _Handler:
             drop = peer._drops > 0
             if drop:
                 peer._drops -= 1
+            silent = not drop and peer._silences > 0
+            if silent:
+                peer._silences -= 1
         received = Received(
             mail_from=envelope.mail_from or "",
             rcpt_tos=tuple(envelope.rcpt_tos),
@@ -125,6 +128,8 @@ class _Handler:
             # The body is in, the reply never comes: the client cannot know the outcome.
             assert server.transport is not None
             server.transport.abort()
+            await asyncio.sleep(3600)
+        if silent:  # the body is in, the connection stays open and nothing is answered
             await asyncio.sleep(3600)
         number = len(peer.messages)
         return f"250 2.0.0 Ok: queued as PEER{number:06d}"
@@ -210,6 +215,7 @@ class SmtpPeer:
         self._failures = 0
         self._failure_reply = (451, "4.3.0 try again later")
         self._drops = 0
+        self._silences = 0
         self._open: set[_RecordingSmtp] = set()
         self._users = users
         kwargs: dict[str, Any] = {"hostname": self.host, "port": self.port}
@@ -241,6 +247,12 @@ class SmtpPeer:
         """The next `count` messages are recorded, then their connection is cut unanswered."""
         with self._lock:
             self._drops = count
+
+    def silent_after_data(self, count: int = 1) -> None:
+        """The next `count` messages are recorded and never answered; their connection
+        stays open."""
+        with self._lock:
+            self._silences = count
 
     def close_connections(self) -> None:
         """Closes every open session, as a relay restarting or timing clients out would."""

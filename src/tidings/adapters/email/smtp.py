@@ -155,7 +155,7 @@ class SmtpSender:
             if session is not None and session.relay.usable:
                 with contextlib.suppress(*_CONNECTION_ERRORS):
                     async with asyncio.timeout(2):
-                        await self._replies(session.relay.send(b"QUIT\r\n", 1))
+                        await session.relay.send(b"QUIT\r\n", 1)
             if session is not None:
                 session.client.close()
 
@@ -203,7 +203,7 @@ class SmtpSender:
             if time.monotonic() - connection.last_used < IDLE_CHECK_SECONDS:
                 return session, True
             try:
-                (noop,) = await self._replies(session.relay.send(b"NOOP\r\n", 1))
+                (noop,) = await session.relay.send(b"NOOP\r\n", 1)
                 if noop.code == 250:
                     return session, True
             except _CONNECTION_ERRORS:
@@ -211,7 +211,7 @@ class SmtpSender:
         self._drop(connection, session)
         client = await self._connect()
         try:
-            relay = take_over(client)
+            relay = take_over(client, self._settings.timeout)
         except BaseException:
             client.close()
             raise
@@ -263,11 +263,11 @@ class SmtpSender:
             b"DATA\r\n",
         )
         if session.pipelining:
-            replies = await self._replies(relay.send(b"".join(commands), len(commands)))
+            replies = await relay.send(b"".join(commands), len(commands))
         else:
             replies = []
             for command in commands:
-                replies += await self._replies(relay.send(command, 1))
+                replies += await relay.send(command, 1)
                 if replies[-1].code not in _GOOD_REPLIES[len(replies) - 1]:
                     break
         wanted = zip(replies, _GOOD_REPLIES, strict=False)
@@ -275,7 +275,7 @@ class SmtpSender:
         if refusal is not None:
             if replies[-1].code == 354:
                 # DATA was taken though MAIL or RCPT was refused: end it empty (RFC 2920).
-                await self._replies(relay.send(b".\r\n", 1))
+                await relay.send(b".\r\n", 1)
             raise _Refused(refusal)
         payload = _DOT_AT_LINE_START.sub(b"..", composed.data)
         if not payload.endswith(b"\r\n"):
@@ -284,7 +284,7 @@ class SmtpSender:
             final = relay.send(payload + b".\r\n", 1)
             if session.pipelining:
                 give_back()  # the next message's commands may follow this body at once
-            (reply,) = await self._replies(final)
+            (reply,) = await final
         except _CONNECTION_ERRORS as exc:
             self._drop(connection, session)
             log.warning("no reply to the body of %s: %s", composed.message_id, exc)
@@ -300,19 +300,12 @@ class SmtpSender:
             self._drop(connection, session)
         return _refusal(reply)
 
-    async def _replies(self, replies: asyncio.Future[list[SMTPResponse]]) -> list[SMTPResponse]:
-        try:
-            async with asyncio.timeout(self._settings.timeout):
-                return await replies
-        except TimeoutError as exc:
-            raise aiosmtplib.SMTPReadTimeoutError("timed out waiting for the relay") from exc
-
     async def _reset(self, connection: _Connection, session: _Session) -> None:
         """RSET after a refused transaction, so the next one starts clean (or reconnects)."""
         if not session.relay.usable:
             return
         try:
-            await self._replies(session.relay.send(b"RSET\r\n", 1))
+            await session.relay.send(b"RSET\r\n", 1)
         except _CONNECTION_ERRORS:
             self._drop(connection, session)
 

@@ -8,11 +8,17 @@ aiosmtplib has opened a session (TLS, STARTTLS, AUTH, EHLO), its transport is ha
 `ReplyReader` for good: each write names how many replies it expects, and replies go to
 the writers in the order they wrote. A connection lost is passed on to aiosmtplib's
 protocol too, so the client knows it is closed.
+
+A reply that does not come within the timeout ends the session (every waiter gets
+`SMTPReadTimeoutError`, as the replies behind it cannot come first). One timer a session
+watches the oldest waiter, instead of a timer armed and cancelled for every reply: those
+cost 5% of the event loop in an e-mail campaign.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import deque
 from typing import cast
 
@@ -25,14 +31,22 @@ _MAX_PENDING = 65_536
 
 
 class ReplyReader(asyncio.Protocol):
-    def __init__(self, transport: asyncio.Transport, protocol: asyncio.BaseProtocol) -> None:
+    def __init__(
+        self,
+        transport: asyncio.Transport,
+        protocol: asyncio.BaseProtocol,
+        timeout: float | None = None,
+    ) -> None:
         self._transport = transport
         self._protocol = protocol
+        self._timeout = timeout
+        self._watchdog: asyncio.TimerHandle | None = None
         self._buffer = bytearray()
         self._lines: list[str] = []  # of a multi-line reply not complete yet
         self._replies: deque[SMTPResponse] = deque()
-        # Each write's expected number of replies and who waits for them, in wire order.
-        self._waiting: deque[tuple[int, asyncio.Future[list[SMTPResponse]]]] = deque()
+        # Each write's expected number of replies, who waits for them and until when, in
+        # wire order.
+        self._waiting: deque[tuple[int, asyncio.Future[list[SMTPResponse]], float]] = deque()
         self._error: Exception | None = None
 
     @property
@@ -47,9 +61,13 @@ class ReplyReader(asyncio.Protocol):
             raise self._error
         if self._transport.is_closing():
             raise aiosmtplib.SMTPServerDisconnected("the connection is closing")
-        future: asyncio.Future[list[SMTPResponse]] = asyncio.get_running_loop().create_future()
-        self._waiting.append((replies, future))
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[SMTPResponse]] = loop.create_future()
+        deadline = loop.time() + self._timeout if self._timeout is not None else math.inf
+        self._waiting.append((replies, future, deadline))
         self._transport.write(data)
+        if self._watchdog is None and self._timeout is not None:
+            self._watchdog = loop.call_at(deadline, self._check_deadline)
         return future
 
     # asyncio.Protocol ----------------------------------------------------------------------
@@ -63,7 +81,7 @@ class ReplyReader(asyncio.Protocol):
             self._transport.close()
             return
         while self._waiting and len(self._replies) >= self._waiting[0][0]:
-            count, future = self._waiting.popleft()
+            count, future, _ = self._waiting.popleft()
             replies = [self._replies.popleft() for _ in range(count)]
             if not future.done():
                 future.set_result(replies)
@@ -103,23 +121,39 @@ class ReplyReader(asyncio.Protocol):
         if len(self._buffer) > _MAX_PENDING:
             raise aiosmtplib.SMTPResponseException(-1, "reply line too long")
 
+    def _check_deadline(self) -> None:
+        self._watchdog = None
+        if not self._waiting or self._error is not None:
+            return  # armed again by the next write
+        loop = asyncio.get_running_loop()
+        deadline = self._waiting[0][2]
+        if loop.time() < deadline:  # the waiter it was armed for has its replies
+            self._watchdog = loop.call_at(deadline, self._check_deadline)
+            return
+        self._fail(aiosmtplib.SMTPReadTimeoutError("timed out waiting for the relay"))
+        self._transport.close()
+
     def _fail(self, error: Exception) -> None:
         if self._error is None:
             self._error = error
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
         while self._waiting:
-            _, future = self._waiting.popleft()
+            _, future, _ = self._waiting.popleft()
             if not future.done():
                 future.set_exception(error)
                 future.exception()  # nobody may be waiting any more: no "never retrieved"
 
 
-def take_over(client: aiosmtplib.SMTP) -> ReplyReader:
-    """Reads the replies of the client's open session from now on."""
+def take_over(client: aiosmtplib.SMTP, timeout: float | None = None) -> ReplyReader:
+    """Reads the replies of the client's open session from now on; a reply not come
+    within `timeout` seconds of its command ends the session."""
     protocol = client.protocol
     # Not an isinstance check: uvloop's transports do not derive from asyncio's classes.
     transport = cast("asyncio.Transport | None", None if protocol is None else protocol.transport)
     if protocol is None or transport is None or transport.is_closing():
         raise aiosmtplib.SMTPServerDisconnected("not connected")
-    reader = ReplyReader(transport, protocol)
+    reader = ReplyReader(transport, protocol, timeout)
     transport.set_protocol(reader)
     return reader
