@@ -2,7 +2,8 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-PYTEST_ARGS ?= -q -p no:cacheprovider
+# The slowest tests are listed at the end: the whole run should stay under 30 minutes.
+PYTEST_ARGS ?= -q -p no:cacheprovider --durations=15
 CODE := src tests bench
 
 .PHONY: install serve lint test test-sqlite test-postgresql bench clean
