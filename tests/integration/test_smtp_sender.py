@@ -4,6 +4,7 @@ answers become."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -29,6 +30,18 @@ async def sender(peer: SmtpPeer) -> AsyncIterator[SmtpSender]:
     smtp = SmtpSender.from_url(f"smtp://{peer.host}:{peer.port}?connections=4&timeout=10")
     yield smtp
     await smtp.close()
+
+
+@contextlib.asynccontextmanager
+async def one_connection(peer: SmtpPeer, reply_seconds: float) -> AsyncIterator[SmtpSender]:
+    """A sender with one connection: messages sent together queue on the same session."""
+    smtp = SmtpSender.from_url(
+        f"smtp://{peer.host}:{peer.port}?connections=1&timeout={reply_seconds:g}"
+    )
+    try:
+        yield smtp
+    finally:
+        await smtp.close()
 
 
 async def test_a_message_arrives_with_its_headers_and_both_parts(
@@ -180,12 +193,9 @@ async def test_a_connection_cut_after_the_body_is_unknown(
 async def test_a_cut_after_a_body_leaves_it_unknown_and_sends_the_next_on_a_new_connection(
     peer: SmtpPeer,
 ) -> None:
-    sender = SmtpSender.from_url(f"smtp://{peer.host}:{peer.port}?connections=1&timeout=10")
     peer.drop_after_data(1)
-    try:
+    async with one_connection(peer, reply_seconds=10) as sender:
         cut, after = await asyncio.gather(sender.send(outbound(1)), sender.send(outbound(2)))
-    finally:
-        await sender.close()
 
     # With pipelining the second message's commands were already out behind the first's
     # body when the connection went: its body never was, so it goes again on a new one.
@@ -197,13 +207,10 @@ async def test_a_cut_after_a_body_leaves_it_unknown_and_sends_the_next_on_a_new_
 async def test_a_body_never_answered_is_unknown_after_the_timeout_and_the_next_goes_on(
     peer: SmtpPeer,
 ) -> None:
-    sender = SmtpSender.from_url(f"smtp://{peer.host}:{peer.port}?connections=1&timeout=1")
     peer.silent_after_data(1)
-    try:
+    async with one_connection(peer, reply_seconds=1) as sender:
         silent, after = await asyncio.gather(sender.send(outbound(1)), sender.send(outbound(2)))
         later = await sender.send(outbound(3))
-    finally:
-        await sender.close()
 
     assert silent.outcome is SendOutcome.UNKNOWN and "timed out" in (silent.reason or "")
     # The second waited behind the first (its commands, with pipelining, on the same
@@ -236,11 +243,8 @@ async def test_with_pipelining_a_message_goes_out_before_the_last_ones_reply() -
     with SmtpPeer(pipelining=True) as peer:
         peer.record_packets = True
         peer.hold_body_replies = True
-        sender = SmtpSender.from_url(f"smtp://{peer.host}:{peer.port}?connections=1&timeout=30")
-        try:
+        async with one_connection(peer, reply_seconds=30) as sender:
             results = await asyncio.gather(*(sender.send(outbound(n)) for n in range(3)))
-        finally:
-            await sender.close()
 
     assert {r.outcome for r in results} == {SendOutcome.ACCEPTED}
     assert len(peer.messages) == 3 and peer.sessions == 1
