@@ -78,3 +78,28 @@ def admin_token(server: Server, admin: Client) -> str:
 def unique() -> Callable[[str], str]:
     """Names that do not collide between tests sharing the session server."""
     return lambda prefix: f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+# What a test that touches a database asks for, or imports to make its own.
+_DATABASE_FIXTURES = {"database_url", "server", "engine"}
+_DATABASE_HELPERS = ("fresh_database", "running_server", "make_async_engine")
+
+
+def _uses_database(item: pytest.Item) -> bool:
+    if _DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    module = getattr(item, "module", None)
+    return any(hasattr(module, helper) for helper in _DATABASE_HELPERS)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The PostgreSQL run keeps only the tests that touch a database: the rest (the domain's
+    unit tests, the protocol adapters against their peers) would pass or fail there exactly
+    as they did in the SQLite run, and would cost CI minutes twice."""
+    if BACKEND != "postgresql":
+        return
+    kept = [item for item in items if _uses_database(item)]
+    dropped = [item for item in items if not _uses_database(item)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

@@ -53,7 +53,7 @@ def test_example_numbers_of_every_region_agree(region: str) -> None:
     _agree(region, _examples())
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     st.lists(
         st.tuples(
@@ -71,7 +71,7 @@ def test_any_number_shaped_text_agrees(values: list[str], region: str) -> None:
     _agree(region, values)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(st.text(max_size=30), min_size=1, max_size=20))
 def test_any_text_agrees(values: list[str]) -> None:
     _agree("US", values)
@@ -87,7 +87,7 @@ def test_a_number_checked_twice_is_the_same_number() -> None:
 EMAIL_ATOMS = st.text("abcXYZ09_+-.%!#'", min_size=1, max_size=12)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     st.lists(
         st.tuples(

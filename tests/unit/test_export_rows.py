@@ -155,7 +155,7 @@ def exports(draw: Any) -> tuple[ContactList, list[ExportRecord], list[int]]:
     return contact_list, records, styles
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(exports(), st.integers(1, 4))
 def test_the_file_is_what_the_domain_rows_give(
     export: tuple[ContactList, list[ExportRecord], list[int]], batch_rows: int
@@ -174,7 +174,7 @@ def test_a_list_without_address_columns_and_a_contact_without_anything() -> None
     assert _exported(contact_list, [_batch([record], [0])]) == _reference(contact_list, [record])
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(CELLS, min_size=1, max_size=50))
 def test_neutralising_a_column_is_neutralising_each_cell(cells: list[str]) -> None:
     column = pl.DataFrame({"cell": cells}, schema={"cell": pl.String})
