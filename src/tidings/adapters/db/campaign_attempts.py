@@ -55,8 +55,8 @@ from tidings.domain.campaigns import (
     WaitingAttempt,
 )
 from tidings.domain.contact_filters import Criteria
-from tidings.domain.messages import DONE as SEND_DONE
 from tidings.domain.messages import PENDING as SEND_PENDING
+from tidings.domain.messages import SENDING
 
 # Up to this many cycles, "any cycle" is spelled as the list of cycles, so the index
 # (campaign_id, cycle, state, ...) is probed once per cycle for the few queued attempts
@@ -246,7 +246,12 @@ class SqlCampaignAttempts:
                 a.c.campaign_id == campaign.id,
                 _any_cycle(campaign),
                 a.c.state == QUEUED,
-                messages.c.send_state == SEND_DONE,
+                # Not `== done`: while the messages' statistics predate their rows (a new
+                # database, the first seconds of its first campaign) PostgreSQL took `done`
+                # for rare and walked the outbox's index for every queued attempt, 0.3-1.7 s
+                # a pass at 2,000 messages. No index serves NOT IN, so the join always goes
+                # through the messages' primary key.
+                messages.c.send_state.not_in((SEND_PENDING, SENDING)),
             )
             .limit(limit)
         )
