@@ -1,0 +1,82 @@
+"""The campaign engine looks for its settled sends every pass. On PostgreSQL that search must
+reach each message through its primary key even while the planner has no statistics of the
+messages yet (a new database's first campaign): planned through the outbox's index instead,
+it walked that index once for every queued attempt, seconds a pass at a few thousand."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from tests.conftest import BACKEND
+from tidings import bootstrap
+from tidings.config import Settings
+from tidings.domain.campaigns import Campaign
+
+pytestmark = pytest.mark.skipif(BACKEND != "postgresql", reason="a choice of PostgreSQL's planner")
+
+QUEUED = 3000
+# Autovacuum must not analyse the tables while the test runs: the statistics stay those of
+# the empty tables the migrations made, as in the first seconds of a first campaign.
+_FILL = [
+    "ALTER TABLE messages SET (autovacuum_enabled = false)",
+    "ALTER TABLE campaign_attempts SET (autovacuum_enabled = false)",
+    "INSERT INTO messages (id, conversation_id, media_type, direction, from_address, "
+    "to_address, status, segment_count, send_state, attempts, created_at, status_changed_at) "
+    "SELECT 'm' || i, 'c' || i, 'sms', 'outbound', '+13175550100', '+1317' || (2000000 + i), "
+    "CASE WHEN mod(i, 2) = 0 THEN 'sent' ELSE 'queued' END, 1, "
+    "CASE WHEN mod(i, 2) = 0 THEN 'done' ELSE 'sending' END, 1, now(), now() "
+    f"FROM generate_series(1, {QUEUED}) AS i",
+    "INSERT INTO campaign_attempts (campaign_id, cycle, contact_seq, contact_id, state, rank, "
+    "position, message_id) SELECT 'campaign', 1, i, 'contact' || i, 'queued', 1, i, 'm' || i "
+    f"FROM generate_series(1, {QUEUED}) AS i",
+]
+
+
+@pytest.fixture
+async def app(tmp_path: Path, database_url: str) -> AsyncIterator[bootstrap.Container]:
+    settings = Settings(data_dir=tmp_path, database_url=database_url)
+    bootstrap.prepare_storage(settings)
+    container = bootstrap.build(settings)
+    yield container
+    await container.close()
+
+
+@contextlib.contextmanager
+def _statements(app: bootstrap.Container, marker: str) -> Iterator[list[tuple[str, Any]]]:
+    sent: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if marker in statement:
+            sent.append((statement, parameters))
+
+    event.listen(app.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(app.engine.sync_engine, "before_cursor_execute", record)
+
+
+async def test_settled_sends_are_found_through_the_messages_primary_key(
+    app: bootstrap.Container,
+) -> None:
+    async with app.engine.begin() as connection:
+        for statement in _FILL:
+            await connection.exec_driver_sql(statement)
+    campaign = Campaign("campaign", "campaign", "division", "list", 1000)
+    with _statements(app, "JOIN messages") as sent:
+        async with app.send_path_uow() as uow:
+            settled = await uow.campaign_attempts.settled_sends(campaign, 2000)
+    # The messages with an even number are settled; the others are still being sent.
+    assert sorted(s.seq for s in settled) == list(range(2, QUEUED + 1, 2))
+    [(statement, parameters)] = sent
+    async with app.engine.connect() as connection:
+        plan = (await connection.exec_driver_sql("EXPLAIN " + statement, parameters)).all()
+    text = "\n".join(str(row[0]) for row in plan)
+    assert "ix_messages_send_state_next_attempt_at" not in text, text
+    assert "pk_messages" in text, text
