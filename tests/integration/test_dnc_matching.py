@@ -5,19 +5,17 @@ who may export one."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event
 
+from tests.support.query_plans import plan, statements_sent
 from tidings import bootstrap
 from tidings.config import Settings
 from tidings.domain.dnc import DncList
@@ -124,31 +122,6 @@ _FILL = {
 }
 
 
-@contextlib.contextmanager
-def _asked_of_entries(app: bootstrap.Container) -> Iterator[list[tuple[str, Any]]]:
-    """The statements (and their parameters) sent to the database that read dnc_entries."""
-    asked: list[tuple[str, Any]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if "FROM dnc_entries" in statement:
-            asked.append((statement, parameters))
-
-    event.listen(app.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield asked
-    finally:
-        event.remove(app.engine.sync_engine, "before_cursor_execute", record)
-
-
-async def _plan(app: bootstrap.Container, statement: str, parameters: Any) -> str:
-    """The database's plan of a statement, one line a step."""
-    sqlite = app.engine.dialect.name == "sqlite"
-    explain = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
-    async with app.engine.connect() as connection:
-        plan = (await connection.exec_driver_sql(explain + statement, parameters)).all()
-    return "\n".join(str(row[-1]) for row in plan)
-
-
 async def test_a_check_against_a_million_entries_is_a_primary_key_lookup(
     app: bootstrap.Container,
 ) -> None:
@@ -158,13 +131,13 @@ async def test_a_check_against_a_million_entries_is_a_primary_key_lookup(
     dialect = app.engine.dialect.name
     async with app.engine.begin() as connection:
         await connection.exec_driver_sql(_FILL[dialect], (big,))
-    with _asked_of_entries(app) as asked:
+    with statements_sent(app.engine, "FROM dnc_entries") as asked:
         started = time.perf_counter()
         assert await app.dnc.listing([big, other], phone="(317) 212-3456") == {big}
         seconds = time.perf_counter() - started
         assert await app.dnc.listing([big, other], phone="(317) 555-0100") == set()
     assert (await app.dnc.get(CALLER, big, include_size=True))[1] == 1_000_000
-    text = await _plan(app, *asked[0])
+    text = await plan(app.engine, *asked[0])
     if dialect == "sqlite":
         assert "SEARCH dnc_entries USING INDEX sqlite_autoindex_dnc_entries_1" in text, text
         assert "(dnc_list_id=? AND kind=? AND address=?)" in text, text
@@ -208,11 +181,11 @@ async def test_a_claims_check_after_a_large_upload_looks_each_number_up(
     parts.finish()
     assert await app.dnc_bulk.merge(list_id, parts, expires_at=None) == 200_000
     numbers = [f"+1463{2000000 + i}" for i in range(499)] + ["+13172000123"]
-    with _asked_of_entries(app) as asked:
+    with statements_sent(app.engine, "FROM dnc_entries") as asked:
         async with app.unit_of_work() as uow:
             found = await uow.dnc.listed_among([list_id], "phone", numbers, datetime.now(UTC))
     assert found == {"+13172000123"}
-    text = await _plan(app, *asked[0])
+    text = await plan(app.engine, *asked[0])
     if app.engine.dialect.name == "sqlite":
         assert "(dnc_list_id=? AND kind=? AND address=?)" in text, text
     else:

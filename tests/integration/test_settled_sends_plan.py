@@ -5,15 +5,13 @@ it walked that index once for every queued attempt, seconds a pass at a few thou
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from tests.conftest import BACKEND
+from tests.support.query_plans import plan, statements_sent
 from tidings import bootstrap
 from tidings.config import Settings
 from tidings.domain.campaigns import Campaign
@@ -47,21 +45,6 @@ async def app(tmp_path: Path, database_url: str) -> AsyncIterator[bootstrap.Cont
     await container.close()
 
 
-@contextlib.contextmanager
-def _statements(app: bootstrap.Container, marker: str) -> Iterator[list[tuple[str, Any]]]:
-    sent: list[tuple[str, Any]] = []
-
-    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        if marker in statement:
-            sent.append((statement, parameters))
-
-    event.listen(app.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield sent
-    finally:
-        event.remove(app.engine.sync_engine, "before_cursor_execute", record)
-
-
 async def test_settled_sends_are_found_through_the_messages_primary_key(
     app: bootstrap.Container,
 ) -> None:
@@ -69,14 +52,12 @@ async def test_settled_sends_are_found_through_the_messages_primary_key(
         for statement in _FILL:
             await connection.exec_driver_sql(statement)
     campaign = Campaign("campaign", "campaign", "division", "list", 1000)
-    with _statements(app, "JOIN messages") as sent:
+    with statements_sent(app.engine, "JOIN messages") as sent:
         async with app.send_path_uow() as uow:
             settled = await uow.campaign_attempts.settled_sends(campaign, 2000)
     # The messages with an even number are settled; the others are still being sent.
     assert sorted(s.seq for s in settled) == list(range(2, QUEUED + 1, 2))
     [(statement, parameters)] = sent
-    async with app.engine.connect() as connection:
-        plan = (await connection.exec_driver_sql("EXPLAIN " + statement, parameters)).all()
-    text = "\n".join(str(row[0]) for row in plan)
+    text = await plan(app.engine, statement, parameters)
     assert "ix_messages_send_state_next_attempt_at" not in text, text
     assert "pk_messages" in text, text
