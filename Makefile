@@ -26,8 +26,9 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports
 
 # The whole suite on SQLite, and the tests that touch a database again on PostgreSQL
-# (127.0.0.1:5432, database `test`; tests/conftest.py picks them), the two side by side: each spends most of its time waiting on servers and peers it started,
-# so together they take little longer than the slower one. Each prints when it ends.
+# (127.0.0.1:5432, database `test`; tests/conftest.py picks them), the two side by side:
+# each spends most of its time waiting on servers and peers it started, so together they
+# take little longer than the slower one. Each prints when it ends.
 test: lint
 	$(MAKE) -j2 --output-sync=target test-sqlite test-postgresql
 
