@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.conftest import container_of
 from tidings import bootstrap
 from tidings.config import Settings
 from tidings.domain.contact_lists import ContactList
@@ -25,10 +26,8 @@ CALLER = Caller("tests", Access("tests", [Grant(ADMIN.id, ALL_DIVISIONS)]), 10**
 @pytest.fixture
 async def app(tmp_path: Path, database_url: str) -> AsyncIterator[bootstrap.Container]:
     settings = Settings(data_dir=tmp_path, database_url=database_url, max_contacts_per_list=3)
-    bootstrap.prepare_storage(settings)
-    container = bootstrap.build(settings)
-    yield container
-    await container.close()
+    async with container_of(settings) as container:
+        yield container
 
 
 async def test_a_list_stops_at_its_limit_and_the_refused_call_adds_nothing(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from hypothesis import strategies as st
 
 from tests.support.query_plans import plan, statements_sent
 from tidings import bootstrap
-from tidings.config import Settings
 from tidings.domain.dnc import DncList
 from tidings.domain.errors import InvalidInput, MissingPermission
 from tidings.domain.imports import StagedParts
@@ -35,15 +33,6 @@ ADMIN = find_role("admin")
 assert ADMIN
 CALLER = Caller("tests", Access("tests", [Grant(ADMIN.id, ALL_DIVISIONS)]), 10**9)
 SHAPES = ["({}) {}-{}", "{}.{}.{}", "+1 {} {} {}", "1-{}-{}-{}", "{}{}{}", "+1{}{}{}"]
-
-
-@pytest.fixture
-async def app(tmp_path: Path, database_url: str) -> AsyncIterator[bootstrap.Container]:
-    settings = Settings(data_dir=tmp_path, database_url=database_url)
-    bootstrap.prepare_storage(settings)
-    container = bootstrap.build(settings)
-    yield container
-    await container.close()
 
 
 async def _list(app: bootstrap.Container, method: str = "Any") -> str:

@@ -11,6 +11,7 @@ import aiosmtplib
 import pytest
 from sqlalchemy import func, select
 
+from tests.integration.conftest import container_of
 from tests.support.server import free_port
 from tidings import bootstrap
 from tidings.adapters.db.tables import inbound_emails, messages
@@ -30,13 +31,11 @@ async def app(tmp_path: Path, database_url: str) -> AsyncIterator[bootstrap.Cont
         inbound_smtp=f"127.0.0.1:{free_port()}",
         inbound_domains="reply.tidings.test",
     )
-    bootstrap.prepare_storage(settings)
-    container = bootstrap.build(settings)
-    [receiver] = container.inbound_receivers()
-    await receiver.start(container.channel_events)
-    yield container
-    await receiver.close()
-    await container.close()
+    async with container_of(settings) as container:
+        [receiver] = container.inbound_receivers()
+        await receiver.start(container.channel_events)
+        yield container
+        await receiver.close()
 
 
 async def _send(app: bootstrap.Container) -> int:

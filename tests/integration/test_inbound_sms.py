@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.conftest import container_of
 from tidings import bootstrap
 from tidings.config import Settings
 from tidings.dispatch.loop import Dispatcher
@@ -38,10 +39,8 @@ THEIRS = "+13175550123"
 @pytest.fixture
 async def app(tmp_path: Path, database_url: str) -> AsyncIterator[bootstrap.Container]:
     settings = Settings(data_dir=tmp_path, database_url=database_url, reply_window_hours=72)
-    bootstrap.prepare_storage(settings)
-    container = bootstrap.build(settings)
-    yield container
-    await container.close()
+    async with container_of(settings) as container:
+        yield container
 
 
 async def _queue(app: bootstrap.Container, at: datetime | None = None) -> Message:

@@ -5,15 +5,11 @@ outcome is unknown is failed, never repeated."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
-
-import pytest
 
 from tidings import bootstrap
 from tidings.adapters.sms.simulator import SimulatorSms
-from tidings.config import Settings
 from tidings.dispatch.channels import SmsChannel
 from tidings.dispatch.loop import Channels, Dispatcher
 from tidings.dispatch.outbox import Outbox
@@ -32,15 +28,6 @@ from tidings.domain.messages import (
     Message,
 )
 from tidings.domain.receipts import Receipt
-
-
-@pytest.fixture
-async def app(tmp_path: Path, database_url: str) -> AsyncIterator[bootstrap.Container]:
-    settings = Settings(data_dir=tmp_path, database_url=database_url)
-    bootstrap.prepare_storage(settings)
-    container = bootstrap.build(settings)
-    yield container
-    await container.close()
 
 
 class FakeSms:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.conftest import container_of
 from tidings import bootstrap
 from tidings.config import load_settings
 from tidings.domain.contact_lists import AddressColumn, ContactList
@@ -31,10 +32,8 @@ async def app(tmp_path: Path, database_url: str) -> AsyncIterator[bootstrap.Cont
             "TIDINGS_PHONE_REGION": "gb",
         }
     )
-    bootstrap.prepare_storage(settings)
-    container = bootstrap.build(settings)
-    yield container
-    await container.close()
+    async with container_of(settings) as container:
+        yield container
 
 
 async def test_national_numbers_are_read_in_the_configured_region_everywhere(

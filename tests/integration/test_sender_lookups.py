@@ -10,6 +10,7 @@ from pathlib import Path
 import dkim
 import pytest
 
+from tests.integration.conftest import container_of
 from tidings import bootstrap
 from tidings.adapters.email.dkim import DkimKey, DkimSigner
 from tidings.config import Settings
@@ -24,10 +25,8 @@ CALLER = Caller("tests", Access("tests", [Grant(ADMIN.id, ALL_DIVISIONS)]), 10**
 @pytest.fixture
 async def app(tmp_path: Path, database_url: str) -> AsyncIterator[bootstrap.Container]:
     settings = Settings(data_dir=tmp_path, database_url=database_url, bounce_host="mx.test")
-    bootstrap.prepare_storage(settings)
-    container = bootstrap.build(settings)
-    yield container
-    await container.close()
+    async with container_of(settings) as container:
+        yield container
 
 
 async def test_numbers_are_found_by_the_address_a_message_names(

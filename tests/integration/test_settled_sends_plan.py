@@ -5,15 +5,11 @@ it walked that index once for every queued attempt, seconds a pass at a few thou
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from tests.conftest import BACKEND
 from tests.support.query_plans import plan, statements_sent
 from tidings import bootstrap
-from tidings.config import Settings
 from tidings.domain.campaigns import Campaign
 
 pytestmark = pytest.mark.skipif(BACKEND != "postgresql", reason="a choice of PostgreSQL's planner")
@@ -34,15 +30,6 @@ _FILL = [
     "position, message_id) SELECT 'campaign', 1, i, 'contact' || i, 'queued', 1, i, 'm' || i "
     f"FROM generate_series(1, {QUEUED}) AS i",
 ]
-
-
-@pytest.fixture
-async def app(tmp_path: Path, database_url: str) -> AsyncIterator[bootstrap.Container]:
-    settings = Settings(data_dir=tmp_path, database_url=database_url)
-    bootstrap.prepare_storage(settings)
-    container = bootstrap.build(settings)
-    yield container
-    await container.close()
 
 
 async def test_settled_sends_are_found_through_the_messages_primary_key(

@@ -3,15 +3,11 @@ it reports is committed, once per matching enabled subscription."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import orjson
-import pytest
 
 from tidings import bootstrap
-from tidings.config import Settings
 from tidings.dispatch.webhooks import WebhookDispatcher, WebhookPolicy
 from tidings.domain.ids import new_id, utcnow
 from tidings.domain.messages import FAILED, PENDING, QUEUED, SMS, Conversation, Message
@@ -24,15 +20,6 @@ from tidings.domain.webhooks import (
 )
 from tidings.domain.webhooks import FAILED as WEBHOOK_FAILED
 from tidings.domain.webhooks import PENDING as WEBHOOK_PENDING
-
-
-@pytest.fixture
-async def app(tmp_path: Path, database_url: str) -> AsyncIterator[bootstrap.Container]:
-    settings = Settings(data_dir=tmp_path, database_url=database_url)
-    bootstrap.prepare_storage(settings)
-    container = bootstrap.build(settings)
-    yield container
-    await container.close()
 
 
 async def _subscribe(app: bootstrap.Container, *events: str, enabled: bool = True) -> str:
