@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.conftest import fresh_database
-from tests.support.numbers import fresh_number
+from tests.support.numbers import fresh_number, fresh_recipient
 from tests.support.sdk import eventually
 from tests.support.server import Server, running_server
 from tidings.adapters.db.engine import driver_url
@@ -46,7 +46,7 @@ def test_an_unanswered_conversation_ends_and_a_later_reply_opens_a_new_one(quick
     assert status == 200, body
     sdk = gc.ApiClient(host=quick.base_url).get_client_credentials_token(admin.id, admin.secret)
     api = gc.ConversationsApi(sdk)
-    consumer = fresh_number()
+    consumer = fresh_recipient()
     request = gc.SendAgentlessOutboundMessageRequest()
     request.from_address, request.to_address = sender, consumer
     request.to_address_messenger_type, request.text_body = "sms", "Your parcel arrived"

@@ -14,7 +14,7 @@ from typing import Any
 import PureCloudPlatformClientV2 as gc
 import pytest
 
-from tests.support.numbers import NEVER_PROVISIONED, fresh_number, provision_number
+from tests.support.numbers import NEVER_PROVISIONED, fresh_number, fresh_recipient, provision_number
 from tests.support.sdk import eventually
 from tests.support.server import Server
 from tidings.domain.keywords import DEFAULT_HELP_TEXT, DEFAULT_OPT_IN_TEXT, DEFAULT_OPT_OUT_TEXT
@@ -101,7 +101,7 @@ def _opt_outs_of(server: Server, token: str, consumer: str) -> dict[str, Any]:
 def test_stop_is_confirmed_blocks_later_messages_help_answers_and_start_lifts_it(
     server: Server, admin_token: str, admin_sdk: Any, sender: str
 ) -> None:
-    consumer = fresh_number()
+    consumer = fresh_recipient()
     first = _send(admin_sdk, sender, consumer, "Your appointment is tomorrow")
     assert _settled(admin_sdk, first).status == "delivery-success"
 
@@ -147,7 +147,7 @@ def _received(admin_sdk: Any, conversation_id: str) -> list[str]:
 def test_a_sentence_with_stop_in_it_is_a_reply_not_an_opt_out(
     server: Server, admin_token: str, admin_sdk: Any, sender: str
 ) -> None:
-    consumer = fresh_number()
+    consumer = fresh_recipient()
     first = _send(admin_sdk, sender, consumer)
     _settled(admin_sdk, first)
     _text_in(server, admin_token, consumer, sender, "please don't stop")
@@ -170,7 +170,7 @@ def test_stopall_blocks_every_sender_and_start_lifts_only_the_one_texted(
     server: Server, admin_token: str, admin_sdk: Any, sender: str
 ) -> None:
     other = provision_number(server, admin_token)["phoneNumber"]
-    consumer = fresh_number()
+    consumer = fresh_recipient()
     _text_in(server, admin_token, consumer, sender, "STOPALL")
     assert _opt_outs_of(server, admin_token, consumer)["optOuts"][0]["allSenders"] is True
     for number in (sender, other):
@@ -199,7 +199,7 @@ def test_custom_keywords_and_texts_per_sender_number_over_the_organisations(
     assert "STOP" in body["effective"]["optOutKeywords"]  # standard ones always work
     assert body["effective"]["helpText"] == DEFAULT_HELP_TEXT
 
-    consumer = fresh_number()
+    consumer = fresh_recipient()
     first = _send(admin_sdk, sender, consumer)
     _settled(admin_sdk, first)
     _text_in(server, admin_token, consumer, sender, "Basta!")
@@ -231,7 +231,7 @@ def test_keyword_settings_that_contradict_are_refused_naming_the_field(
 def test_opt_outs_set_and_cleared_by_api_block_and_release_and_keep_their_history(
     server: Server, admin_token: str, admin_sdk: Any, sender: str, admin: Any
 ) -> None:
-    consumer = fresh_number()
+    consumer = fresh_recipient()
     status, body, _ = server.request(
         "POST",
         OPT_OUTS,

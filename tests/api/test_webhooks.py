@@ -13,7 +13,7 @@ import PureCloudPlatformClientV2 as gc
 import pytest
 
 from tests.conftest import fresh_database
-from tests.support.numbers import fresh_number
+from tests.support.numbers import fresh_number, fresh_recipient
 from tests.support.sdk import eventually
 from tests.support.server import Server, free_port, running_server
 from tests.support.webhook_receiver import WebhookReceiver
@@ -92,7 +92,7 @@ def test_sms_status_inbound_and_opt_out_events_arrive_signed(
         json_body={"phoneNumber": sender, "phoneNumberType": "local"},
     )
     assert status == 200, body
-    consumer = fresh_number()
+    consumer = fresh_recipient()
     admin = quick.create_client("webhooks sdk", "admin")
     sdk = gc.ApiClient(host=quick.base_url).get_client_credentials_token(admin.id, admin.secret)
     request = gc.SendAgentlessOutboundMessageRequest()
@@ -154,7 +154,7 @@ def test_a_receiver_answering_500_gets_the_event_once_it_recovers(
     receiver.answer = 500
     subscription = _subscribe(quick, token, receiver.url, OPT_OUT_TOPIC)
     receiver.secret = subscription["secret"]
-    consumer = fresh_number()
+    consumer = fresh_recipient()
     status, body, _ = quick.request("POST", OPT_OUTS, token=token, json_body={"address": consumer})
     assert status == 200, body
 
@@ -180,7 +180,7 @@ def test_a_receiver_not_listening_yet_gets_the_event_once_it_starts(
 ) -> None:
     port = free_port()
     subscription = _subscribe(quick, token, f"http://127.0.0.1:{port}/events", OPT_OUT_TOPIC)
-    consumer = fresh_number()
+    consumer = fresh_recipient()
     status, body, _ = quick.request("POST", OPT_OUTS, token=token, json_body={"address": consumer})
     assert status == 200, body
 

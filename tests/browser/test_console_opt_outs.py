@@ -8,13 +8,13 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.support.console import ConsoleUser
-from tests.support.numbers import fresh_number
+from tests.support.numbers import fresh_recipient
 
 
 def test_opting_a_number_out_by_hand_then_clearing_it(
     admin_page: Any, console_admin: ConsoleUser
 ) -> None:
-    consumer = fresh_number()
+    consumer = fresh_recipient()
     admin_page.goto("/opt-outs")
     form = admin_page.locator("form[data-set-opt-out]")
     form.locator("input[name=address]").fill(consumer)

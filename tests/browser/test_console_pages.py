@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot, sign_in
 from tests.support.console import ConsoleUser
-from tests.support.numbers import fresh_number
+from tests.support.numbers import fresh_number, fresh_recipient
 from tests.support.server import Server
 
 
@@ -156,7 +156,7 @@ def test_the_senders_page_shows_the_dns_records_to_publish(
 def test_the_simulator_page_answers_as_the_consumer(
     admin_page: Any, server: Server, admin_token: str
 ) -> None:
-    sender, consumer = fresh_number(), fresh_number("463")
+    sender, consumer = fresh_number(), fresh_recipient("463")
     status, body, _ = server.request(
         "POST",
         "/api/v2/routing/sms/phonenumbers",

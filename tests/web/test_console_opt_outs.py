@@ -14,7 +14,7 @@ import phonenumbers
 import pytest
 
 from tests.support.console import Browserless, create_user, signed_in
-from tests.support.numbers import fresh_number, provision_number
+from tests.support.numbers import fresh_number, fresh_recipient, provision_number
 from tests.support.server import Server
 
 NUMBERS = "/api/v2/routing/sms/phonenumbers"
@@ -71,7 +71,7 @@ def test_the_list_is_filtered_by_address_and_paged_keeping_the_filter(
 def test_a_keyword_opt_out_shows_its_message_keyword_and_sender_in_the_history(
     server: Server, admin_token: str, manager: Browserless, number: dict[str, Any]
 ) -> None:
-    consumer, sender = fresh_number(), str(number["phoneNumber"])
+    consumer, sender = fresh_recipient(), str(number["phoneNumber"])
     status, body, _ = server.request(
         "POST",
         INBOUND,
@@ -96,7 +96,7 @@ def test_a_keyword_opt_out_shows_its_message_keyword_and_sender_in_the_history(
 def test_an_opt_out_set_and_cleared_by_form_keeps_both_reasons_in_its_history(
     manager: Browserless, number: dict[str, Any]
 ) -> None:
-    consumer, sender = fresh_number(), str(number["phoneNumber"])
+    consumer, sender = fresh_recipient(), str(number["phoneNumber"])
     assert f'<option value="{sender}">' in manager.get("/opt-outs").text
     made = manager.post(
         "/opt-outs", {"address": consumer, "sender": sender, "reason": "asked on the phone"}
@@ -122,7 +122,7 @@ def test_an_opt_out_set_and_cleared_by_form_keeps_both_reasons_in_its_history(
 
 
 def test_forms_without_the_csrf_token_change_nothing(manager: Browserless) -> None:
-    consumer = fresh_number()
+    consumer = fresh_recipient()
     refused = manager.post("/opt-outs", {"address": consumer}, token=False)
     assert refused.status_code == 403
     assert manager.get(_detail(consumer)).status_code == 404
@@ -139,7 +139,7 @@ def test_a_bad_address_is_refused_naming_the_field(manager: Browserless) -> None
 
 
 def test_markup_in_a_reason_is_shown_as_text(manager: Browserless) -> None:
-    consumer = fresh_number()
+    consumer = fresh_recipient()
     reason = '<script>alert("x")</script><b>bold</b>'
     assert manager.post("/opt-outs", {"address": consumer, "reason": reason}).status_code == 303
     for path in (_detail(consumer), f"/opt-outs?address={quote(consumer)}"):
