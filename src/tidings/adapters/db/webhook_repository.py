@@ -41,10 +41,16 @@ def _subscription(row: Any) -> Subscription:
 class SqlWebhookRepository:
     def __init__(self, db: Database) -> None:
         self._db = db
+        # The enabled subscriptions as this unit of work first read them: a send-path
+        # transaction asks for them at every step that may write events (settling, then
+        # the receipts that were waiting for those sends), and each ask was a round trip.
+        # A repository lives for one unit of work, and its own changes forget them.
+        self._enabled: list[tuple[str, list[str]]] | None = None
 
     # Subscriptions.
 
     async def add(self, subscription: Subscription) -> None:
+        self._enabled = None
         await self._db.execute(
             insert(webhook_subscriptions).values(
                 id=subscription.id,
@@ -74,6 +80,7 @@ class SqlWebhookRepository:
         return [_subscription(r) for r in rows]
 
     async def update(self, subscription: Subscription) -> None:
+        self._enabled = None
         await self._db.execute(
             update(webhook_subscriptions)
             .where(webhook_subscriptions.c.id == subscription.id)
@@ -86,6 +93,7 @@ class SqlWebhookRepository:
         )
 
     async def remove(self, subscription_id: str) -> bool:
+        self._enabled = None
         # Deliveries and attempts go with it (their foreign keys cascade on PostgreSQL;
         # SQLite may run without foreign keys, so they are deleted explicitly).
         deliveries = select(webhook_deliveries.c.id).where(
@@ -108,8 +116,10 @@ class SqlWebhookRepository:
 
     async def subscribed(self, topic: str) -> list[str]:
         """The enabled subscriptions to `topic`: writers skip building events nobody wants."""
-        rows = await self._db.execute(ENABLED_SUBSCRIPTIONS)
-        return [row.id for row in rows if topic in row.events]
+        if self._enabled is None:
+            rows = await self._db.execute(ENABLED_SUBSCRIPTIONS)
+            self._enabled = [(row.id, row.events) for row in rows]
+        return [id_ for id_, events in self._enabled if topic in events]
 
     async def record(
         self,
