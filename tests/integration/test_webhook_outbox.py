@@ -6,11 +6,25 @@ from __future__ import annotations
 from datetime import timedelta
 
 import orjson
+import pytest
 
+from tests.support.query_plans import statements_sent
 from tidings import bootstrap
 from tidings.dispatch.webhooks import WebhookDispatcher, WebhookPolicy
+from tidings.domain.channels import SendOutcome, SendResult
 from tidings.domain.ids import new_id, utcnow
-from tidings.domain.messages import FAILED, PENDING, QUEUED, SMS, Conversation, Message
+from tidings.domain.messages import (
+    DELIVERY_SUCCESS,
+    FAILED,
+    PENDING,
+    QUEUED,
+    SENT,
+    SMS,
+    Conversation,
+    Message,
+    settle,
+)
+from tidings.domain.receipts import Receipt
 from tidings.domain.webhooks import (
     DELIVERED,
     MESSAGE_STATUS,
@@ -96,6 +110,53 @@ async def test_a_send_abandoned_by_a_dead_dispatcher_is_reported_failed(
         await uow.commit()
     statuses = [b["eventBody"]["status"] for b in await _bodies(app, subscription)]  # type: ignore[index]
     assert statuses == [QUEUED, FAILED]
+
+
+@pytest.mark.parametrize("receipt_first", [True, False], ids=["waiting", "late-writer"])
+async def test_a_delivery_is_never_dated_before_its_send(
+    app: bootstrap.Container, receipt_first: bool
+) -> None:
+    # An SMSC sends the receipt right after the submit's answer. Its record may be written
+    # before the send's settlement (the settlement then applies it) or after it, still
+    # dated when it arrived, before the settlement: either way the subscriber's events and
+    # the message's status time put the delivery after the send. The settlement's
+    # transaction reads the subscriptions once for all of its events.
+    subscription = await _subscribe(app, MESSAGE_STATUS)
+    conversation, message = _message()
+    async with app.unit_of_work() as uow:
+        await uow.messages.add(conversation, message)
+        [claimed] = await uow.messages.claim("here", SMS, 10, utcnow(), timedelta(minutes=10))
+        await uow.commit()
+    arrived = utcnow()
+    receipt = [(Receipt("smsc-1", "DELIVRD"), arrived)]
+    if receipt_first:
+        async with app.unit_of_work() as uow:
+            assert await uow.messages.record_receipts(SMS, receipt) == 0
+            await uow.commit()
+
+    result = SendResult(SendOutcome.ACCEPTED, "smsc-1", provider_part_ids=("smsc-1",))
+    settled_at = arrived + timedelta(milliseconds=50)
+    with statements_sent(app.engine, "webhook_subscriptions") as reads:
+        async with app.unit_of_work() as uow:
+            await uow.messages.settle(SMS, [settle(claimed.id, 1, result, settled_at)], settled_at)
+            await uow.commit()
+    if not receipt_first:
+        async with app.unit_of_work() as uow:
+            assert await uow.messages.record_receipts(SMS, receipt) == 1
+            await uow.commit()
+
+    events = {
+        b["eventBody"]["status"]: b["eventBody"]["timestamp"]  # type: ignore[index]
+        for b in await _bodies(app, subscription)
+    }
+    assert set(events) == {QUEUED, SENT, DELIVERY_SUCCESS}
+    assert events[QUEUED] <= events[SENT] <= events[DELIVERY_SUCCESS]
+    async with app.unit_of_work() as uow:
+        [read_back] = await uow.messages.messages_of(conversation.id, [message.id])
+    assert read_back.status == DELIVERY_SUCCESS
+    assert read_back.status_changed_at == settled_at
+    if receipt_first:
+        assert len(reads) == 1
 
 
 async def test_finished_deliveries_leave_the_log_after_the_history_time_pending_ones_stay(

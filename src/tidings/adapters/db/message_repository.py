@@ -111,7 +111,10 @@ class SqlMessageRepository:
         rows = await self._db.execute(q.MESSAGES, {"b_ids": list(message_ids)})
         changed = sorted(read_messages(rows), key=lambda m: m.created_at)
         await self._webhooks.record(
-            MESSAGE_STATUS, [message_event_of(m, now) for m in changed], now, wanted
+            MESSAGE_STATUS,
+            [message_event_of(m, max(now, m.status_changed_at or now)) for m in changed],
+            now,
+            wanted,
         )
 
     async def conversation(self, conversation_id: str) -> Conversation | None:

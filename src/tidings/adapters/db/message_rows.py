@@ -201,6 +201,11 @@ ADVANCE_STATUS = ManyRows(
     .values(
         status=bindparam("b_status"),
         error_message=bindparam("b_error"),
-        status_changed_at=bindparam("b_now"),
+        # A receipt is dated when it arrived, which can be before its send was settled (it
+        # waited for the settlement, or for the writer): the status time never goes back.
+        status_changed_at=case(
+            (messages.c.status_changed_at > bindparam("b_now"), messages.c.status_changed_at),
+            else_=bindparam("b_now"),
+        ),
     )
 )
