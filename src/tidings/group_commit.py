@@ -51,15 +51,35 @@ class GroupCommit(Generic[T]):
             batch, self._pending = self._pending[: self._max], self._pending[self._max :]
             try:
                 await self._write([item for item, _ in batch])
-            except Exception as exc:  # each waiter sees the failure of its own batch
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
+            except Exception as exc:
+                if len(batch) == 1:
+                    _settle(batch[0][1], exc)
+                    continue
+                # One bad item (a value the database refuses) must not fail the items that
+                # happened to share its transaction: each is written again on its own, so
+                # only its own waiter sees its failure. The failed transaction was rolled
+                # back; only a connection lost while committing leaves it unknown, and then
+                # each caller would otherwise have retried its item itself.
+                for item, future in batch:
+                    try:
+                        await self._write([item])
+                    except Exception as alone:
+                        _settle(future, alone)
+                    else:
+                        _settle(future, None)
             else:
                 for _, future in batch:
-                    if not future.done():
-                        future.set_result(None)
+                    _settle(future, None)
 
     async def close(self) -> None:
         if self._writer is not None:
             await asyncio.gather(self._writer, return_exceptions=True)
+
+
+def _settle(future: asyncio.Future[None], failure: Exception | None) -> None:
+    if future.done():  # its caller was cancelled
+        return
+    if failure is None:
+        future.set_result(None)
+    else:
+        future.set_exception(failure)

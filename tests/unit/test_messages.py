@@ -104,6 +104,28 @@ async def test_group_commit_fails_each_waiter_of_a_failed_write() -> None:
         await commit.submit(1)
 
 
+async def test_group_commit_fails_only_the_item_the_database_refused() -> None:
+    """One refused value fails its own caller, not the others that shared its batch."""
+    committed: list[int] = []
+    gate = asyncio.Event()
+
+    async def write(items: list[int]) -> None:
+        await gate.wait()
+        if 13 in items:
+            raise ValueError("refused: 13")
+        committed.extend(items)
+
+    commit = GroupCommit(write)
+    first = asyncio.create_task(commit.submit(0))
+    await asyncio.sleep(0)
+    rest = [asyncio.create_task(commit.submit(i)) for i in (11, 12, 13, 14)]
+    await asyncio.sleep(0)
+    gate.set()
+    results = await asyncio.gather(first, *rest, return_exceptions=True)
+    assert [type(r).__name__ for r in results] == ["NoneType"] * 3 + ["ValueError", "NoneType"]
+    assert sorted(committed) == [0, 11, 12, 14]
+
+
 async def test_group_commit_with_a_gathering_time_writes_what_came_meanwhile_together() -> None:
     """A write that never waits (SQLite on the loop) leaves nothing time to gather; with
     `gather_seconds` the items of the following turns of the loop go in one write."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from tidings.domain.receipts import Receipt
+from tidings.domain.receipts import Receipt, without_nul
 
 
 class SendOutcome(StrEnum):
@@ -95,6 +95,13 @@ class InboundSms:
     provider_message_id: str | None = None
     part: SmsPart | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Stored as text: see `without_nul`.
+        object.__setattr__(self, "text", without_nul(self.text))
+        if any("\x00" in value for value in self.metadata.values()):
+            clean = {name: without_nul(value) for name, value in self.metadata.items()}
+            object.__setattr__(self, "metadata", clean)
 
 
 @dataclass(frozen=True)

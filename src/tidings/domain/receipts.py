@@ -42,11 +42,29 @@ _FIELD = re.compile(rf"({_NAMES}):{_VALUE}", re.IGNORECASE | re.DOTALL)
 _ERROR = re.compile(rf"(?<!\S)err:{_VALUE}", re.IGNORECASE | re.DOTALL)
 
 
+# A provider's id and error code as we keep them: SMPP ids are at most 64 octets and error
+# codes a few digits, so anything longer is noise, and a column has its size.
+MAX_ID = 128
+MAX_ERROR = 64
+
+
+def without_nul(text: str) -> str:
+    """`text` without NUL characters: some SMSCs send a C string's terminator along, and
+    PostgreSQL refuses NUL in text (the whole batch of writes it came in would fail)."""
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
 @dataclass(frozen=True)
 class Receipt:
     message_id: str
     state: str  # a STATES word
     error: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message_id", without_nul(self.message_id).strip()[:MAX_ID])
+        if self.error is not None:
+            error = without_nul(self.error).strip()[:MAX_ERROR]
+            object.__setattr__(self, "error", error or None)
 
     @property
     def final(self) -> bool:
@@ -77,7 +95,8 @@ def parse_receipt(
 
 
 def _receipt(message_id: str, state: str, error: str | None) -> Receipt:
-    return Receipt(message_id.strip(), state, error if error not in (None, "", "000") else None)
+    error = without_nul(error).strip() if error is not None else None
+    return Receipt(message_id, state, error if error not in (None, "", "000") else None)
 
 
 def moves_forward(current: str, proposed: str) -> bool:
