@@ -94,18 +94,20 @@ class Database:
         statement: ManyRows,
         rows: Sequence[Mapping[str, Any]],
         shared: Mapping[str, Any] | None = None,
-    ) -> None:
-        """Runs a write once per row, the rows handed to the driver as they are."""
+    ) -> int:
+        """Runs a write once per row, the rows handed to the driver as they are; returns
+        how many rows it changed in all."""
         if not rows:
-            return
+            return 0
         # The rows are turned into parameters before the write lock is taken, not while
         # other writers wait for it.
         sql, parameters = statement.rows(self.connection.dialect, rows, shared)
         await self.begin_write()
         try:
-            await self.connection.exec_driver_sql(sql, parameters)
+            result = await self.connection.exec_driver_sql(sql, parameters)
         except IntegrityError as exc:
             raise Conflict(_CONFLICT) from exc
+        return int(result.rowcount)
 
     async def begin_write(self) -> None:
         """Enters the write transaction now: reads that a write depends on come after this,

@@ -8,7 +8,9 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 
 from tidings.adapters.db.database import Database
+from tidings.adapters.db.message_repository import SqlMessageRepository
 from tidings.adapters.db.message_rows import message_of as _message
+from tidings.adapters.db.message_rows import status_time
 from tidings.adapters.db.tables import inbound_emails, message_receipts, messages
 from tidings.domain.ids import new_id
 from tidings.domain.inbound_email import DeliveryStatus, ReceivedEmail
@@ -20,8 +22,9 @@ EVERY_SENDER = "*"
 
 
 class SqlInboundEmailRepository:
-    def __init__(self, connection: Database) -> None:
+    def __init__(self, connection: Database, messages: SqlMessageRepository) -> None:
         self._db = connection
+        self._messages = messages
 
     async def keep(
         self, mail: ReceivedEmail, kind: str, message_id: str | None, header_message_id: str
@@ -68,13 +71,15 @@ class SqlInboundEmailRepository:
             )
         )
         if status.hard and moves_forward(message.status, DELIVERY_FAILED):
-            await self._db.execute(
+            moved = await self._db.execute(
                 update(messages)
                 .where(messages.c.id == message.id, messages.c.status == message.status)
                 .values(
                     status=DELIVERY_FAILED,
                     error_message=f"the message bounced: {reason}",
                     provider_code=status.status[:32] or None,
-                    status_changed_at=received_at,
+                    status_changed_at=status_time(received_at),
                 )
             )
+            if moved.rowcount:
+                await self._messages.report_status([message.id], received_at)

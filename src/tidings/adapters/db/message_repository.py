@@ -98,7 +98,7 @@ class SqlMessageRepository:
                     wanted,
                 )
 
-    async def _report_status(
+    async def report_status(
         self, message_ids: Sequence[str], now: datetime, wanted: Sequence[str] | None = None
     ) -> None:
         """Writes a status event for each of these messages as it now stands."""
@@ -110,10 +110,16 @@ class SqlMessageRepository:
             return
         rows = await self._db.execute(q.MESSAGES, {"b_ids": list(message_ids)})
         changed = sorted(read_messages(rows), key=lambda m: m.created_at)
+        if not changed:
+            return
+        # Dated by the status change itself, which never goes back (a receipt may have
+        # arrived before the send it reports was settled), and queued no earlier: the
+        # dispatcher hands events on oldest first.
+        dated = [(m, max(now, m.status_changed_at or now)) for m in changed]
         await self._webhooks.record(
             MESSAGE_STATUS,
-            [message_event_of(m, max(now, m.status_changed_at or now)) for m in changed],
-            now,
+            [message_event_of(m, at) for m, at in dated],
+            max(at for _, at in dated),
             wanted,
         )
 
@@ -229,7 +235,7 @@ class SqlMessageRepository:
             )
         else:
             reported = []
-        await self._db.execute_many(
+        updated = await self._db.execute_many(
             SETTLE,
             [
                 {
@@ -247,10 +253,13 @@ class SqlMessageRepository:
             ],
             {"b_now": now},
         )
-        await self._report_status(reported, now, wanted)
+        await self.report_status(reported, now, wanted)
+        with_ids = [s for s in settled if s.provider_part_ids]
+        if with_ids and updated < len(settled):
+            with_ids = await self._took_their_settlement(with_ids)
         ids = [
             {"channel": channel, "provider_message_id": part, "message_id": s.message_id}
-            for s in settled
+            for s in with_ids
             for part in s.provider_part_ids
         ]
         if ids:
@@ -260,6 +269,14 @@ class SqlMessageRepository:
             await self._match_waiting_receipts(
                 channel, {i["provider_message_id"]: i["message_id"] for i in ids}
             )
+
+    async def _took_their_settlement(self, settled: Sequence[Settlement]) -> list[Settlement]:
+        """Those of these sends whose rows this settlement changed. A row housekeeping had
+        already failed as unknown keeps that outcome (its campaign contact is settled as
+        ambiguous on it), so the provider's ids must not tie later receipts to it."""
+        rows = await self._db.execute(q.PROVIDER_IDS_OF, {"b_ids": [s.message_id for s in settled]})
+        kept = {row.id: row.provider_message_id for row in rows}
+        return [s for s in settled if kept.get(s.message_id) == s.provider_message_id]
 
     async def renew_leases(
         self, dispatcher_id: str, message_ids: Sequence[str], until: datetime
@@ -293,7 +310,7 @@ class SqlMessageRepository:
             .returning(messages.c.id)
         )
         failed = list(result.scalars())
-        await self._report_status(failed, now)
+        await self.report_status(failed, now)
         return len(failed)
 
     # Receipts.
@@ -401,7 +418,7 @@ class SqlMessageRepository:
                 ],
                 {"b_now": now},
             )
-            await self._report_status(list(changed), now)
+            await self.report_status(list(changed), now)
 
     # Opt-outs and idempotency keys.
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import Result, bindparam, case, insert, literal, update
+from sqlalchemy import Result, bindparam, case, insert, literal, or_, update
 
 from tidings.adapters.db.many_rows import ManyRows
 from tidings.adapters.db.tables import (
@@ -21,7 +21,14 @@ from tidings.adapters.db.tables import (
     message_receipts,
     messages,
 )
-from tidings.domain.messages import PENDING, SENDING, Conversation, Message
+from tidings.domain.messages import (
+    DELIVERY_FAILED,
+    DELIVERY_SUCCESS,
+    PENDING,
+    SENDING,
+    Conversation,
+    Message,
+)
 
 _MESSAGE_FIELDS = [f.name for f in fields(Message)]
 _CONVERSATION_FIELDS = [f.name for f in fields(Conversation) if f.name != "messages"]
@@ -176,20 +183,37 @@ INSERT_RECEIPTS = _inserting(
     ],
 )
 
+
+def status_time(now: Any) -> Any:
+    """The status time for a change made at `now`, which never goes back: a receipt or a
+    bounce is dated when it arrived, which can be before its send was settled (it waited
+    for the settlement, or for the writer)."""
+    return case(
+        (messages.c.status_changed_at > now, messages.c.status_changed_at),
+        else_=now,
+    )
+
+
+# A bounce that waited long for its send's settlement moves the row on while it is still
+# being sent: the settlement then keeps the delivery's outcome and its reason.
+_DELIVERY_KNOWN = or_(messages.c.status == DELIVERY_SUCCESS, messages.c.status == DELIVERY_FAILED)
+
 # Only rows still being sent are settled: housekeeping may have failed them meanwhile.
 SETTLE = ManyRows(
     update(messages)
     .where(messages.c.id == bindparam("b_id"), messages.c.send_state == SENDING)
     .values(
-        status=bindparam("b_status"),
+        status=case((_DELIVERY_KNOWN, messages.c.status), else_=bindparam("b_status")),
         send_state=bindparam("b_send_state"),
         provider_message_id=bindparam("b_provider_id"),
         error_code=bindparam("b_error_code"),
-        error_message=bindparam("b_error_message"),
+        error_message=case(
+            (_DELIVERY_KNOWN, messages.c.error_message), else_=bindparam("b_error_message")
+        ),
         provider_code=bindparam("b_provider_code"),
         next_attempt_at=bindparam("b_retry_at"),
         sent_at=bindparam("b_sent_at"),
-        status_changed_at=bindparam("b_now"),
+        status_changed_at=status_time(bindparam("b_now")),
         lease_until=None,
         claimed_by=None,
     )
@@ -201,11 +225,6 @@ ADVANCE_STATUS = ManyRows(
     .values(
         status=bindparam("b_status"),
         error_message=bindparam("b_error"),
-        # A receipt is dated when it arrived, which can be before its send was settled (it
-        # waited for the settlement, or for the writer): the status time never goes back.
-        status_changed_at=case(
-            (messages.c.status_changed_at > bindparam("b_now"), messages.c.status_changed_at),
-            else_=bindparam("b_now"),
-        ),
+        status_changed_at=status_time(bindparam("b_now")),
     )
 )

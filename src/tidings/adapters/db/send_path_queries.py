@@ -81,6 +81,10 @@ STILL_SENDING = select(messages.c.id).where(
 
 MESSAGES = select(messages).where(messages.c.id.in_(_listed("b_ids")))
 
+PROVIDER_IDS_OF = select(messages.c.id, messages.c.provider_message_id).where(
+    messages.c.id.in_(_listed("b_ids"))
+)
+
 STATUSES = select(messages.c.id, messages.c.status).where(messages.c.id.in_(_listed("b_ids")))
 
 # The message each provider id names, with its status; oldest first, so a reused provider
@@ -99,10 +103,16 @@ OWNERS = (
     .order_by(message_provider_ids.c.id)
 )
 
-WAITING_RECEIPTS = select(message_receipts).where(
-    message_receipts.c.channel == bindparam("b_channel"),
-    message_receipts.c.provider_message_id.in_(_listed("b_ids")),
-    message_receipts.c.message_id.is_(None),
+# In arrival order: the parts of a long message may report different outcomes, and the first
+# final one decides, as it does for receipts that find their message at once.
+WAITING_RECEIPTS = (
+    select(message_receipts)
+    .where(
+        message_receipts.c.channel == bindparam("b_channel"),
+        message_receipts.c.provider_message_id.in_(_listed("b_ids")),
+        message_receipts.c.message_id.is_(None),
+    )
+    .order_by(message_receipts.c.id)
 )
 
 OPT_OUTS = select(opt_outs.c.address, opt_outs.c.sender, opt_outs.c.exempt).where(

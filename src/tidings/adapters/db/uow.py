@@ -100,7 +100,7 @@ class SqlUnitOfWork:
     responses = _Built(lambda uow: SqlResponseRepository(uow.db))
     campaigns = _Built(lambda uow: SqlCampaignRepository(uow.db))
     campaign_attempts = _Built(lambda uow: SqlCampaignAttempts(uow.db))
-    inbound_emails = _Built(lambda uow: SqlInboundEmailRepository(uow.db))
+    inbound_emails = _Built(lambda uow: SqlInboundEmailRepository(uow.db, uow.messages))
     console_users = _Built(lambda uow: SqlConsoleUserRepository(uow.db))
     analytics = _Built(lambda uow: SqlAnalyticsRepository(uow.db))
     events = _Built(lambda uow: SqlEventRepository(uow.db))

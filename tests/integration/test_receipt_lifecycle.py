@@ -1,0 +1,193 @@
+"""What becomes of a sent message when receipts and bounces arrive in awkward orders: before
+the send is settled, out of order across the parts of a long SMS, with bytes the database
+refuses, or after housekeeping gave the send up. Against the real database."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import orjson
+import pytest
+
+from tidings import bootstrap
+from tidings.domain import verp
+from tidings.domain.channels import DeliveryReport, SendOutcome, SendResult
+from tidings.domain.ids import new_id, utcnow
+from tidings.domain.inbound_email import DeliveryStatus, ParsedEmail, ReceivedEmail
+from tidings.domain.messages import (
+    DELIVERY_FAILED,
+    DELIVERY_SUCCESS,
+    EMAIL,
+    FAILED,
+    PENDING,
+    QUEUED,
+    SENT,
+    SMS,
+    Conversation,
+    Message,
+    settle,
+)
+from tidings.domain.receipts import Receipt, parse_receipt
+from tidings.domain.webhooks import MESSAGE_STATUS, Subscription
+from tidings.services import inbound_email
+from tidings.services.inbound_email import InboundEmailService
+
+
+async def _queued(app: bootstrap.Container, media: str = SMS, to: str = "+13175550100") -> Message:
+    now = utcnow()
+    sender = "+13175550999" if media == SMS else "news@mail.example"
+    conversation = Conversation(new_id(), media, sender, to, now)
+    message = Message(
+        id=new_id(),
+        conversation_id=conversation.id,
+        media_type=media,
+        direction="outbound",
+        from_address=sender,
+        to_address=to,
+        status=QUEUED,
+        created_at=now,
+        text_body="hello " * 60,
+        segment_count=3,
+        send_state=PENDING,
+    )
+    async with app.unit_of_work() as uow:
+        await uow.messages.add(conversation, message)
+        await uow.messages.claim("here", media, 10, utcnow(), timedelta(minutes=10))
+        await uow.commit()
+    return message
+
+
+async def _settle_accepted(
+    app: bootstrap.Container, message: Message, *part_ids: str, media: str = SMS
+) -> None:
+    result = SendResult(SendOutcome.ACCEPTED, part_ids[0], provider_part_ids=part_ids)
+    settlement = settle(message.id, 1, result, utcnow(), receipts_by_provider_id=media == SMS)
+    async with app.unit_of_work() as uow:
+        await uow.messages.settle(media, [settlement], utcnow())
+        await uow.commit()
+
+
+async def _receipt(app: bootstrap.Container, receipt: Receipt) -> None:
+    await app.channel_events.delivery_report(DeliveryReport(receipt, utcnow()))
+
+
+async def _read(app: bootstrap.Container, message: Message) -> Message:
+    async with app.unit_of_work() as uow:
+        [found] = await uow.messages.messages_of(message.conversation_id, [message.id])
+    return found
+
+
+async def _errors_of_receipts(app: bootstrap.Container, message: Message) -> list[str | None]:
+    async with app.unit_of_work() as uow:
+        found = (await uow.messages.receipts([message.id])).get(message.id, [])
+    return [receipt.error for receipt in found]
+
+
+async def test_parts_reporting_before_the_settlement_count_in_the_order_they_came(
+    app: bootstrap.Container,
+) -> None:
+    # Part 2 fails, then part 1 is delivered, both before the send is settled: the first
+    # final word decides, as when they come after the settlement.
+    message = await _queued(app)
+    await _receipt(app, Receipt("1001", "UNDELIV"))
+    await _receipt(app, Receipt("1000", "DELIVRD"))
+    await _settle_accepted(app, message, "1000", "1001")
+    assert (await _read(app, message)).status == DELIVERY_FAILED
+
+
+async def test_a_receipt_with_bytes_the_database_refuses_is_kept_and_fails_no_other(
+    app: bootstrap.Container,
+) -> None:
+    # Some SMSCs send a C string's NUL along; an error code may be long. Neither may stop
+    # the receipts written in the same batch (the SMSC link would retry them for ever).
+    good, odd = await _queued(app), await _queued(app, to="+13175550101")
+    await _settle_accepted(app, good, "80")
+    await _settle_accepted(app, odd, "81")
+    nul = parse_receipt("id:81 sub:001 dlvrd:000 stat:UNDELIV err:012\x00")
+    assert nul is not None
+    await asyncio.gather(
+        _receipt(app, Receipt("80", "DELIVRD")), _receipt(app, nul), _receipt(app, nul)
+    )
+    assert (await _read(app, good)).status == DELIVERY_SUCCESS
+    assert (await _read(app, odd)).status == DELIVERY_FAILED
+    assert await _errors_of_receipts(app, odd) == ["012", "012"]
+    long_error = Receipt("80", "DELIVRD", "9" * 500)
+    await _receipt(app, long_error)
+    assert len(long_error.error or "") == 64
+
+
+async def test_a_send_given_up_as_unknown_stays_so_and_takes_no_receipt(
+    app: bootstrap.Container,
+) -> None:
+    # Housekeeping failed the send as unknown (its campaign contact is ambiguous on that);
+    # the dispatcher's late settlement and the receipt after it leave it so.
+    message = await _queued(app)
+    async with app.unit_of_work() as uow:
+        assert await uow.messages.abandon(["another dispatcher"], utcnow()) == 1
+        await uow.commit()
+    await _settle_accepted(app, message, "55")
+    await _receipt(app, Receipt("55", "DELIVRD"))
+    found = await _read(app, message)
+    assert (found.status, found.provider_message_id) == (FAILED, None)
+    assert await _errors_of_receipts(app, message) == []
+
+
+def _bounce(app: bootstrap.Container, message: Message) -> tuple[ReceivedEmail, ParsedEmail]:
+    return_path = verp.return_path(app.verp_key, message.id, "bounce.example")
+    mail = ReceivedEmail("", (return_path,), b"x", utcnow())
+    report = DeliveryStatus(message.to_address, "failed", "5.1.1", "no such user")
+    parsed = ParsedEmail(
+        "mailer-daemon@x.example", None, "Undelivered", "", None, "", (), False, (report,), True
+    )
+    return mail, parsed
+
+
+async def _subscribe(app: bootstrap.Container) -> str:
+    subscription = Subscription(
+        new_id(), "test", "http://127.0.0.1:9/", [MESSAGE_STATUS], True, utcnow(), "whsec_x"
+    )
+    async with app.unit_of_work() as uow:
+        await uow.webhooks.add(subscription)
+        await uow.commit()
+    return subscription.id
+
+
+async def _events(app: bootstrap.Container, subscription_id: str) -> dict[str, str]:
+    async with app.unit_of_work() as uow:
+        found = await uow.webhooks.deliveries(subscription_id, 100)
+    bodies = [orjson.loads(d.body)["eventBody"] for d in found]
+    return {body["status"]: body["timestamp"] for body in bodies}
+
+
+async def test_a_bounce_that_came_before_the_settlement_is_reported_after_the_send(
+    app: bootstrap.Container,
+) -> None:
+    subscription = await _subscribe(app)
+    message = await _queued(app, EMAIL, "someone@example.com")
+    service = InboundEmailService(app.unit_of_work, app.verp_key)
+    bounced = asyncio.create_task(service.receive(*_bounce(app, message)))
+    await asyncio.sleep(0.3)  # the relay bounced at once; the bounce waits for the settlement
+    await _settle_accepted(app, message, "<m@x>", media=EMAIL)
+    await bounced
+
+    found = await _read(app, message)
+    assert found.status == DELIVERY_FAILED
+    assert found.sent_at is not None and found.status_changed_at is not None
+    assert found.status_changed_at >= found.sent_at
+    events = await _events(app, subscription)
+    assert set(events) == {QUEUED, SENT, DELIVERY_FAILED}
+    assert events[SENT] <= events[DELIVERY_FAILED]
+
+
+async def test_a_bounce_that_outwaited_the_settlement_keeps_its_outcome(
+    app: bootstrap.Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inbound_email, "SETTLE_WAIT_SECONDS", 0.1)
+    message = await _queued(app, EMAIL, "someone@example.com")
+    service = InboundEmailService(app.unit_of_work, app.verp_key)
+    await service.receive(*_bounce(app, message))
+    await _settle_accepted(app, message, "<m@x>", media=EMAIL)
+    found = await _read(app, message)
+    assert found.status == DELIVERY_FAILED
+    assert found.error_message is not None and "no such user" in found.error_message
