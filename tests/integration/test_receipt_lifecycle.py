@@ -191,3 +191,22 @@ async def test_a_bounce_that_outwaited_the_settlement_keeps_its_outcome(
     found = await _read(app, message)
     assert found.status == DELIVERY_FAILED
     assert found.error_message is not None and "no such user" in found.error_message
+
+
+async def test_the_parts_of_a_long_message_that_went_out_before_it_failed_keep_their_receipts(
+    app: bootstrap.Container,
+) -> None:
+    message = await _queued(app)
+    failed = SendResult(
+        SendOutcome.REJECTED,
+        "300",
+        code="0x0000000B",
+        reason="part 2 of 2 not sent: invalid destination",
+        provider_part_ids=("300",),
+    )
+    async with app.unit_of_work() as uow:
+        await uow.messages.settle(SMS, [settle(message.id, 1, failed, utcnow())], utcnow())
+        await uow.commit()
+    await _receipt(app, Receipt("300", "DELIVRD"))
+    assert (await _read(app, message)).status == FAILED
+    assert await _errors_of_receipts(app, message) == [None]

@@ -52,6 +52,16 @@ def test_a_permanent_refusal_fails_at_once_with_the_providers_code() -> None:
     assert settled.error_message == "invalid destination"
 
 
+@pytest.mark.parametrize("outcome", [SendOutcome.REJECTED, SendOutcome.UNKNOWN])
+def test_a_long_message_failed_after_some_parts_keeps_their_ids(outcome: SendOutcome) -> None:
+    result = SendResult(
+        outcome, "p1", reason="part 3 of 3 not sent", provider_part_ids=("p1", "p2")
+    )
+    settled = settle("m", 1, result, NOW)
+    assert (settled.status, settled.provider_message_id) == (FAILED, None)
+    assert settled.provider_part_ids == ("p1", "p2")
+
+
 @pytest.mark.parametrize("attempts", [1, 2, MAX_SEND_ATTEMPTS - 1])
 def test_a_transient_refusal_is_queued_again_later(attempts: int) -> None:
     settled = settle("m", attempts, SendResult(SendOutcome.RETRY, code="421"), NOW)

@@ -167,6 +167,10 @@ def settle(
         message_id,
         FAILED,
         DONE,
+        # A long SMS can fail after some parts were taken: their receipts still come, and
+        # belong to this message (its status stays failed), not to whichever message the
+        # provider later gives the same ids.
+        provider_part_ids=result.provider_part_ids if receipts_by_provider_id else (),
         error_code=code,
         error_message=reason,
         provider_code=result.code,
