@@ -5,6 +5,7 @@ refuses, or after housekeeping gave the send up. Against the real database."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import timedelta
 
 import orjson
@@ -13,6 +14,7 @@ import pytest
 from tidings import bootstrap
 from tidings.domain import verp
 from tidings.domain.channels import DeliveryReport, SendOutcome, SendResult
+from tidings.domain.errors import Conflict
 from tidings.domain.ids import new_id, utcnow
 from tidings.domain.inbound_email import DeliveryStatus, ParsedEmail, ReceivedEmail
 from tidings.domain.messages import (
@@ -210,3 +212,48 @@ async def test_the_parts_of_a_long_message_that_went_out_before_it_failed_keep_t
     await _receipt(app, Receipt("300", "DELIVRD"))
     assert (await _read(app, message)).status == FAILED
     assert await _errors_of_receipts(app, message) == [None]
+
+
+async def test_many_messages_stored_at_once_read_back_as_given(app: bootstrap.Container) -> None:
+    # A batch this size goes to PostgreSQL as COPY: every kind of value comes back the same,
+    # and a batch that repeats a message stores none of it.
+    now = utcnow()
+    pairs = []
+    for n in range(40):
+        conversation = Conversation(new_id(), SMS, "+13175550999", f"+1317555{n:04d}", now)
+        message = Message(
+            id=new_id(),
+            conversation_id=conversation.id,
+            media_type=SMS,
+            direction="outbound",
+            from_address="+13175550999",
+            to_address=f"+1317555{n:04d}",
+            status=QUEUED,
+            created_at=now + timedelta(microseconds=n),
+            text_body=f'Grüße {n} \\ \t tab, "quotes", new\nline, 日本語 😀' if n % 2 else None,
+            segment_count=n % 3 + 1,
+            encoding="UCS2" if n % 2 else None,
+            send_state=PENDING,
+            campaign_id=None if n % 3 else new_id(),
+            keyword_reply=bool(n % 5 == 0),
+        )
+        pairs.append((conversation, message))
+    async with app.unit_of_work() as uow:
+        await uow.messages.add_many(pairs)
+        await uow.commit()
+    async with app.unit_of_work() as uow:
+        for conversation, message in pairs:
+            [found] = await uow.messages.messages_of(conversation.id, [message.id])
+            assert dataclasses.replace(found, status_changed_at=None) == message
+
+    fresh = Conversation(new_id(), SMS, "+13175550999", "+13175559999", now)
+    again = [
+        *pairs[:20],
+        (fresh, dataclasses.replace(pairs[0][1], id=new_id(), conversation_id=fresh.id)),
+    ]
+    with pytest.raises(Conflict):
+        async with app.unit_of_work() as uow:
+            await uow.messages.add_many(again)
+            await uow.commit()
+    async with app.unit_of_work() as uow:
+        assert await uow.messages.conversation(fresh.id) is None

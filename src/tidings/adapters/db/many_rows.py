@@ -36,6 +36,9 @@ class _Prepared:
     processors: tuple[Processor, ...]
     # Positions of values written into the statement, with their processed values.
     constants: dict[int, Any]
+    # On PostgreSQL, an INSERT of nothing but its rows' values as COPY, which the server
+    # takes in one stream instead of one statement a row (see `Database.execute_many`).
+    copy_sql: str | None = None
 
 
 class ManyRows:
@@ -48,6 +51,9 @@ class ManyRows:
         if found is None:
             found = self._prepared[dialect.name] = _prepare(self.statement, dialect)
         return found
+
+    def copy_sql(self, dialect: Dialect) -> str | None:
+        return self.prepare(dialect).copy_sql
 
     def rows(
         self,
@@ -126,7 +132,18 @@ def _prepare(statement: Executable, dialect: Dialect) -> _Prepared:
         processors.append(process)
         if not bind.required:
             constants[index] = _processed(process, bind.value)
-    return _Prepared(sql, names, tuple(processors), constants)
+    copy_sql = None
+    plain_insert = _PLAIN_INSERT.fullmatch(sql)
+    if dialect.name == "postgresql" and plain_insert and not constants:
+        copy_sql = f"COPY {plain_insert.group(1)} ({plain_insert.group(2)}) FROM STDIN"
+    return _Prepared(sql, names, tuple(processors), constants, copy_sql)
 
 
 _PYFORMAT = re.compile(r"%\((\w+)\)s")
+# Every value a placeholder (psycopg's dialect adds casts); an id the table makes is
+# returned, but no one reads it.
+_VALUE = r"%s(?:::[A-Z][A-Z ]*(?:\(\d+\))?)?"
+_PLAIN_INSERT = re.compile(
+    rf"INSERT INTO (\w+) \(([\w, ]+)\) VALUES \((?:{_VALUE}, )*{_VALUE}\)"
+    r"(?: RETURNING [\w.]+)?"
+)
