@@ -321,6 +321,9 @@ class SqlMessageRepository:
         """Stores receipts and moves their messages forward; returns how many matched."""
         if not receipts:
             return 0
+        # Read before the lock, which every receipt and settlement waits for (the webhook
+        # repository keeps them for this transaction): one round trip less held under it.
+        await self._webhooks.subscribed(MESSAGE_STATUS)
         await self._db.serialize(_RECEIPTS_LOCK)
         owners, status = await self._owners(channel, [r.message_id for r, _ in receipts])
         await self._db.execute_many(
