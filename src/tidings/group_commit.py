@@ -17,6 +17,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
+from tidings.domain.errors import DomainError
+
 T = TypeVar("T")
 
 
@@ -52,14 +54,15 @@ class GroupCommit(Generic[T]):
             try:
                 await self._write([item for item, _ in batch])
             except Exception as exc:
-                if len(batch) == 1:
-                    _settle(batch[0][1], exc)
+                if len(batch) == 1 or not isinstance(exc, DomainError):
+                    # The database is down or slow: every item fails as it would alone.
+                    for _, future in batch:
+                        _settle(future, exc)
                     continue
-                # One bad item (a value the database refuses) must not fail the items that
-                # happened to share its transaction: each is written again on its own, so
-                # only its own waiter sees its failure. The failed transaction was rolled
-                # back; only a connection lost while committing leaves it unknown, and then
-                # each caller would otherwise have retried its item itself.
+                # One bad item (a value the database refuses, a key taken) must not fail
+                # the items that happened to share its transaction: each is written again
+                # on its own, so only its own waiter sees its failure. The failed
+                # transaction was rolled back, so nothing is written twice.
                 for item, future in batch:
                     try:
                         await self._write([item])

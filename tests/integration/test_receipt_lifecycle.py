@@ -7,14 +7,18 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from datetime import timedelta
+from pathlib import Path
+from urllib.parse import quote
 
 import orjson
 import pytest
 
+from tests.integration.conftest import container_of
 from tidings import bootstrap
+from tidings.config import Settings
 from tidings.domain import verp
 from tidings.domain.channels import DeliveryReport, SendOutcome, SendResult
-from tidings.domain.errors import Conflict
+from tidings.domain.errors import Conflict, InvalidInput
 from tidings.domain.ids import new_id, utcnow
 from tidings.domain.inbound_email import DeliveryStatus, ParsedEmail, ReceivedEmail
 from tidings.domain.messages import (
@@ -119,8 +123,9 @@ async def test_a_receipt_with_bytes_the_database_refuses_is_kept_and_fails_no_ot
     assert len(long_error.error or "") == 64
 
 
+@pytest.mark.parametrize("late", ["accepted", "partly-sent"])
 async def test_a_send_given_up_as_unknown_stays_so_and_takes_no_receipt(
-    app: bootstrap.Container,
+    app: bootstrap.Container, late: str
 ) -> None:
     # Housekeeping failed the send as unknown (its campaign contact is ambiguous on that);
     # the dispatcher's late settlement and the receipt after it leave it so.
@@ -128,7 +133,15 @@ async def test_a_send_given_up_as_unknown_stays_so_and_takes_no_receipt(
     async with app.unit_of_work() as uow:
         assert await uow.messages.abandon(["another dispatcher"], utcnow()) == 1
         await uow.commit()
-    await _settle_accepted(app, message, "55")
+    if late == "accepted":
+        await _settle_accepted(app, message, "55")
+    else:
+        result = SendResult(
+            SendOutcome.UNKNOWN, "55", reason="part 2 of 2 not sent", provider_part_ids=("55",)
+        )
+        async with app.unit_of_work() as uow:
+            await uow.messages.settle(SMS, [settle(message.id, 1, result, utcnow())], utcnow())
+            await uow.commit()
     await _receipt(app, Receipt("55", "DELIVRD"))
     found = await _read(app, message)
     assert (found.status, found.provider_message_id) == (FAILED, None)
@@ -257,3 +270,74 @@ async def test_many_messages_stored_at_once_read_back_as_given(app: bootstrap.Co
             await uow.commit()
     async with app.unit_of_work() as uow:
         assert await uow.messages.conversation(fresh.id) is None
+
+
+async def test_status_times_are_kept_whatever_the_database_sessions_time_zone(
+    tmp_path: Path, database_url: str
+) -> None:
+    # A PostgreSQL server's sessions take the server's zone unless told otherwise; a time
+    # handed over with its zone would be stored in that one, hours off.
+    if database_url.startswith("postgresql"):
+        separator = "&" if "?" in database_url else "?"
+        database_url += f"{separator}options={quote('-c TimeZone=Asia/Tokyo')}"
+    settings = Settings(data_dir=tmp_path, database_url=database_url)
+    async with container_of(settings) as app:
+        sms = await _queued(app)
+        settled_at = utcnow()
+        accepted = SendResult(SendOutcome.ACCEPTED, "700", provider_part_ids=("700",))
+        async with app.unit_of_work() as uow:
+            await uow.messages.settle(SMS, [settle(sms.id, 1, accepted, settled_at)], settled_at)
+            await uow.commit()
+        delivered_at = settled_at + timedelta(seconds=3)
+        report = DeliveryReport(Receipt("700", "DELIVRD"), delivered_at)
+        await app.channel_events.delivery_report(report)
+        found = await _read(app, sms)
+        assert (found.status, found.sent_at, found.status_changed_at) == (
+            DELIVERY_SUCCESS,
+            settled_at,
+            delivered_at,
+        )
+
+        email = await _queued(app, EMAIL, "someone@example.com")
+        await _settle_accepted(app, email, "<m@x>", media=EMAIL)
+        mail, parsed = _bounce(app, email)
+        await InboundEmailService(app.unit_of_work, app.verp_key).receive(mail, parsed)
+        found = await _read(app, email)
+        assert (found.status, found.status_changed_at) == (DELIVERY_FAILED, mail.received_at)
+
+
+@pytest.mark.parametrize("batch", [1, 20], ids=["one", "copy"])
+async def test_a_value_postgresql_cannot_store_is_bad_input_not_a_server_error(
+    app: bootstrap.Container, database_url: str, batch: int
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite stores NUL in text")
+    now = utcnow()
+    pairs = []
+    for n in range(batch):
+        conversation = Conversation(new_id(), SMS, "+13175550999", f"+1317555{n:04d}", now)
+        body = "null \x00 byte" if n == batch - 1 else "fine"
+        message = dataclasses.replace(
+            _unsaved(conversation), text_body=body, to_address=conversation.to_address
+        )
+        pairs.append((conversation, message))
+    with pytest.raises(InvalidInput, match="refused a value"):
+        async with app.unit_of_work() as uow:
+            await uow.messages.add_many(pairs)
+            await uow.commit()
+    async with app.unit_of_work() as uow:
+        assert await uow.messages.conversation(pairs[0][0].id) is None
+
+
+def _unsaved(conversation: Conversation) -> Message:
+    return Message(
+        id=new_id(),
+        conversation_id=conversation.id,
+        media_type=SMS,
+        direction="outbound",
+        from_address=conversation.from_address,
+        to_address=conversation.to_address,
+        status=QUEUED,
+        created_at=conversation.started_at,
+        send_state=PENDING,
+    )

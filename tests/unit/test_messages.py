@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tidings.domain.channels import SendOutcome, SendResult
+from tidings.domain.errors import InvalidInput
 from tidings.domain.messages import (
     DONE,
     FAILED,
@@ -122,7 +123,7 @@ async def test_group_commit_fails_only_the_item_the_database_refused() -> None:
     async def write(items: list[int]) -> None:
         await gate.wait()
         if 13 in items:
-            raise ValueError("refused: 13")
+            raise InvalidInput("the database refused a value: 13")
         committed.extend(items)
 
     commit = GroupCommit(write)
@@ -132,8 +133,28 @@ async def test_group_commit_fails_only_the_item_the_database_refused() -> None:
     await asyncio.sleep(0)
     gate.set()
     results = await asyncio.gather(first, *rest, return_exceptions=True)
-    assert [type(r).__name__ for r in results] == ["NoneType"] * 3 + ["ValueError", "NoneType"]
+    assert [type(r).__name__ for r in results] == ["NoneType"] * 3 + ["InvalidInput", "NoneType"]
     assert sorted(committed) == [0, 11, 12, 14]
+
+
+async def test_group_commit_fails_a_batch_at_once_when_the_database_is_down() -> None:
+    writes: list[list[int]] = []
+    gate = asyncio.Event()
+
+    async def write(items: list[int]) -> None:
+        writes.append(items)
+        await gate.wait()
+        raise ConnectionError("the database is down")
+
+    commit = GroupCommit(write)
+    first = asyncio.create_task(commit.submit(0))
+    await asyncio.sleep(0)
+    rest = [asyncio.create_task(commit.submit(i)) for i in (1, 2, 3)]
+    await asyncio.sleep(0)
+    gate.set()
+    results = await asyncio.gather(first, *rest, return_exceptions=True)
+    assert all(isinstance(r, ConnectionError) for r in results)
+    assert writes == [[0], [1, 2, 3]]  # no write of each alone
 
 
 async def test_group_commit_with_a_gathering_time_writes_what_came_meanwhile_together() -> None:

@@ -22,12 +22,12 @@ from typing import Any
 import psycopg
 from sqlalchemy import Executable, Table, select, text
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tidings.adapters.db.inline import InlineConnection
 from tidings.adapters.db.many_rows import ManyRows
-from tidings.domain.errors import Conflict, NotFound
+from tidings.domain.errors import Conflict, InvalidInput, NotFound
 
 
 class WriterGate:
@@ -95,6 +95,8 @@ class Database:
         except IntegrityError as exc:
             # A unique key or a reference that another writer changed since we checked it.
             raise Conflict(_CONFLICT) from exc
+        except DataError as exc:
+            raise _refused(exc.orig) from exc
 
     async def execute_many(
         self,
@@ -119,6 +121,8 @@ class Database:
             result = await self.connection.exec_driver_sql(sql, parameters)
         except IntegrityError as exc:
             raise Conflict(_CONFLICT) from exc
+        except DataError as exc:
+            raise _refused(exc.orig) from exc
         return int(result.rowcount)
 
     async def _copy(self, copy_sql: str, rows: list[tuple[Any, ...]]) -> None:
@@ -131,6 +135,8 @@ class Database:
                     await copy.write_row(row)
         except psycopg.errors.IntegrityError as exc:
             raise Conflict(_CONFLICT) from exc
+        except psycopg.errors.DataError as exc:
+            raise _refused(exc) from exc
 
     async def begin_write(self) -> None:
         """Enters the write transaction now: reads that a write depends on come after this,
@@ -183,3 +189,10 @@ _CONFLICT = (
 
 def _writes(statement: Executable) -> bool:
     return bool(getattr(statement, "is_dml", False))
+
+
+def _refused(cause: BaseException | None) -> InvalidInput:
+    # A value the database cannot take (a NUL in text, a number out of range): the input's
+    # fault, and only its own (a group commit writes its neighbours again without it).
+    first_line = str(cause).splitlines()[0] if str(cause) else "a value"
+    return InvalidInput(f"the database refused a value: {first_line}")

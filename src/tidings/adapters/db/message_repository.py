@@ -256,7 +256,7 @@ class SqlMessageRepository:
         await self.report_status(reported, now, wanted)
         with_ids = [s for s in settled if s.provider_part_ids]
         if with_ids and updated < len(settled):
-            with_ids = await self._took_their_settlement(with_ids)
+            with_ids = await self._took_their_settlement(with_ids, now)
         ids = [
             {"channel": channel, "provider_message_id": part, "message_id": s.message_id}
             for s in with_ids
@@ -270,13 +270,16 @@ class SqlMessageRepository:
                 channel, {i["provider_message_id"]: i["message_id"] for i in ids}
             )
 
-    async def _took_their_settlement(self, settled: Sequence[Settlement]) -> list[Settlement]:
+    async def _took_their_settlement(
+        self, settled: Sequence[Settlement], now: datetime
+    ) -> list[Settlement]:
         """Those of these sends whose rows this settlement changed. A row housekeeping had
         already failed as unknown keeps that outcome (its campaign contact is settled as
         ambiguous on it), so the provider's ids must not tie later receipts to it."""
-        rows = await self._db.execute(q.PROVIDER_IDS_OF, {"b_ids": [s.message_id for s in settled]})
-        kept = {row.id: row.provider_message_id for row in rows}
-        return [s for s in settled if kept.get(s.message_id) == s.provider_message_id]
+        rows = await self._db.execute(q.SETTLED_AS, {"b_ids": [s.message_id for s in settled]})
+        # What this settlement wrote; housekeeping's failure, earlier, has its own time.
+        written = {row.id: (row.provider_message_id, row.status_changed_at) for row in rows}
+        return [s for s in settled if written.get(s.message_id) == (s.provider_message_id, now)]
 
     async def renew_leases(
         self, dispatcher_id: str, message_ids: Sequence[str], until: datetime

@@ -10,9 +10,10 @@ import functools
 import operator
 from collections.abc import Sequence
 from dataclasses import fields
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Result, bindparam, case, insert, literal, or_, update
+from sqlalchemy import BindParameter, Result, bindparam, case, insert, literal, or_, update
 
 from tidings.adapters.db.many_rows import ManyRows
 from tidings.adapters.db.tables import (
@@ -184,14 +185,20 @@ INSERT_RECEIPTS = _inserting(
 )
 
 
-def status_time(now: Any) -> Any:
+def status_time(now: datetime | BindParameter[Any]) -> Any:
     """The status time for a change made at `now`, which never goes back: a receipt or a
     bounce is dated when it arrived, which can be before its send was settled (it waited
     for the settlement, or for the writer)."""
-    return case(
-        (messages.c.status_changed_at > now, messages.c.status_changed_at),
-        else_=now,
+    # Typed as the column, both times it appears: a CASE's value takes no type from the
+    # column it is assigned to, and an untyped time would reach PostgreSQL with its zone
+    # and be stored in the session's.
+    time_type = messages.c.status_changed_at.type
+    value = (
+        bindparam(now.key, type_=time_type)
+        if isinstance(now, BindParameter)
+        else literal(now, time_type)
     )
+    return case((messages.c.status_changed_at > value, messages.c.status_changed_at), else_=value)
 
 
 # A bounce that waited long for its send's settlement moves the row on while it is still

@@ -81,9 +81,9 @@ STILL_SENDING = select(messages.c.id).where(
 
 MESSAGES = select(messages).where(messages.c.id.in_(_listed("b_ids")))
 
-PROVIDER_IDS_OF = select(messages.c.id, messages.c.provider_message_id).where(
-    messages.c.id.in_(_listed("b_ids"))
-)
+SETTLED_AS = select(
+    messages.c.id, messages.c.provider_message_id, messages.c.status_changed_at
+).where(messages.c.id.in_(_listed("b_ids")))
 
 STATUSES = select(messages.c.id, messages.c.status).where(messages.c.id.in_(_listed("b_ids")))
 
