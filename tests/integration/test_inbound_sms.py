@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.conftest import container_of
+from tests.support.messages import queued
 from tidings import bootstrap
 from tidings.config import Settings
 from tidings.dispatch.loop import Dispatcher
@@ -22,8 +23,6 @@ from tidings.domain.ids import new_id, utcnow
 from tidings.domain.keywords import DEFAULT_OPT_OUT_TEXT
 from tidings.domain.messages import (
     FAILED,
-    PENDING,
-    QUEUED,
     RECIPIENT_OPTED_OUT,
     SENT,
     SMS,
@@ -44,21 +43,7 @@ async def app(tmp_path: Path, database_url: str) -> AsyncIterator[bootstrap.Cont
 
 
 async def _queue(app: bootstrap.Container, at: datetime | None = None) -> Message:
-    now = at or utcnow()
-    conversation = Conversation(new_id(), SMS, OURS, THEIRS, now)
-    message = Message(
-        id=new_id(),
-        conversation_id=conversation.id,
-        media_type=SMS,
-        direction="outbound",
-        from_address=OURS,
-        to_address=THEIRS,
-        status=QUEUED,
-        created_at=now,
-        text_body="Your parcel leaves the depot today",
-        segment_count=1,
-        send_state=PENDING,
-    )
+    conversation, message = queued(THEIRS, sender=OURS, at=at)
     async with app.unit_of_work() as uow:
         await uow.messages.add(conversation, message)
         await uow.commit()

@@ -8,13 +8,14 @@ import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 
+from tests.support.messages import queued
 from tidings import bootstrap
 from tidings.adapters.sms.simulator import SimulatorSms
 from tidings.dispatch.channels import SmsChannel
 from tidings.dispatch.loop import Channels, Dispatcher
 from tidings.dispatch.outbox import Outbox
 from tidings.domain.channels import DeliveryReport, OutboundSms, SendOutcome, SendResult
-from tidings.domain.ids import new_id, utcnow
+from tidings.domain.ids import utcnow
 from tidings.domain.messages import (
     DELIVERY_SUCCESS,
     FAILED,
@@ -24,7 +25,6 @@ from tidings.domain.messages import (
     RECIPIENT_OPTED_OUT,
     SENT,
     SMS,
-    Conversation,
     Message,
 )
 from tidings.domain.receipts import Receipt
@@ -61,21 +61,7 @@ class Held:
 
 
 async def _queue(app: bootstrap.Container, to: str = "+13175550100") -> Message:
-    now = utcnow()
-    conversation = Conversation(new_id(), SMS, "+13175550999", to, now)
-    message = Message(
-        id=new_id(),
-        conversation_id=conversation.id,
-        media_type=SMS,
-        direction="outbound",
-        from_address="+13175550999",
-        to_address=to,
-        status=QUEUED,
-        created_at=now,
-        text_body="Your parcel leaves the depot today",
-        segment_count=1,
-        send_state=PENDING,
-    )
+    conversation, message = queued(to)
     async with app.unit_of_work() as uow:
         await uow.messages.add(conversation, message)
         await uow.commit()

@@ -14,6 +14,7 @@ import orjson
 import pytest
 
 from tests.integration.conftest import container_of
+from tests.support.messages import SENDER, queued, subscribe
 from tidings import bootstrap
 from tidings.config import Settings
 from tidings.domain import verp
@@ -26,7 +27,6 @@ from tidings.domain.messages import (
     DELIVERY_SUCCESS,
     EMAIL,
     FAILED,
-    PENDING,
     QUEUED,
     SENT,
     SMS,
@@ -35,27 +35,15 @@ from tidings.domain.messages import (
     settle,
 )
 from tidings.domain.receipts import Receipt, parse_receipt
-from tidings.domain.webhooks import MESSAGE_STATUS, Subscription
+from tidings.domain.webhooks import MESSAGE_STATUS
 from tidings.services import inbound_email
 from tidings.services.inbound_email import InboundEmailService
 
 
 async def _queued(app: bootstrap.Container, media: str = SMS, to: str = "+13175550100") -> Message:
-    now = utcnow()
-    sender = "+13175550999" if media == SMS else "news@mail.example"
-    conversation = Conversation(new_id(), media, sender, to, now)
-    message = Message(
-        id=new_id(),
-        conversation_id=conversation.id,
-        media_type=media,
-        direction="outbound",
-        from_address=sender,
-        to_address=to,
-        status=QUEUED,
-        created_at=now,
-        text_body="hello " * 60,
-        segment_count=3,
-        send_state=PENDING,
+    sender = SENDER if media == SMS else "news@mail.example"
+    conversation, message = queued(
+        to, sender=sender, media=media, text_body="hello " * 60, segment_count=3
     )
     async with app.unit_of_work() as uow:
         await uow.messages.add(conversation, message)
@@ -158,16 +146,6 @@ def _bounce(app: bootstrap.Container, message: Message) -> tuple[ReceivedEmail, 
     return mail, parsed
 
 
-async def _subscribe(app: bootstrap.Container) -> str:
-    subscription = Subscription(
-        new_id(), "test", "http://127.0.0.1:9/", [MESSAGE_STATUS], True, utcnow(), "whsec_x"
-    )
-    async with app.unit_of_work() as uow:
-        await uow.webhooks.add(subscription)
-        await uow.commit()
-    return subscription.id
-
-
 async def _events(app: bootstrap.Container, subscription_id: str) -> dict[str, str]:
     async with app.unit_of_work() as uow:
         found = await uow.webhooks.deliveries(subscription_id, 100)
@@ -178,7 +156,7 @@ async def _events(app: bootstrap.Container, subscription_id: str) -> dict[str, s
 async def test_a_bounce_that_came_before_the_settlement_is_reported_after_the_send(
     app: bootstrap.Container,
 ) -> None:
-    subscription = await _subscribe(app)
+    subscription = await subscribe(app, MESSAGE_STATUS)
     message = await _queued(app, EMAIL, "someone@example.com")
     service = InboundEmailService(app.unit_of_work, app.verp_key)
     bounced = asyncio.create_task(service.receive(*_bounce(app, message)))
@@ -233,20 +211,12 @@ async def test_many_messages_stored_at_once_read_back_as_given(app: bootstrap.Co
     now = utcnow()
     pairs = []
     for n in range(40):
-        conversation = Conversation(new_id(), SMS, "+13175550999", f"+1317555{n:04d}", now)
-        message = Message(
-            id=new_id(),
-            conversation_id=conversation.id,
-            media_type=SMS,
-            direction="outbound",
-            from_address="+13175550999",
-            to_address=f"+1317555{n:04d}",
-            status=QUEUED,
-            created_at=now + timedelta(microseconds=n),
+        conversation, message = queued(
+            f"+1317555{n:04d}",
+            at=now + timedelta(microseconds=n),
             text_body=f'Grüße {n} \\ \t tab, "quotes", new\nline, 日本語 😀' if n % 2 else None,
             segment_count=n % 3 + 1,
             encoding="UCS2" if n % 2 else None,
-            send_state=PENDING,
             campaign_id=None if n % 3 else new_id(),
             keyword_reply=bool(n % 5 == 0),
         )
@@ -312,32 +282,13 @@ async def test_a_value_postgresql_cannot_store_is_bad_input_not_a_server_error(
 ) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite stores NUL in text")
-    now = utcnow()
-    pairs = []
-    for n in range(batch):
-        conversation = Conversation(new_id(), SMS, "+13175550999", f"+1317555{n:04d}", now)
-        body = "null \x00 byte" if n == batch - 1 else "fine"
-        message = dataclasses.replace(
-            _unsaved(conversation), text_body=body, to_address=conversation.to_address
-        )
-        pairs.append((conversation, message))
+    pairs = [
+        queued(f"+1317555{n:04d}", text_body="null \x00 byte" if n == batch - 1 else "fine")
+        for n in range(batch)
+    ]
     with pytest.raises(InvalidInput, match="refused a value"):
         async with app.unit_of_work() as uow:
             await uow.messages.add_many(pairs)
             await uow.commit()
     async with app.unit_of_work() as uow:
         assert await uow.messages.conversation(pairs[0][0].id) is None
-
-
-def _unsaved(conversation: Conversation) -> Message:
-    return Message(
-        id=new_id(),
-        conversation_id=conversation.id,
-        media_type=SMS,
-        direction="outbound",
-        from_address=conversation.from_address,
-        to_address=conversation.to_address,
-        status=QUEUED,
-        created_at=conversation.started_at,
-        send_state=PENDING,
-    )

@@ -8,15 +8,15 @@ from datetime import timedelta
 import orjson
 import pytest
 
+from tests.support.messages import queued, subscribe
 from tests.support.query_plans import statements_sent
 from tidings import bootstrap
 from tidings.dispatch.webhooks import WebhookDispatcher, WebhookPolicy
 from tidings.domain.channels import SendOutcome, SendResult
-from tidings.domain.ids import new_id, utcnow
+from tidings.domain.ids import utcnow
 from tidings.domain.messages import (
     DELIVERY_SUCCESS,
     FAILED,
-    PENDING,
     QUEUED,
     SENT,
     SMS,
@@ -30,38 +30,13 @@ from tidings.domain.webhooks import (
     MESSAGE_STATUS,
     OPT_OUT_CHANGE,
     Attempt,
-    Subscription,
 )
 from tidings.domain.webhooks import FAILED as WEBHOOK_FAILED
 from tidings.domain.webhooks import PENDING as WEBHOOK_PENDING
 
 
-async def _subscribe(app: bootstrap.Container, *events: str, enabled: bool = True) -> str:
-    subscription = Subscription(
-        new_id(), "test", "http://127.0.0.1:9/", list(events), enabled, utcnow(), "whsec_x"
-    )
-    async with app.unit_of_work() as uow:
-        await uow.webhooks.add(subscription)
-        await uow.commit()
-    return subscription.id
-
-
 def _message() -> tuple[Conversation, Message]:
-    now = utcnow()
-    conversation = Conversation(new_id(), SMS, "+13175550999", "+13175550100", now)
-    message = Message(
-        id=new_id(),
-        conversation_id=conversation.id,
-        media_type=SMS,
-        direction="outbound",
-        from_address="+13175550999",
-        to_address="+13175550100",
-        status=QUEUED,
-        created_at=now,
-        text_body="hello",
-        send_state=PENDING,
-    )
-    return conversation, message
+    return queued(text_body="hello")
 
 
 async def _bodies(app: bootstrap.Container, subscription_id: str) -> list[dict[str, object]]:
@@ -73,10 +48,10 @@ async def _bodies(app: bootstrap.Container, subscription_id: str) -> list[dict[s
 async def test_an_event_exists_exactly_when_its_change_was_committed(
     app: bootstrap.Container,
 ) -> None:
-    first = await _subscribe(app, MESSAGE_STATUS)
-    second = await _subscribe(app, MESSAGE_STATUS, OPT_OUT_CHANGE)
-    disabled = await _subscribe(app, MESSAGE_STATUS, enabled=False)
-    other = await _subscribe(app, OPT_OUT_CHANGE)
+    first = await subscribe(app, MESSAGE_STATUS)
+    second = await subscribe(app, MESSAGE_STATUS, OPT_OUT_CHANGE)
+    disabled = await subscribe(app, MESSAGE_STATUS, enabled=False)
+    other = await subscribe(app, OPT_OUT_CHANGE)
 
     rolled_back = _message()
     async with app.unit_of_work() as uow:
@@ -99,7 +74,7 @@ async def test_an_event_exists_exactly_when_its_change_was_committed(
 async def test_a_send_abandoned_by_a_dead_dispatcher_is_reported_failed(
     app: bootstrap.Container,
 ) -> None:
-    subscription = await _subscribe(app, MESSAGE_STATUS)
+    subscription = await subscribe(app, MESSAGE_STATUS)
     conversation, message = _message()
     async with app.unit_of_work() as uow:
         await uow.messages.add(conversation, message)
@@ -121,7 +96,7 @@ async def test_a_delivery_is_never_dated_before_its_send(
     # dated when it arrived, before the settlement: either way the subscriber's events and
     # the message's status time put the delivery after the send. The settlement's
     # transaction reads the subscriptions once for all of its events.
-    subscription = await _subscribe(app, MESSAGE_STATUS)
+    subscription = await subscribe(app, MESSAGE_STATUS)
     conversation, message = _message()
     async with app.unit_of_work() as uow:
         await uow.messages.add(conversation, message)
@@ -162,7 +137,7 @@ async def test_a_delivery_is_never_dated_before_its_send(
 async def test_finished_deliveries_leave_the_log_after_the_history_time_pending_ones_stay(
     app: bootstrap.Container,
 ) -> None:
-    subscription = await _subscribe(app, MESSAGE_STATUS)
+    subscription = await subscribe(app, MESSAGE_STATUS)
     for _ in range(3):
         async with app.unit_of_work() as uow:
             await uow.messages.add(*_message())
