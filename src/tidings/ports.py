@@ -454,6 +454,13 @@ class DispatcherRegistry(Protocol):
         ...
 
 
+class PlannerStatistics(Protocol):
+    async def refresh(self) -> list[str]:
+        """Brings the database planner's statistics of the fast-growing tables up to date
+        where they fell far behind; the tables it analysed."""
+        ...
+
+
 class MessageRepository(Protocol):
     async def add(self, conversation: Conversation | None, message: Message) -> None: ...
 
@@ -703,6 +710,9 @@ class UnitOfWork(Protocol):
 
     @property
     def dispatchers(self) -> DispatcherRegistry: ...
+
+    @property
+    def statistics(self) -> PlannerStatistics: ...
 
     @property
     def contact_lists(self) -> ContactListRepository: ...

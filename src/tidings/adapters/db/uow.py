@@ -33,6 +33,7 @@ from tidings.adapters.db.keyword_repositories import (
 )
 from tidings.adapters.db.message_repository import SqlMessageRepository
 from tidings.adapters.db.oauth_repository import SqlOAuthClientRepository, SqlTokenRepository
+from tidings.adapters.db.planner_statistics import SqlPlannerStatistics
 from tidings.adapters.db.response_repository import (
     SqlResponseLibraryRepository,
     SqlResponseRepository,
@@ -83,6 +84,7 @@ class SqlUnitOfWork:
     tokens = _Built(lambda uow: SqlTokenRepository(uow.db))
     divisions = _Built(lambda uow: SqlDivisionRepository(uow.db))
     dispatchers = _Built(lambda uow: SqlDispatcherRegistry(uow.db))
+    statistics = _Built(lambda uow: SqlPlannerStatistics(uow.db))
     contact_lists = _Built(lambda uow: SqlContactListRepository(uow.db))
     contacts = _Built(lambda uow: SqlContactRepository(uow.db))
     callable_time_sets = _Built(lambda uow: SqlCallableTimeSetRepository(uow.db))
