@@ -455,9 +455,15 @@ class DispatcherRegistry(Protocol):
 
 
 class PlannerStatistics(Protocol):
-    async def refresh(self) -> list[str]:
-        """Brings the database planner's statistics of the fast-growing tables up to date
-        where they fell far behind; the tables it analysed."""
+    """The database planner's statistics of the tables the send path grows quickly."""
+
+    async def stale(self) -> list[str]:
+        """The tables whose statistics fell far behind their changes."""
+        ...
+
+    async def analyse(self, table: str) -> bool:
+        """Brings one table's statistics up to date, unless another process is at it or
+        the table is busy; whether it did (commit to keep them)."""
         ...
 
 

@@ -81,6 +81,7 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event) -> None:
         log.info("dispatcher started", extra={"dispatcher_id": self.id, "pid": os.getpid()})
         outboxes: list[asyncio.Task[None]] = []
+        statistics: asyncio.Task[None] | None = None
         try:
             await self.run_once()  # heartbeat first: our claims must belong to a live process
             if self._channels is not None:
@@ -95,6 +96,11 @@ class Dispatcher:
             if self._webhooks is not None:
                 outboxes.append(asyncio.create_task(self._webhooks.run(stop), name="webhooks"))
             while not stop.is_set():
+                # Each pass, beside it rather than in it (an analysis may wait for a table's
+                # lock, the heartbeat must not): a new campaign's tables grow by thousands of
+                # rows a second, and the send path's plans go wrong within its first minute.
+                if statistics is None or statistics.done():
+                    statistics = asyncio.create_task(self._keep_statistics(), name="statistics")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=self._poll)
                 try:
@@ -104,7 +110,7 @@ class Dispatcher:
                     log.exception("dispatcher pass failed")
         finally:
             stop.set()
-            await self._finish(outboxes)
+            await self._finish([*outboxes, *([statistics] if statistics else [])])
             if self._channels is not None:
                 for connection in self._channels.connections:
                     with contextlib.suppress(Exception):
@@ -181,10 +187,27 @@ class Dispatcher:
                     await chore(now)
                 except Exception:
                     log.exception("channel housekeeping failed")
-        # Every pass, not with housekeeping: a new campaign's tables grow by thousands of
-        # rows a second, and the send path's plans go wrong within its first minute.
+
+    async def refresh_statistics(self) -> list[str]:
+        """Analyses the tables that outgrew their planner statistics, one a transaction;
+        returns those it analysed. A table it cannot analyse now waits for a later pass."""
         async with self._uow() as uow:
-            analysed = await uow.statistics.refresh()
-            await uow.commit()
+            stale = await uow.statistics.stale()
+        analysed = []
+        for table in stale:
+            try:
+                async with self._uow() as uow:
+                    if await uow.statistics.analyse(table):
+                        await uow.commit()
+                        analysed.append(table)
+            except Exception as exc:
+                log.info("could not analyse %s now: %s", table, exc)
         if analysed:
             log.info("analysed tables grown since their statistics", extra={"tables": analysed})
+        return analysed
+
+    async def _keep_statistics(self) -> None:
+        try:
+            await self.refresh_statistics()
+        except Exception:
+            log.exception("looking for tables to analyse failed")

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 
+from tidings.adapters.db import lock_keys
 from tidings.adapters.db.database import Database
 from tidings.adapters.db.division_repository import escape_like
 from tidings.adapters.db.tables import (
@@ -23,10 +24,6 @@ from tidings.domain.keywords import ALL_SENDERS, KeywordSettings
 from tidings.domain.opt_outs import OPT_IN, OPT_OUT, OptOut, OptOutChange, OptOutEvent
 from tidings.domain.paging import PageRequest
 from tidings.domain.webhooks import OPT_OUT_CHANGE, opt_out_event
-
-# Changes to one address's opt-outs read then write; they take turns (PostgreSQL).
-_OPT_OUTS_LOCK = 0x7469_6469_6E67_0002
-_INBOUND_PARTS_LOCK = 0x7469_6469_6E67_0003
 
 
 def _opt_out(row: Any) -> OptOut:
@@ -75,7 +72,7 @@ class SqlOptOutRepository:
     ) -> None:
         """`sender` may no longer message `address` ("*": no sender may, and earlier
         exemptions from an all-senders opt-out end)."""
-        await self._db.serialize(_OPT_OUTS_LOCK)
+        await self._db.serialize(lock_keys.OPT_OUTS)
         if sender == ALL_SENDERS:
             await self._db.execute(
                 delete(opt_outs).where(
@@ -105,7 +102,7 @@ class SqlOptOutRepository:
         """`sender` may message `address` again. A sender under an all-senders opt-out is
         exempted from it; "*" lifts the all-senders opt-out (not per-sender ones); None
         lifts everything for the address."""
-        await self._db.serialize(_OPT_OUTS_LOCK)
+        await self._db.serialize(lock_keys.OPT_OUTS)
         where = self._of(channel, address)
         if sender is None:
             await self._db.execute(delete(opt_outs).where(where))
@@ -307,7 +304,7 @@ class SqlInboundPartRepository:
         """Keeps one part; when it completes its message (with parts that arrived after
         `since`), the whole text (parts in order, a repeated part once), the first part's
         provider id and the first arrival time, and the parts are gone."""
-        await self._db.serialize(_INBOUND_PARTS_LOCK)
+        await self._db.serialize(lock_keys.INBOUND_PARTS)
         await self._db.execute(
             insert(inbound_sms_parts).values(
                 from_address=from_address,
@@ -351,7 +348,7 @@ class SqlInboundPartRepository:
     async def take_incomplete(self, before: datetime) -> tuple[InboundSms, int] | None:
         """The oldest message whose first part arrived before `before`, as the parts that
         came make it (in order, each once), with its part count; its parts are gone."""
-        await self._db.serialize(_INBOUND_PARTS_LOCK)
+        await self._db.serialize(lock_keys.INBOUND_PARTS)
         first = (
             await self._db.execute(
                 select(inbound_sms_parts)

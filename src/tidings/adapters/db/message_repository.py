@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
 
+from tidings.adapters.db import lock_keys
 from tidings.adapters.db import send_path_queries as q
 from tidings.adapters.db.database import Database
 from tidings.adapters.db.message_rows import (
@@ -47,10 +48,6 @@ from tidings.domain.messages import (
 from tidings.domain.opt_outs import blocked, opt_out_key
 from tidings.domain.receipts import Receipt, moves_forward
 from tidings.domain.webhooks import MESSAGE_INBOUND, MESSAGE_STATUS, message_event_of
-
-# Receipts and the settling of sends take this lock: a receipt may overtake its own send's
-# settlement, and one of the two must see the other's provider id.
-_RECEIPTS_LOCK = 0x7469_6469_6E67_0001
 
 
 class SqlMessageRepository:
@@ -263,7 +260,7 @@ class SqlMessageRepository:
             for part in s.provider_part_ids
         ]
         if ids:
-            await self._db.serialize(_RECEIPTS_LOCK)
+            await self._db.serialize(lock_keys.RECEIPTS)
             await self._db.execute_many(INSERT_PROVIDER_IDS, ids)
             # The messages just settled are the newest holders of their ids.
             await self._match_waiting_receipts(
@@ -327,7 +324,7 @@ class SqlMessageRepository:
         # Read before the lock, which every receipt and settlement waits for (the webhook
         # repository keeps them for this transaction): one round trip less held under it.
         await self._webhooks.subscribed(MESSAGE_STATUS)
-        await self._db.serialize(_RECEIPTS_LOCK)
+        await self._db.serialize(lock_keys.RECEIPTS)
         owners, status = await self._owners(channel, [r.message_id for r, _ in receipts])
         await self._db.execute_many(
             INSERT_RECEIPTS,

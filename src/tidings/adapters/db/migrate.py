@@ -9,6 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from tidings.adapters.db import lock_keys
 from tidings.adapters.db.engine import make_sync_engine
 
 _SCRIPTS = Path(__file__).resolve().parents[2] / "migrations"
@@ -26,8 +27,7 @@ def upgrade(url: str, revision: str = "head") -> None:
     try:
         with engine.begin() as connection:
             if connection.dialect.name == "postgresql":
-                # Several processes may start at once; one migrates, the others wait.
-                connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7405661)")
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({lock_keys.MIGRATIONS})")
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
     finally:

@@ -1,18 +1,21 @@
 """PostgreSQL's planner statistics of the tables the send path grows from nothing.
 
 A campaign or a burst of agentless sends can fill these tables with tens of thousands of
-rows a minute. Until a table is analysed, the planner takes it for its size at the last
-analysis (none, on a new database) and plans the send path's lookups for a tiny table:
-a receipt's provider ids were checked by walking every id of the channel, 4-14 ms a lookup
-at 60,000 messages instead of a fraction of one, under the lock that receipts and
-settlements share. Autovacuum analyses a changed table a minute or more later, or never
-when it is off; the dispatcher does not wait for it.
+rows a minute. Until a table is analysed the planner has no statistics of its columns and
+plans the send path's lookups as for a handful of rows: a receipt's provider ids were
+checked by walking every id of the channel, 4-14 ms a lookup at 60,000 messages instead of
+a fraction of one, under the lock that receipts and settlements share. Autovacuum analyses
+a changed table a minute or more later, or never when it is off; the dispatcher does not
+wait for it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import text
 
+from tidings.adapters.db import lock_keys
 from tidings.adapters.db.database import Database
 
 SEND_PATH_TABLES = (
@@ -23,18 +26,22 @@ SEND_PATH_TABLES = (
     "campaign_attempts",
     "webhook_deliveries",
 )
-# A table is analysed again once it has changed by as many rows as it held at its last
-# analysis, and by this many at least: each analysis samples 30,000 rows (0.1-0.3 s for the
-# messages at 100,000), so a growing table is analysed a few times, at doubling sizes.
+# A table is analysed again once the rows inserted, updated or deleted since its last
+# analysis are as many as it held then, and this many at least. A message's row is written
+# three or four times, so `messages` is analysed every quarter or third of growth: at
+# 100,000 messages a dozen times, 0.25 s each, against a minute and a half of sending.
 CHANGED_ROWS_FLOOR = 5_000
-# Held while analysing, so that of several dispatchers only one analyses at a time.
-_ANALYSING_LOCK = 0x7469_6469_6E67_0002
+# How long an analysis waits for its table's lock (a VACUUM, an index being built, a
+# migration hold it): past it the table waits for a later pass, and nothing else waits.
+LOCK_WAIT = "100ms"
 
 _STALE = text(
     "SELECT c.relname FROM unnest(CAST(:names AS text[])) AS t(name) "
     "JOIN pg_class c ON c.oid = to_regclass(t.name) "
-    "JOIN pg_stat_user_tables s ON s.relid = c.oid "
-    "WHERE s.n_mod_since_analyze >= greatest(:floor, c.reltuples)"
+    "WHERE pg_stat_get_mod_since_analyze(c.oid) >= greatest(:floor, c.reltuples) "
+    # Only tables this role may analyse (it owns them): PostgreSQL skips the others with a
+    # warning, and their count of changes, never reset, would name them again every pass.
+    "AND pg_has_role(c.relowner, 'USAGE')"
 )
 
 
@@ -42,24 +49,31 @@ class SqlPlannerStatistics:
     def __init__(self, connection: Database) -> None:
         self._db = connection
 
-    async def refresh(self, floor: int = CHANGED_ROWS_FLOOR) -> list[str]:
-        """Analyses the send path's tables that changed a lot since their last analysis;
-        returns their names. Nothing on SQLite, whose planner works by rules here."""
+    async def stale(self) -> list[str]:
+        """The send path's tables that changed a lot since their last analysis. None on
+        SQLite, whose planner goes by rules here."""
         if self._db.connection.dialect.name != "postgresql":
             return []
-        names = list(SEND_PATH_TABLES)
-        stale = [
-            row.relname
-            for row in await self._db.connection.execute(_STALE, {"names": names, "floor": floor})
-        ]
-        if not stale:
-            return []
+        return await self._stale(SEND_PATH_TABLES)
+
+    async def analyse(self, table: str) -> bool:
+        """Analyses one of the tables `stale` named, if it still is and no other dispatcher
+        is analysing; whether it did. Its statistics count from this transaction's commit:
+        one table a transaction, so a failure loses no other table's."""
+        if self._db.connection.dialect.name != "postgresql" or table not in SEND_PATH_TABLES:
+            return False
         taken = await self._db.connection.execute(
-            text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": _ANALYSING_LOCK}
+            text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": lock_keys.ANALYSING}
         )
-        if not taken.scalar():
-            return []
-        for name in stale:
-            # The name is one of SEND_PATH_TABLES, as the database spells it.
-            await self._db.connection.exec_driver_sql(f'ANALYZE "{name}"')
-        return stale
+        # Read again under the lock: another dispatcher may have analysed it meanwhile.
+        if not taken.scalar() or not await self._stale([table]):
+            return False
+        await self._db.connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
+        await self._db.connection.exec_driver_sql(f'ANALYZE "{table}"')
+        return True
+
+    async def _stale(self, names: Sequence[str]) -> list[str]:
+        rows = await self._db.connection.execute(
+            _STALE, {"names": list(names), "floor": CHANGED_ROWS_FLOOR}
+        )
+        return [row.relname for row in rows]
