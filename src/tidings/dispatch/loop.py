@@ -28,6 +28,8 @@ from tidings.ports import ChannelEvents, UnitOfWorkFactory
 log = logging.getLogger("tidings.dispatch")
 
 HOUSEKEEPING_SECONDS = 60.0
+# How often a dispatcher looks for tables that outgrew their planner statistics.
+STATISTICS_SECONDS = 5.0
 # Idempotency keys are kept this long: the SDK's retries come within seconds.
 IDEMPOTENCY_KEPT = timedelta(days=1)
 # Conversations ended by one pass at most: a backlog is worked off over a few passes
@@ -95,11 +97,15 @@ class Dispatcher:
                 outboxes.append(asyncio.create_task(self._campaigns.run(stop), name="campaigns"))
             if self._webhooks is not None:
                 outboxes.append(asyncio.create_task(self._webhooks.run(stop), name="webhooks"))
+            last_statistics = float("-inf")
             while not stop.is_set():
-                # Each pass, beside it rather than in it (an analysis may wait for a table's
-                # lock, the heartbeat must not): a new campaign's tables grow by thousands of
-                # rows a second, and the send path's plans go wrong within its first minute.
-                if statistics is None or statistics.done():
+                # Beside the pass rather than in it (an analysis may wait for a table's lock,
+                # the heartbeat must not), every few seconds: a new campaign's tables grow by
+                # thousands of rows a second, and the send path's plans go wrong within its
+                # first minute.
+                due = time.monotonic() - last_statistics >= STATISTICS_SECONDS
+                if due and (statistics is None or statistics.done()):
+                    last_statistics = time.monotonic()
                     statistics = asyncio.create_task(self._keep_statistics(), name="statistics")
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=self._poll)
@@ -110,7 +116,11 @@ class Dispatcher:
                     log.exception("dispatcher pass failed")
         finally:
             stop.set()
-            await self._finish([*outboxes, *([statistics] if statistics else [])])
+            if statistics is not None:
+                # Optional work: a stopping process does not wait for it.
+                statistics.cancel()
+                await asyncio.gather(statistics, return_exceptions=True)
+            await self._finish(outboxes)
             if self._channels is not None:
                 for connection in self._channels.connections:
                     with contextlib.suppress(Exception):
@@ -201,7 +211,8 @@ class Dispatcher:
                         await uow.commit()
                         analysed.append(table)
             except Exception as exc:
-                log.info("could not analyse %s now: %s", table, exc)
+                # Its lock was taken (a long VACUUM, an index being built): a later pass.
+                log.info("could not analyse %s now: %s", table, str(exc).splitlines()[0])
         if analysed:
             log.info("analysed tables grown since their statistics", extra={"tables": analysed})
         return analysed

@@ -39,9 +39,13 @@ _STALE = text(
     "SELECT c.relname FROM unnest(CAST(:names AS text[])) AS t(name) "
     "JOIN pg_class c ON c.oid = to_regclass(t.name) "
     "WHERE pg_stat_get_mod_since_analyze(c.oid) >= greatest(:floor, c.reltuples) "
-    # Only tables this role may analyse (it owns them): PostgreSQL skips the others with a
-    # warning, and their count of changes, never reset, would name them again every pass.
-    "AND pg_has_role(c.relowner, 'USAGE')"
+    # Only tables this role may analyse (it owns them or the database): PostgreSQL skips
+    # the others with a warning, and their count of changes, never reset, would name them
+    # again every pass.
+    "AND (pg_has_role(c.relowner, 'USAGE') OR pg_has_role("
+    "(SELECT datdba FROM pg_database WHERE datname = current_database()), 'USAGE')) "
+    # A table being vacuumed holds the lock an analysis needs, often for minutes.
+    "AND NOT EXISTS (SELECT 1 FROM pg_stat_progress_vacuum v WHERE v.relid = c.oid)"
 )
 
 
@@ -58,8 +62,10 @@ class SqlPlannerStatistics:
 
     async def analyse(self, table: str) -> bool:
         """Analyses one of the tables `stale` named, if it still is and no other dispatcher
-        is analysing; whether it did. Its statistics count from this transaction's commit:
-        one table a transaction, so a failure loses no other table's."""
+        is analysing; whether it did. One table a transaction: the statistics are kept at
+        the commit, but the table's count of changes is reset when the analysis ends, so a
+        failure after it would leave the table looking fresh without them; alone in its
+        transaction, it takes no other table's with it."""
         if self._db.connection.dialect.name != "postgresql" or table not in SEND_PATH_TABLES:
             return False
         taken = await self._db.connection.execute(
