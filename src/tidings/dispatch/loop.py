@@ -212,7 +212,7 @@ class Dispatcher:
                         analysed.append(table)
             except Exception as exc:
                 # Its lock was taken (a long VACUUM, an index being built): a later pass.
-                log.info("could not analyse %s now: %s", table, str(exc).splitlines()[0])
+                log.info("could not analyse %s now: %r", table, str(exc).partition("\n")[0])
         if analysed:
             log.info("analysed tables grown since their statistics", extra={"tables": analysed})
         return analysed
