@@ -12,10 +12,14 @@ from urllib.parse import quote
 
 import orjson
 import pytest
+from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tests.integration.conftest import container_of
 from tests.support.messages import SENDER, queued, subscribe
 from tidings import bootstrap
+from tidings.adapters.db import lock_keys
+from tidings.adapters.db.tables import message_receipts
 from tidings.config import Settings
 from tidings.domain import verp
 from tidings.domain.channels import DeliveryReport, SendOutcome, SendResult
@@ -88,6 +92,48 @@ async def test_parts_reporting_before_the_settlement_count_in_the_order_they_cam
     await _receipt(app, Receipt("1000", "DELIVRD"))
     await _settle_accepted(app, message, "1000", "1001")
     assert (await _read(app, message)).status == DELIVERY_FAILED
+
+
+async def test_a_receipt_stored_while_its_send_waits_to_be_settled_reaches_the_message(
+    app: bootstrap.Container, database_url: str
+) -> None:
+    # The settlement waits for the lock that receipts hold while they look for their
+    # messages; a receipt committed meanwhile found no message yet, so the settlement must
+    # see it once the lock is granted.
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite's writers take turns on the whole database")
+    message = await _queued(app)
+    async with app.engine.connect() as receipt_batch:
+        await receipt_batch.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_keys.RECEIPTS}
+        )
+        settling = asyncio.create_task(_settle_accepted(app, message, "900"))
+        await _until_a_lock_is_waited_for(receipt_batch)
+        await receipt_batch.execute(
+            insert(message_receipts).values(
+                channel=SMS,
+                provider_message_id="900",
+                state="DELIVRD",
+                status=DELIVERY_SUCCESS,
+                final=True,
+                received_at=utcnow(),
+            )
+        )
+        await receipt_batch.commit()
+        await asyncio.wait_for(settling, 10)
+    assert (await _read(app, message)).status == DELIVERY_SUCCESS
+
+
+async def _until_a_lock_is_waited_for(connection: AsyncConnection) -> None:
+    query = text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    for _ in range(1000):
+        if (await connection.execute(query)).scalar():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("nobody waited for the lock")
 
 
 async def test_a_receipt_with_bytes_the_database_refuses_is_kept_and_fails_no_other(
