@@ -108,7 +108,7 @@ async def test_a_receipt_stored_while_its_send_waits_to_be_settled_reaches_the_m
             text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_keys.RECEIPTS}
         )
         settling = asyncio.create_task(_settle_accepted(app, message, "900"))
-        await _until_a_lock_is_waited_for(receipt_batch)
+        await _until_a_lock_is_waited_for(receipt_batch, settling)
         await receipt_batch.execute(
             insert(message_receipts).values(
                 channel=SMS,
@@ -124,7 +124,9 @@ async def test_a_receipt_stored_while_its_send_waits_to_be_settled_reaches_the_m
     assert (await _read(app, message)).status == DELIVERY_SUCCESS
 
 
-async def _until_a_lock_is_waited_for(connection: AsyncConnection) -> None:
+async def _until_a_lock_is_waited_for(
+    connection: AsyncConnection, waiter: asyncio.Task[None]
+) -> None:
     query = text(
         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
         " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
@@ -132,6 +134,9 @@ async def _until_a_lock_is_waited_for(connection: AsyncConnection) -> None:
     for _ in range(1000):
         if (await connection.execute(query)).scalar():
             return
+        if waiter.done():  # it failed, or took no lock
+            await waiter
+            break
         await asyncio.sleep(0.01)
     raise AssertionError("nobody waited for the lock")
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import (
     and_,
@@ -30,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import FromClause
 
 from tidings.adapters.db.contact_filter_sql import FilterCompiler, sorts
 from tidings.adapters.db.contact_repository import contact_from_row
@@ -232,16 +232,16 @@ class SqlCampaignAttempts:
     async def settled_sends(self, campaign: Campaign, limit: int) -> list[SettledSend]:
         """Queued attempts (of any cycle) whose message the outbox has settled."""
         await self._db.begin_write()
-        found: Any = messages
+        found: FromClause = messages
         source = a.join(messages, messages.c.id == a.c.message_id)
         if self._postgresql:
             # Each queued attempt looks its message up by primary key: a few thousand
             # lookups at most (the campaign's messages in flight). Joined, PostgreSQL hashed
-            # every message of the campaign that had settled, read in full each pass: its
-            # costs take an index lookup for four times a page read, so it kept the hash
-            # join to 100,000 messages and beyond, 20-70 ms a pass at 20,000 and growing
-            # with the campaign. OFFSET keeps the lookup from being turned into a join.
-            # (SQLite joins by nested loops anyway.)
+            # every settled message of the table, read in full each pass: its costs take an
+            # index lookup for four times a page read, so it kept the hash join to 100,000
+            # messages and beyond, 24-66 ms a pass near 20,000 and growing with them. An
+            # OFFSET (any) keeps the lookup from being turned into a join. (SQLite joins by
+            # nested loops anyway.)
             found = (
                 select(
                     messages.c.status,
