@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import BACKEND
 from tests.support.query_plans import plan, statements_sent
 from tidings import bootstrap
-from tidings.domain.campaigns import Campaign
+from tidings.domain.campaigns import Campaign, SettledSend
 
 pytestmark = pytest.mark.skipif(BACKEND != "postgresql", reason="a choice of PostgreSQL's planner")
 
@@ -36,17 +36,9 @@ _FILL = [
 async def test_settled_sends_are_found_through_the_messages_primary_key(
     app: bootstrap.Container,
 ) -> None:
-    async with app.engine.begin() as connection:
-        for statement in _FILL:
-            await connection.exec_driver_sql(statement)
-    campaign = Campaign("campaign", "campaign", "division", "list", 1000)
-    with statements_sent(app.engine, _SETTLED_SENDS) as sent:
-        async with app.send_path_uow() as uow:
-            settled = await uow.campaign_attempts.settled_sends(campaign, 2000)
+    settled, text = await _settled_sends_and_plan(app, _FILL)
     # The messages with an even number are settled; the others are still being sent.
     assert sorted(s.seq for s in settled) == list(range(2, QUEUED + 1, 2))
-    [(statement, parameters)] = sent
-    text = await plan(app.engine, statement, parameters)
     assert "ix_messages_send_state_next_attempt_at" not in text, text
     assert "pk_messages" in text, text
 
@@ -74,18 +66,22 @@ _UNDER_WAY = [
 async def test_settled_sends_read_only_the_messages_in_flight_however_many_were_sent(
     app: bootstrap.Container,
 ) -> None:
-    async with app.engine.begin() as connection:
-        for statement in _UNDER_WAY:
-            await connection.exec_driver_sql(statement)
-    campaign = Campaign("campaign", "campaign", "division", "list", 1000)
-    with statements_sent(app.engine, _SETTLED_SENDS) as sent:
-        async with app.send_path_uow() as uow:
-            settled = await uow.campaign_attempts.settled_sends(campaign, 2000)
+    settled, text = await _settled_sends_and_plan(app, _UNDER_WAY)
     assert sorted(s.seq for s in settled) == list(range(SENT + 1, SENT + 201))
-    [(statement, parameters)] = sent
-    text = await plan(app.engine, statement, parameters)
     assert "Seq Scan on messages" not in text, text
     assert "pk_messages" in text, text
 
 
-_SETTLED_SENDS = "FROM campaign_attempts JOIN"
+async def _settled_sends_and_plan(
+    app: bootstrap.Container, fill: list[str]
+) -> tuple[list[SettledSend], str]:
+    """The settled sends found after `fill`, and the database's plan of their search."""
+    async with app.engine.begin() as connection:
+        for statement in fill:
+            await connection.exec_driver_sql(statement)
+    campaign = Campaign("campaign", "campaign", "division", "list", 1000)
+    with statements_sent(app.engine, "FROM campaign_attempts JOIN") as sent:
+        async with app.send_path_uow() as uow:
+            settled = await uow.campaign_attempts.settled_sends(campaign, 2000)
+    [(statement, parameters)] = sent
+    return settled, await plan(app.engine, statement, parameters)
