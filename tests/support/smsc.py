@@ -130,11 +130,12 @@ class Smsc:
         if self._server is None:
             return
         server, self._server = self._server, None
-        for esme in list(self._sessions.values()):
-            with contextlib.suppress(smpp34.SmppError):
-                await esme.unbind()
-        self._sessions.clear()
+        # Stop listening first: smpp34 keeps a session bound past Server.stop(), so a client
+        # rebinding between the unbinds and the stop would be left on a server nobody reads.
         await server.stop()
+        for esme in list(self._sessions.values()):
+            await _unbind(esme)
+        self._sessions.clear()
         if self._loop_task is not None:
             self._loop_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -167,7 +168,9 @@ class Smsc:
     async def _serve(self, server: smpp34.Server) -> None:
         while True:
             event = await server.next()
-            if isinstance(event, smpp34.Esme):
+            if isinstance(event, smpp34.Esme) and self._server is not server:
+                self._spawn(_unbind(event))  # bound just before the listener stopped
+            elif isinstance(event, smpp34.Esme):
                 self._sessions[event.session_id] = event
                 self.binds.append(Bind(event.session_id, event.system_id, event.can_receive))
                 await self._changed_now()
@@ -365,6 +368,11 @@ class SmscThread:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+async def _unbind(esme: smpp34.Esme) -> None:
+    with contextlib.suppress(smpp34.SmppError):
+        await esme.unbind()
 
 
 async def _main(host: str, port: int, rules: Rules) -> None:
