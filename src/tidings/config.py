@@ -15,6 +15,11 @@ from typing import Any, get_type_hints
 
 import phonenumbers
 
+# The file `serve` was given, for the API processes it starts (each rebuilds the settings).
+CONFIG_FILE_ENV = "TIDINGS_CONFIG_FILE"
+# prometheus_client's: where several API processes write the metrics /metrics adds up.
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
 
 class ConfigError(ValueError):
     """A setting has a value Tidings cannot use."""

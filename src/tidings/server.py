@@ -11,8 +11,7 @@ from fastapi import FastAPI
 
 from tidings import bootstrap
 from tidings.api.app import create_app
-from tidings.api.asgi import CONFIG_ENV
-from tidings.config import load_settings
+from tidings.config import CONFIG_FILE_ENV, load_settings
 from tidings.logs import configure_logging
 from tidings.memory import freeze_startup_objects
 from tidings.web.app import install_console
@@ -26,7 +25,7 @@ def compose(container: bootstrap.Container, *, run_dispatcher: bool | None = Non
 
 def create() -> FastAPI:
     """The ASGI factory of `tidings serve` (each worker process calls it once)."""
-    config = os.environ.get(CONFIG_ENV)
+    config = os.environ.get(CONFIG_FILE_ENV)
     settings = load_settings(Path(config) if config else None)
     configure_logging(settings.log_level, settings.log_format, access_log=False)
     app = compose(bootstrap.build(settings))

@@ -10,15 +10,13 @@ from fastapi import FastAPI
 
 from tidings import bootstrap
 from tidings.api.app import create_app
-from tidings.config import load_settings
+from tidings.config import CONFIG_FILE_ENV, load_settings
 from tidings.logs import configure_logging
 from tidings.memory import freeze_startup_objects
 
-CONFIG_ENV = "TIDINGS_CONFIG_FILE"
-
 
 def create() -> FastAPI:
-    config = os.environ.get(CONFIG_ENV)
+    config = os.environ.get(CONFIG_FILE_ENV)
     settings = load_settings(Path(config) if config else None)
     configure_logging(settings.log_level, settings.log_format)
     app = create_app(bootstrap.build(settings))

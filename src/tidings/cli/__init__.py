@@ -14,12 +14,10 @@ import typer
 import uvicorn
 
 from tidings import bootstrap
-from tidings.api.asgi import CONFIG_ENV
-from tidings.api.routes.health import MULTIPROCESS_ENV
 from tidings.cli import contacts, users
 from tidings.cli.common import ConfigOption
 from tidings.cli.common import settings as _settings
-from tidings.config import Settings
+from tidings.config import CONFIG_FILE_ENV, METRICS_DIR_ENV, Settings
 from tidings.domain.errors import DomainError
 from tidings.domain.oauth import SUPPORTED_GRANT_TYPE, ClientDraft, OAuthClient
 from tidings.domain.permissions import ALL_DIVISIONS, Grant, find_role
@@ -53,12 +51,12 @@ def serve(
         TIDINGS_WORKERS=str(settings.workers),
     )
     if config is not None:
-        os.environ[CONFIG_ENV] = str(config.resolve())
+        os.environ[CONFIG_FILE_ENV] = str(config.resolve())
     if settings.workers > 1:
         metrics_dir = settings.data_dir / "metrics"
         shutil.rmtree(metrics_dir, ignore_errors=True)
         metrics_dir.mkdir(parents=True)
-        os.environ[MULTIPROCESS_ENV] = str(metrics_dir)
+        os.environ[METRICS_DIR_ENV] = str(metrics_dir)
     uvicorn.run(
         "tidings.server:create",
         factory=True,

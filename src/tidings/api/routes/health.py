@@ -13,10 +13,9 @@ from tidings.api.deps import ContainerDep
 from tidings.api.errors import error_response
 from tidings.api.responses import ok
 from tidings.api.schemas.common import ApiModel, ErrorBody
+from tidings.config import METRICS_DIR_ENV
 
 router = APIRouter(tags=["Operations"])
-
-MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 class Health(ApiModel):
@@ -34,7 +33,7 @@ async def healthz(app: ContainerDep) -> Response:
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
     registry = request.app.state.metrics.registry
-    if os.environ.get(MULTIPROCESS_ENV):
+    if os.environ.get(METRICS_DIR_ENV):
         # Several API processes: add up what each wrote to the shared directory.
         registry = CollectorRegistry()
         MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
