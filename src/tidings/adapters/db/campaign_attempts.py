@@ -34,6 +34,7 @@ from sqlalchemy.sql.selectable import FromClause
 from tidings.adapters.db.contact_filter_sql import FilterCompiler, sorts
 from tidings.adapters.db.contact_repository import contact_from_row
 from tidings.adapters.db.database import Database
+from tidings.adapters.db.in_list import in_list
 from tidings.adapters.db.many_rows import ManyRows
 from tidings.adapters.db.tables import (
     campaign_attempts as a,
@@ -64,6 +65,9 @@ from tidings.domain.messages import SENDING
 # instead of being read along every attempt of the campaign (a scan of 100,000 entries a
 # claim on a 100,000-contact campaign). Beyond it the plain condition is kept.
 _CYCLES_LISTED = 64
+
+# The contacts of the attempts a claim picked (b_seqs: up to a claim's batch, 2,000).
+_CONTACTS_BY_SEQ = select(contacts).where(in_list(contacts.c.seq, "b_seqs"))
 
 
 def _any_cycle(campaign: Campaign) -> ColumnElement[bool]:
@@ -147,9 +151,7 @@ class SqlCampaignAttempts:
         picked = list(await self._db.execute(query))
         if not picked:
             return []
-        rows = await self._db.execute(
-            select(contacts).where(contacts.c.seq.in_([p.attempt_seq for p in picked]))
-        )
+        rows = await self._db.execute(_CONTACTS_BY_SEQ, {"b_seqs": [p.attempt_seq for p in picked]})
         found = {row.seq: contact_from_row(row) for row in rows}
         return [Claimed(p.attempt_seq, p.attempt_id, found.get(p.attempt_seq)) for p in picked]
 
