@@ -130,16 +130,18 @@ class Smsc:
         if self._server is None:
             return
         server, self._server = self._server, None
-        # Stop listening first: smpp34 keeps a session bound past Server.stop(), so a client
-        # rebinding between the unbinds and the stop would be left on a server nobody reads.
+        # smpp34 keeps a session bound past Server.stop(), and may still bind one it accepted
+        # before: the loop reads on until the SMSC exits and unbinds such a session, which
+        # would otherwise wait on a server nobody reads. Listening stops before the unbinds,
+        # so a client cannot rebind in between.
+        if self._loop_task is not None:
+            self._tasks.add(self._loop_task)
+            self._loop_task.add_done_callback(self._tasks.discard)
+            self._loop_task = None
         await server.stop()
         for esme in list(self._sessions.values()):
             await _unbind(esme)
         self._sessions.clear()
-        if self._loop_task is not None:
-            self._loop_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop_task
 
     async def restart(self, down_for: float = 0.2) -> None:
         await self.stop()
@@ -168,8 +170,15 @@ class Smsc:
     async def _serve(self, server: smpp34.Server) -> None:
         while True:
             event = await server.next()
-            if isinstance(event, smpp34.Esme) and self._server is not server:
-                self._spawn(_unbind(event))  # bound just before the listener stopped
+            stopped = self._server is not server
+            if isinstance(event, smpp34.Esme) and stopped:
+                self._spawn(_unbind(event))
+            elif (
+                isinstance(event, smpp34.SubmitSmEvent)
+                and stopped
+                and event.session_id not in self._sessions
+            ):
+                event.reject(smpp34.ESME_RMSGQFUL)  # from such a session, before its unbind
             elif isinstance(event, smpp34.Esme):
                 self._sessions[event.session_id] = event
                 self.binds.append(Bind(event.session_id, event.system_id, event.can_receive))

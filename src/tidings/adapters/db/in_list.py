@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, any_, bindparam
+from sqlalchemy import Boolean, String, any_, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
+from sqlalchemy.sql.selectable import FromClause
 from sqlalchemy.sql.visitors import InternalTraversal
 
 
@@ -32,6 +33,10 @@ class InList(ColumnElement[bool]):
         self.column = column
         self.name = name
 
+    @property
+    def _from_objects(self) -> list[FromClause]:
+        return self.column._from_objects
+
 
 def in_list(column: ColumnElement[Any], name: str) -> InList:
     """`column` is one of the list bound as parameter `name`."""
@@ -46,5 +51,8 @@ def _expanding_in(element: InList, compiler: SQLCompiler, **kw: Any) -> str:
 
 @compiles(InList, "postgresql")
 def _any_of_array(element: InList, compiler: SQLCompiler, **kw: Any) -> str:
-    array = bindparam(element.name, type_=ARRAY(element.column.type))
+    # Without the column's length: a cast to varchar(n) cuts a longer value short, and a
+    # provider id one character too long would match the id it begins with.
+    item = String() if isinstance(element.column.type, String) else element.column.type
+    array = bindparam(element.name, type_=ARRAY(item))
     return compiler.process(element.column == any_(array), **kw)
