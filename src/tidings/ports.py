@@ -437,7 +437,8 @@ class ZoneLookup(Protocol):
 
 
 class AddressNormalizer(Protocol):
-    def phone(self, raw: str) -> AddressCheck: ...
+    def phone(self, raw: str, *, zones: bool = True) -> AddressCheck:
+        """`zones=False`: the address alone, for sending to it (no callable times)."""
 
     def email(self, raw: str) -> AddressCheck: ...
 

@@ -100,6 +100,12 @@ def test_numbers_abroad_keep_their_country_and_zone() -> None:
     assert check.address == "+81312345678" and check.time_zones == ("Asia/Tokyo",)
 
 
+def test_a_number_checked_only_to_send_to_is_the_same_number_without_its_zone() -> None:
+    check = NORMALIZER.phone("+81 3-1234-5678", zones=False)
+    assert (check.address, check.reason, check.time_zones) == ("+81312345678", None, ())
+    assert NORMALIZER.phone("12", zones=False).reason == NORMALIZER.phone("12").reason
+
+
 def test_email_is_syntax_checked_and_its_domain_lowercased() -> None:
     assert NORMALIZER.email(" Ann@Example.COM ").address == "Ann@example.com"
     bad = NORMALIZER.email("ann@")

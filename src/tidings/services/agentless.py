@@ -126,7 +126,7 @@ class AgentlessService:
         self, caller: Caller, request: SmsRequest, key: str | None, request_hash: str
     ) -> Accepted:
         caller.access.require(SEND_SMS)
-        to = self._addresses.phone(request.to_address)
+        to = self._addresses.phone(request.to_address, zones=False)
         if to.address is None:
             raise _bad("toAddress", f"not a phone number we can send to ({to.reason})")
         address = to.address

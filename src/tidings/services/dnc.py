@@ -156,7 +156,7 @@ class DncService:
         found: set[str] = set()
         async with self._uow() as uow:
             if phone is not None:
-                number = self._addresses.phone(phone).address
+                number = self._addresses.phone(phone, zones=False).address
                 if number is not None:
                     found |= await uow.dnc.listing(list_ids, "phone", number, utcnow())
             if email is not None:
@@ -190,7 +190,7 @@ class DncService:
             checks = [self._addresses.email(a) for a in raw]
             keys = [email_key(c.address or "") for c in checks]
         else:
-            checks = [self._addresses.phone(a) for a in raw]
+            checks = [self._addresses.phone(a, zones=False) for a in raw]
             keys = [c.address or "" for c in checks]
         problems = [
             FieldProblem(f"{field}[{i}]", "invalid.value", c.reason or "not valid")

@@ -53,7 +53,7 @@ class OptOutService:
         self._addresses = addresses
 
     def _phone(self, raw: str, field: str) -> str:
-        check = self._addresses.phone(raw)
+        check = self._addresses.phone(raw, zones=False)
         if check.address is None:
             raise InvalidInput(
                 f"{field}: not a phone number ({check.reason})",
@@ -133,7 +133,7 @@ class OptOutService:
         value = raw.strip()
         if await uow.sms_numbers.find_by_address(value) is not None:
             return value
-        check = self._addresses.phone(value)
+        check = self._addresses.phone(value, zones=False)
         if check.address is not None and (
             not required or await uow.sms_numbers.find_by_address(check.address) is not None
         ):
