@@ -81,8 +81,15 @@ async def test_a_message_with_one_body_is_not_multipart(sender: SmtpSender, peer
     assert "Reply-To" not in html_only
 
 
-async def test_the_dkim_signature_verifies_with_dkimpy(sender: SmtpSender, peer: SmtpPeer) -> None:
-    result = await sender.send(outbound(dkim=DKIM))
+@pytest.mark.parametrize(
+    "bodies",
+    [{}, {"html_body": None}, {"text_body": None, "reply_to": None}],
+    ids=["text and html", "text only", "html only"],
+)
+async def test_the_dkim_signature_verifies_with_dkimpy(
+    sender: SmtpSender, peer: SmtpPeer, bodies: dict[str, None]
+) -> None:
+    result = await sender.send(outbound(dkim=DKIM, **bodies))
 
     assert result.outcome is SendOutcome.ACCEPTED
     data = peer.messages[0].data

@@ -34,6 +34,8 @@ SIGNED_HEADERS = (
 _WSP = re.compile(rb"[ \t]+")
 _TRAILING_WSP = re.compile(rb"[ \t]+\r\n")
 _FOLD = re.compile(rb"\r\n(?=[ \t])")
+_WIDTH = 78  # characters a header line should not pass (RFC 5322)
+_FOLD_AT = "\r\n\t"
 
 
 @dataclass(frozen=True)
@@ -73,16 +75,26 @@ class DkimSigner:
         fields = _fields(head + b"\r\n")
         present = [name for name in SIGNED_HEADERS if name in {n for n, _ in fields}]
         body_hash = base64.b64encode(hashlib.sha256(_relaxed_body(body)).digest()).decode()
-        tags = (
-            f"v=1; a=rsa-sha256; c=relaxed/relaxed; d={self._key.domain}; "
-            f"s={self._key.selector}; t={int(now if now is not None else time.time())}; "
-            f"h={':'.join(present)}; bh={body_hash}; b="
+        header, width_used = _folded(
+            [
+                "v=1;",
+                "a=rsa-sha256;",
+                "c=relaxed/relaxed;",
+                f"d={self._key.domain};",
+                f"s={self._key.selector};",
+                f"t={int(now if now is not None else time.time())};",
+                f"h={':'.join(present)};",
+                f"bh={body_hash};",
+                "b=",
+            ]
         )
         signed = b"".join(_relaxed_header(name, value) for name, value in _pick(fields, present))
-        signed += _relaxed_header(b"dkim-signature", tags.encode())[:-2]  # no CRLF after it
+        # What the verifier hashes: this header as sent, folds included, without b='s value.
+        own = header.encode().partition(b":")[2]
+        signed += _relaxed_header(b"dkim-signature", own)[:-2]  # no CRLF after it
         signature = self._private.sign(signed, padding.PKCS1v15(), hashes.SHA256())
-        header = "DKIM-Signature: " + tags + base64.b64encode(signature).decode()
-        return _fold(header).encode() + b"\r\n" + message
+        header += _cut(base64.b64encode(signature).decode(), _WIDTH - width_used)
+        return header.encode() + b"\r\n" + message
 
 
 def _fields(head: bytes) -> list[tuple[str, bytes]]:
@@ -114,16 +126,26 @@ def _relaxed_body(body: bytes) -> bytes:
     return body + b"\r\n" if body else b""
 
 
-def _fold(header: str, width: int = 76) -> str:
-    """Folds the long b= and h= values so no line passes ~78 characters."""
-    lines, line = [], ""
-    for word in header.split(" "):
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = "\t" + word
-        else:
-            line = f"{line} {word}" if line else word
-    lines.append(line)
-    folded = "\r\n".join(lines)
-    # A base64 value longer than a line is cut into chunks (whitespace is ignored in b=).
-    return re.sub(r"([^\s]{72})(?=[^\s])", lambda m: m.group(1) + "\r\n\t", folded)
+def _folded(tags: list[str]) -> tuple[str, int]:
+    """The header up to `b=`, folded before a tag that would pass the line's width, and in
+    h= after a colon (where RFC 6376 allows whitespace); with the last line's length."""
+    header, used = "DKIM-Signature:", len("DKIM-Signature:")
+    for tag in tags:
+        names = tag.split(":")
+        atoms = [name + ":" for name in names[:-1]] + names[-1:] if tag.startswith("h=") else [tag]
+        separator = " "
+        for atom in atoms:
+            if used + len(separator) + len(atom) > _WIDTH:
+                header, used = header + _FOLD_AT + atom, 1 + len(atom)
+            else:
+                header, used = header + separator + atom, used + len(separator) + len(atom)
+            separator = ""
+    return header, used
+
+
+def _cut(value: str, room: int) -> str:
+    """b='s base64 value across lines (verifiers ignore whitespace in it): what fits on
+    the current line, then full lines."""
+    room = max(room, 0)
+    rest = [value[i : i + _WIDTH - 1] for i in range(room, len(value), _WIDTH - 1)]
+    return _FOLD_AT.join([value[:room], *rest])
