@@ -36,7 +36,19 @@ STATES_AND_ERRORS = [
     ("id:X1 stat:ENROUTE", "ENROUTE", None, False),
     ("id:X1 stat:EXPIRED err:000 text:stat:DELIVRD", "EXPIRED", None, True),
     ("id:X1 stat:UNDELIV err:12 text:err:999", "UNDELIV", "12", True),
+    ("id:X1 stat:DELIVRD err:000 text:Reply stat: EXPIRED ok", "DELIVRD", None, True),
+    ("id:X1 stat:DELIVRD err:000 text:Code err: 99", "DELIVRD", None, True),
+    ("id:X1 stat:DELIVERED err:0", "DELIVRD", None, True),
+    ("id:X1 stat:UNDELIVERABLE err:034", "UNDELIV", "034", True),
+    ("id:X1 stat:Rejected", "REJECTD", None, True),
+    ("id:X1 sub:001 dlvrd:001 stat:DELIVRD\x00", "DELIVRD", None, True),
 ]
+
+
+def test_our_own_message_quoted_in_text_is_not_read_as_the_receipt() -> None:
+    """text: holds the start of the message we sent, whatever it says."""
+    found = parse_receipt("id:X1 sub:001 dlvrd:000 stat:UNDELIV err:000 text:Your order id: 4711")
+    assert found is not None and (found.message_id, found.state) == ("X1", "UNDELIV")
 
 
 @pytest.mark.parametrize(("text", "state", "error", "final"), STATES_AND_ERRORS)

@@ -36,7 +36,19 @@ _OUTCOME = {
 # Forward order of a message's status; a receipt never moves a message back.
 _ORDER = {"queued": 0, "sent": 1, "failed": 2, DELIVERED: 2, FAILED: 2}
 
-_NAMES = "id|sub|dlvrd|submit date|done date|stat|err|text"
+# Spelled-out stat: words some SMSCs send instead of the seven-letter ones.
+_STAT_WORDS = {
+    "DELIVERED": "DELIVRD",
+    "UNDELIVERED": "UNDELIV",
+    "UNDELIVERABLE": "UNDELIV",
+    "REJECTED": "REJECTD",
+    "ACCEPTED": "ACCEPTD",
+}
+
+_NAMES = "id|sub|dlvrd|submit date|done date|stat|err"
+# `text:` comes last and holds the start of our own message ("Your order id: 4711"), so
+# nothing from it on is read as a field.
+_TEXT = re.compile(r"(?<!\S)text:", re.IGNORECASE)
 _VALUE = rf"\s*(.*?)(?=\s+(?:{_NAMES}):|$)"
 _FIELD = re.compile(rf"({_NAMES}):{_VALUE}", re.IGNORECASE | re.DOTALL)
 _ERROR = re.compile(rf"(?<!\S)err:{_VALUE}", re.IGNORECASE | re.DOTALL)
@@ -80,6 +92,10 @@ def parse_receipt(
     text: str, receipted_message_id: str | None = None, message_state: int | None = None
 ) -> Receipt | None:
     """The receipt in a deliver_sm, or None when it carries none we can read."""
+    text = without_nul(text)
+    text_field = _TEXT.search(text)
+    if text_field is not None:
+        text = text[: text_field.start()]
     state = STATES.get(message_state or 0)
     if receipted_message_id and state:
         # The TLVs name the message and its state (most SMSCs send both): only the error
@@ -88,7 +104,9 @@ def parse_receipt(
         return _receipt(receipted_message_id, state, found.group(1).strip() if found else None)
     fields = {name.lower(): value.strip() for name, value in _FIELD.findall(text)}
     message_id = receipted_message_id or fields.get("id")
-    state = state or fields.get("stat", "").upper()
+    if not state:
+        word = fields.get("stat", "").upper()
+        state = _STAT_WORDS.get(word, word)
     if not message_id or state not in STATES.values():
         return None
     return _receipt(message_id, state, fields.get("err"))
@@ -96,7 +114,8 @@ def parse_receipt(
 
 def _receipt(message_id: str, state: str, error: str | None) -> Receipt:
     error = without_nul(error).strip() if error is not None else None
-    return Receipt(message_id, state, error if error not in (None, "", "000") else None)
+    # err:000 (or err:0) is the SMSC saying there is none.
+    return Receipt(message_id, state, error if error and error.strip("0") else None)
 
 
 def moves_forward(current: str, proposed: str) -> bool:
