@@ -83,10 +83,15 @@ def test_repeated_names_sign_each_value_in_order() -> None:
         ("https://example.com/w", "https://example.com:443/w"),
         ("http://example.com:80/w?q=1", "http://example.com/w?q=1"),
         ("http://example.com/w", "http://example.com:80/w"),
+        ("https://Tidings.Example.com/w", "https://Tidings.Example.com/w"),
+        ("https://Tidings.Example.com:443/w", "https://Tidings.Example.com/w"),
+        ("https://u:p@Tidings.Example.com:8443/w", "https://u:p@Tidings.Example.com:8443/w"),
     ],
 )
 def test_an_explicit_default_port_may_be_there_or_not(signed_url: str, our_url: str) -> None:
+    """The public URL as configured, capitals in its host included: Twilio signs it so."""
     signature = compute_signature("tok", signed_url, [("a", "b")])
+    assert RequestValidator("tok").validate(our_url, {"a": "b"}, signature)
     assert signature_matches("tok", our_url, [("a", "b")], signature)
 
 

@@ -69,17 +69,18 @@ def signature_matches(
 
 
 def _port_variants(url: str) -> list[str]:
+    # The host as written: Twilio signs the URL it was given, capitals and all (urlsplit's
+    # `hostname` is lower-cased).
     parts = urlsplit(url)
-    host = parts.hostname or ""
-    if ":" in host:  # an IPv6 literal keeps its brackets
-        host = f"[{host}]"
-    if parts.username is not None or parts.password is not None:
-        userinfo, _, _ = parts.netloc.rpartition("@")
-        host = f"{userinfo}@{host}"
+    host = parts.netloc.rpartition("@")[2]
+    userinfo = parts.netloc[: len(parts.netloc) - len(host)]
+    if parts.port is not None:
+        host = host.rpartition(":")[0]
     default = 443 if parts.scheme == "https" else 80
-    without_port = urlunsplit(parts._replace(netloc=host))
-    with_port = url if parts.port else urlunsplit(parts._replace(netloc=f"{host}:{default}"))
-    return [without_port, with_port]
+    without_port = urlunsplit(parts._replace(netloc=userinfo + host))
+    if parts.port is not None:
+        return [without_port, url]
+    return [without_port, urlunsplit(parts._replace(netloc=f"{userinfo}{host}:{default}"))]
 
 
 def receipt_for_status(
