@@ -365,7 +365,7 @@ def build(settings: Settings) -> Container:
             require_verified_domains=settings.campaign_require_verified_domains,
         ),
         channel_events=channel_events,
-        sms_sender=_sms_sender(settings.sms_url, settings.public_url),
+        sms_sender=_sms_sender(settings.sms_url, settings.public_url, settings.phone_region),
         email_sender=_email_sender(settings.smtp_url),
         verp_key=hmac.new(download_key, b"verp", hashlib.sha256).digest(),
         addresses=addresses,
@@ -397,13 +397,13 @@ def _call_each(callbacks: list[Callable[[str], None]], value: str) -> None:
         callback(value)
 
 
-def _sms_sender(url: str, public_url: str) -> SmsSender:
+def _sms_sender(url: str, public_url: str, region: str) -> SmsSender:
     if url.startswith("simulator:"):
         return SimulatorSms(url)
     if is_twilio_url(url):
         return TwilioSender.from_url(url, public_url)
     if url.startswith("smpp://"):
-        return SmppSender.from_url(url)
+        return SmppSender.from_url(url, region)
     raise ConfigError(f"TIDINGS_SMS_URL {url!r}: use simulator:, smpp://... or twilio://...")
 
 

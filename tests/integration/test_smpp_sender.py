@@ -173,6 +173,32 @@ async def test_replies_arrive_single_and_in_parts(smsc: Smsc) -> None:
     assert "".join(p.text for p in parts) == long_reply
 
 
+@pytest.mark.parametrize(
+    ("source", "ton", "region", "seen_as"),
+    [
+        ("447911123456", 0, "US", "+447911123456"),  # international, without its +
+        ("3175550123", 0, "US", "+13175550123"),  # national, type unknown
+        ("07911123456", 2, "GB", "+447911123456"),  # national
+        ("447911123456", 1, "US", "+447911123456"),
+        ("72015", 0, "US", "72015"),  # a short code stays as sent
+    ],
+)
+async def test_a_reply_from_a_number_written_without_its_country_is_seen_in_e164(
+    smsc: Smsc, source: str, ton: int, region: str, seen_as: str
+) -> None:
+    """A STOP must reach the opt-out of the number we send to, however the SMSC writes it."""
+    sink = EventSink()
+    sender = SmppSender.from_url(f"smpp://tidings:secret@127.0.0.1:{smsc.port}", region)
+    await sender.start(sink)
+    try:
+        await smsc.wait_for(1, "binds")
+        await smsc.inject_mo(source, NUMBER, "STOP", ton=ton)
+        await sink.wait(inbound=1)
+    finally:
+        await sender.close()
+    assert sink.inbound[0].from_address == seen_as
+
+
 async def test_a_ucs2_reply_with_sar_tlvs_is_read(smsc: Smsc) -> None:
     sink = EventSink()
     async with sender_on(smsc.port, sink):

@@ -270,15 +270,17 @@ class Smsc:
         return next((e for e in self._sessions.values() if e.can_receive), None)
 
     async def inject_mo(
-        self, source: str, destination: str, text: str, *, long: str = "udh"
+        self, source: str, destination: str, text: str, *, long: str = "udh", ton: int | None = None
     ) -> None:
-        """A message from a phone: one deliver_sm, or parts with a UDH (or SAR TLVs)."""
+        """A message from a phone: one deliver_sm, or parts with a UDH (or SAR TLVs). The
+        source's type of number is international (1) for `+...`, else unknown (0), unless
+        `ton` says otherwise."""
         for submission in pdus.submissions(text, long, next(self._ids) & 0xFF):
             await self._deliver(
                 None,
                 destination_addr=destination.removeprefix("+"),
                 source_addr=source.removeprefix("+"),
-                source_addr_ton=1 if source.startswith("+") else 0,
+                source_addr_ton=(1 if source.startswith("+") else 0) if ton is None else ton,
                 source_addr_npi=1,
                 data_coding=submission.data_coding,
                 esm_class=submission.esm_class,

@@ -34,6 +34,7 @@ import random
 import re
 from datetime import UTC, datetime
 
+import phonenumbers
 import smpp34
 
 from tidings.adapters.sms import smpp_pdus as pdus
@@ -54,8 +55,9 @@ _MAX_THROTTLE_BACKOFF = 5.0
 
 
 class SmppSender:
-    def __init__(self, settings: SmppSettings) -> None:
+    def __init__(self, settings: SmppSettings, region: str = "US") -> None:
         self.settings = settings
+        self._region = region  # for the numbers of replies written as national ones
         self._events: ChannelEvents | None = None
         self._window = asyncio.Semaphore(settings.window)
         self._gate = RateGate(settings.tps, settings.slow_seconds)
@@ -64,8 +66,8 @@ class SmppSender:
         self._tx: SmppLink | None = None
 
     @classmethod
-    def from_url(cls, url: str) -> SmppSender:
-        return cls(parse_smpp_url(url))
+    def from_url(cls, url: str, region: str = "US") -> SmppSender:
+        return cls(parse_smpp_url(url), region)
 
     @property
     def binds(self) -> int:
@@ -205,8 +207,8 @@ class SmppSender:
         message = pdus.read_message(event.esm_class, event.data_coding, event.short_message, tlvs)
         await self._events.inbound_sms(
             InboundSms(
-                from_address=_e164(event.source_addr, event.source_addr_ton),
-                to_address=_e164(event.destination_addr, event.dest_addr_ton),
+                from_address=_e164(event.source_addr, event.source_addr_ton, self._region),
+                to_address=_e164(event.destination_addr, event.dest_addr_ton, self._region),
                 text=message.text,
                 received_at=now,
                 part=message.part,
@@ -219,9 +221,24 @@ def _pick(configured: int | None, worked_out: int) -> int:
     return worked_out if configured is None else configured
 
 
-def _e164(address: str, ton: int) -> str:
-    if ton == 1 and address.isdigit():
+def _e164(address: str, ton: int, region: str) -> str:
+    """A reply's number as we store numbers (E.164), so that a STOP finds the number we
+    send to: international (TON 1) as is, national (TON 2) in the deployment's region, and
+    unknown (TON 0) read as national first, then as international without its `+` (both
+    are common). Anything else (a short code, an alphanumeric sender) stays as sent."""
+    if not address.isdigit() or ton not in (0, 1, 2):
+        return address
+    if ton == 1:
         return "+" + address
+    for text, in_region in ((address, region), ("+" + address, None)):
+        try:
+            number = phonenumbers.parse(text, in_region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        if ton == 2:
+            break
     return address
 
 
