@@ -86,3 +86,17 @@ def test_a_line_break_cannot_smuggle_a_header() -> None:
 def test_addresses_no_relay_can_take_are_refused(address: str) -> None:
     with pytest.raises(UnsendableAddress):
         compose(outbound(to_address=EmailAddress(address)))
+
+
+@pytest.mark.parametrize(
+    ("address", "sent_to"),
+    [
+        ("ann@faß.de", "ann@xn--fa-hia.de"),  # IDNA 2003 made this fass.de
+        ("ann@σόλος.gr", "ann@xn--wxaijb9b.gr"),
+        ("ann@bücher.example", "ann@xn--bcher-kva.example"),
+    ],
+)
+def test_an_international_domain_is_the_one_the_address_names(address: str, sent_to: str) -> None:
+    composed = compose(outbound(to_address=EmailAddress(address, "Ann")))
+    assert composed.envelope_recipient == sent_to
+    assert parsed(composed.data)["To"] == f"Ann <{sent_to}>"

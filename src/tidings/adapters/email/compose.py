@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from functools import lru_cache
 
+import idna
+
 from tidings.adapters.email.dkim import DkimKey, DkimSigner
 from tidings.domain.channels import DkimIdentity, OutboundEmail
 
@@ -110,8 +112,10 @@ def _addr_spec(address: str) -> str:
         raise UnsendableAddress(f"{address!r} has a non-ASCII local part (needs SMTPUTF8)")
     if not domain.isascii():
         try:
-            domain = domain.encode("idna").decode("ascii")
-        except UnicodeError as exc:
+            # IDNA 2008, as email-validator checked it: the stdlib codec's IDNA 2003 maps
+            # faß.de to fass.de, someone else's domain.
+            domain = idna.encode(domain, uts46=True).decode("ascii")
+        except (UnicodeError, idna.IDNAError) as exc:
             raise UnsendableAddress(f"{address!r} has an invalid domain") from exc
     return f"{local}@{domain}"
 
