@@ -4,6 +4,7 @@ case, spacing or trailing punctuation; a sentence containing it does not."""
 from __future__ import annotations
 
 import string
+import unicodedata
 
 import pytest
 from hypothesis import given
@@ -43,6 +44,12 @@ DEFAULTS = rules(None)
         ("start", KeywordAction.OPT_IN),
         ("Yes!", KeywordAction.OPT_IN),
         ("unstop", KeywordAction.OPT_IN),
+        ("\uff33\uff34\uff2f\uff30", KeywordAction.OPT_OUT),  # full-width, from a CJK keyboard
+        ("STOP\u200b", KeywordAction.OPT_OUT),  # a zero-width space some clients add
+        ("\ufeffstop", KeywordAction.OPT_OUT),
+        ("'STOP'", KeywordAction.OPT_OUT),
+        ('"Stop"', KeywordAction.OPT_OUT),
+        ("\u201cstop\u201d", KeywordAction.OPT_OUT),
     ],
 )
 def test_a_standard_keyword_alone_is_recognised(text: str, action: KeywordAction) -> None:
@@ -122,3 +129,9 @@ def test_an_all_senders_opt_out_blocks_every_sender_but_an_exempted_one() -> Non
     assert blocked({("+1555", "*")}, {("+1555", "+1B")}, pairs) == {("+1555", "+1A")}
     assert blocked({("+1666", "+1A")}, set(), pairs) == {("+1666", "+1A")}
     assert blocked(set(), set(), pairs) == set()
+
+
+def test_an_accented_keyword_matches_however_the_phone_composes_the_accent() -> None:
+    found = rules(KeywordSettings(opt_out_keywords=("ARRÊT",)))
+    for text in (unicodedata.normalize("NFC", "arrêt"), unicodedata.normalize("NFD", "arrêt")):
+        assert found.match(text).action is KeywordAction.OPT_OUT  # type: ignore[union-attr]

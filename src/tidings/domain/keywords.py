@@ -1,7 +1,8 @@
 """SMS keywords: what a consumer texts to opt out, opt back in or ask for help.
 
-A message counts only when it is the keyword and nothing else: case, surrounding whitespace
-and trailing punctuation are ignored ("STOP", " stop. " yes; "please don't stop" no). The
+A message counts only when it is the keyword and nothing else: case, surrounding whitespace,
+opening quotes, trailing punctuation, full-width letters and invisible characters are
+ignored ("STOP", " stop. ", "'Stop'", full-width "STOP" yes; "please don't stop" no). The
 carriers' standard keywords always work (a sender may add its own but cannot remove these:
 a consumer who texts STOP must be heard whatever the configuration). Settings exist for the
 organisation and per sender number; a sender's field left unset takes the organisation's.
@@ -44,11 +45,16 @@ MAX_TEXT_LENGTH = 918  # six concatenated GSM-7 parts
 
 
 def normalize(text: str) -> str:
-    """The message as a keyword: without surrounding whitespace or trailing punctuation,
-    upper case (full Unicode case folding, so "ß" and "SS" agree)."""
-    stripped = text.strip()
+    """The message as a keyword: in compatibility form (full-width letters are the ASCII
+    ones, a "Ê" composed or as E and a combining accent alike), without invisible format characters
+    (a zero-width space, a byte-order mark), surrounding whitespace, opening quotes and
+    trailing punctuation, upper case (full Unicode case folding, so "ß" and "SS" agree)."""
+    text = unicodedata.normalize("NFKC", text)
+    stripped = "".join(c for c in text if unicodedata.category(c) != "Cf").strip()
     while stripped and unicodedata.category(stripped[-1]).startswith("P"):
         stripped = stripped[:-1].rstrip()
+    while stripped and (stripped[0] in "'\"" or unicodedata.category(stripped[0]) in ("Pi", "Pf")):
+        stripped = stripped[1:].lstrip()  # an opening quote; "¿stop" asks, it is no keyword
     return stripped.casefold().upper()
 
 
