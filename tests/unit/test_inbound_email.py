@@ -3,6 +3,7 @@ that are no e-mail at all."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -48,6 +49,27 @@ def test_the_new_text_of_a_reply_leaves_the_quoted_history_out() -> None:
     assert new_text(OUTLOOK) == "Please cancel it."
     assert new_text("Hi\n-----Original Message-----\nold") == "Hi"
     assert new_text(INTERLEAVED) == "Tuesday is fine.\nAfternoon."
+
+
+@pytest.mark.parametrize(
+    ("reply", "written"),
+    [
+        (
+            "Bonjour,\nLe colis est bien arrivé.\nLe jeu. 26 nov. 2026, Shop a écrit :\n> Bonjour",
+            "Bonjour,\nLe colis est bien arrivé.",
+        ),
+        (
+            "Hallo,\nAm Montag passt es.\nAm 26.11.2026 um 10:00 schrieb Shop:\n> Hallo",
+            "Hallo,\nAm Montag passt es.",
+        ),
+        (
+            "Hi,\nOn Friday works.\nOn Thu, 26 Nov 2026, Shop wrote:\n> Hello",
+            "Hi,\nOn Friday works.",
+        ),
+    ],
+)
+def test_a_line_starting_like_a_quote_header_above_one_is_kept(reply: str, written: str) -> None:
+    assert new_text(reply) == written
 
 
 def test_a_reply_written_below_the_quote_keeps_what_was_written() -> None:

@@ -116,7 +116,12 @@ def new_text(text: str) -> str:
         if (
             _SEPARATOR.match(line)
             or _ATTRIBUTION.match(line.strip())
-            or _ATTRIBUTION.match(f"{line.strip()} {following.strip()}")
+            # Gmail wraps a long "On ... wrote:" over two lines; but a line of the writer's
+            # own that starts with "On" or "Le" may stand above a one-line header.
+            or (
+                not _ATTRIBUTION.match(following.strip())
+                and _ATTRIBUTION.match(f"{line.strip()} {following.strip()}")
+            )
             or (_OUTLOOK_FROM.match(line) and _OUTLOOK_NEXT.match(following))
         ):
             break
