@@ -95,6 +95,9 @@ def test_a_receipt_prefers_its_tlvs() -> None:
         (8, "Привет".encode("utf-16-be"), "Привет"),
         (3, "café".encode("latin-1"), "café"),
         (1, b"ok", "ok"),
+        (0x18, "Привет".encode("utf-16-be"), "Привет"),  # UCS-2 with a message class
+        (0x11, b"STOP", "STOP"),  # GSM 7-bit with a message class
+        (0xF1, b"Hi \x1be", "Hi €"),
     ],
 )
 def test_replies_are_decoded_by_data_coding(coding: int, payload: bytes, text: str) -> None:

@@ -164,6 +164,8 @@ def is_receipt(esm_class: int) -> bool:
 
 
 def decode_text(data_coding: int, payload: bytes) -> str:
+    if 0x10 <= data_coding <= 0x1F:  # GSM 03.38 with a message class: bits 3-2 the alphabet
+        data_coding = (0x00, 0x04, 0x08, 0x04)[(data_coding >> 2) & 0x03]
     if data_coding == 0x08:
         return payload.decode("utf-16-be", errors="replace")
     if data_coding == 0x03:
