@@ -100,3 +100,11 @@ def test_an_international_domain_is_the_one_the_address_names(address: str, sent
     composed = compose(outbound(to_address=EmailAddress(address, "Ann")))
     assert composed.envelope_recipient == sent_to
     assert parsed(composed.data)["To"] == f"Ann <{sent_to}>"
+
+
+def test_a_subject_with_a_word_longer_than_a_line_reads_back_whole() -> None:
+    """A line past 998 octets is cut by relays, breaking the subject and its signature."""
+    subject = "Track it: https://shop.example/track?t=" + "A" * 960
+    data = compose(outbound(subject=subject)).data
+    assert max(len(line) for line in data.split(b"\r\n")) <= 998
+    assert parsed(data)["Subject"] == subject

@@ -133,9 +133,14 @@ def _mailbox(name: str | None, addr_spec: str) -> str:
     return f"{phrase} <{addr_spec}>"
 
 
+_LONGEST_WORD = 900  # with "Subject: " and a fold, within a line's 998 octets
+
+
 def _unstructured(text: str) -> str:
-    """A Subject value: ASCII folded at spaces, anything else as encoded words."""
-    if not text.isascii() or "=?" in text:
+    """A Subject value: ASCII folded at spaces, anything else as encoded words (and ASCII
+    with a word too long for a line: relays cut a line past 998 octets, which breaks the
+    subject and the DKIM signature; encoded words may be cut anywhere)."""
+    if not text.isascii() or "=?" in text or any(len(w) > _LONGEST_WORD for w in text.split()):
         return "\r\n ".join(_encoded_words(text))
     lines, line = [], ""
     for word in text.split(" "):
