@@ -582,3 +582,47 @@ def test_a_stop_texted_while_a_campaign_runs_blocks_its_later_contacts_with_that
     # The campaign's message before the STOP, the confirmation, and nothing after.
     assert [tuple(row) for row in sent] == [("before", False), (None, True)]
     api.post_outbound_messagingcampaign_stop(created.id)
+
+
+def test_campaigns_are_found_by_type_sender_and_template_on_every_page_and_in_either_order(
+    server: Server, admin_token: str, admin_sdk: Any, sender: str, template: str
+) -> None:
+    other = f"+1463557{uuid.uuid4().int % 10_000:04d}"
+    status, body, _ = server.request(
+        "POST",
+        NUMBERS,
+        token=admin_token,
+        json_body={"phoneNumber": other, "phoneNumberType": "local", "countryCode": "US"},
+    )
+    assert status == 200, body
+    list_id = _contact_list(server, admin_token, [_contact("a", "+13175550801")])
+    prefix = _unique("found")
+    api = gc.OutboundApi(admin_sdk)
+    create = api.post_outbound_messagingcampaigns
+    first = create(_campaign(f"{prefix} a", list_id, sender, template))
+    second = create(_campaign(f"{prefix} b", list_id, other, template))
+
+    def ids(listing: Any) -> list[str]:
+        return [c.id for c in listing.entities or []]
+
+    sms = api.get_outbound_messagingcampaigns(name=prefix, type="SMS")
+    assert ids(sms) == [first.id, second.id]
+    for kind in ("EMAIL", "WHATSAPP"):
+        assert api.get_outbound_messagingcampaigns(name=prefix, type=kind).total == 0
+    by_sender = api.get_outbound_messagingcampaigns(
+        name=prefix, sender_sms_phone_number=other, page_size=1
+    )
+    assert (by_sender.total, ids(by_sender)) == (1, [second.id])
+    by_template = api.get_outbound_messagingcampaigns(
+        name=prefix, content_template_id=template, page_size=1, page_number=2
+    )
+    assert (by_template.total, by_template.page_count, ids(by_template)) == (2, 2, [second.id])
+    assert api.get_outbound_messagingcampaigns(name=prefix, content_template_id="none").total == 0
+    newest_name_first = api.get_outbound_messagingcampaigns(name=prefix, sort_order="descending")
+    assert ids(newest_name_first) == [second.id, first.id]
+
+    views = api.get_outbound_messagingcampaigns_divisionviews(
+        name=prefix, type="SMS", sender_sms_phone_number=other, content_template_id=template
+    )
+    assert ids(views) == [second.id]
+    assert api.get_outbound_messagingcampaigns_divisionviews(name=prefix, type="EMAIL").total == 0

@@ -80,6 +80,10 @@ def test_lists_filter_by_name_and_report_sizes(outbound: Any, unique: Any) -> No
     assert found.entities[0].size == 1
     exact = outbound.get_outbound_contactlists(name=prefix + " two", filter_type="Equals")
     assert [c.name for c in exact.entities] == [prefix + " two"]
+    backwards = outbound.get_outbound_contactlists(
+        name=prefix, sort_by="name", sort_order="descending"
+    )
+    assert [c.name for c in backwards.entities] == [prefix + " two", prefix + " one"]
 
 
 def test_several_lists_are_deleted_by_id(outbound: Any, unique: Any) -> None:

@@ -36,6 +36,13 @@ def test_dnc_list_crud(outbound: Any, unique: Any) -> None:
     assert [d.id for d in outbound.get_outbound_dnclists(name=created.name).entities] == [
         created.id
     ]
+    later = outbound.post_outbound_dnclists(_dnc_list(created.name + " later"))
+    backwards = outbound.get_outbound_dnclists(name=created.name, sort_order="descending")
+    assert [d.id for d in backwards.entities] == [later.id, created.id]
+    outbound.delete_outbound_dnclist(later.id)
+    with pytest.raises(ApiException) as bad:
+        outbound.get_outbound_dnclists(name=created.name, sort_order="sideways")
+    assert bad.value.status == 400 and "sortOrder" in bad.value.body
     outbound.delete_outbound_dnclist(created.id)
     with pytest.raises(ApiException) as gone:
         outbound.get_outbound_dnclist(created.id)

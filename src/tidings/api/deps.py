@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request
 
 from tidings.bootstrap import Container
-from tidings.domain.errors import Unauthenticated
+from tidings.domain.errors import FieldProblem, InvalidInput, Unauthenticated
 from tidings.domain.paging import DEFAULT_PAGE_SIZE, PageRequest
 from tidings.ports import ChannelEvents
 from tidings.services.caller import Caller
@@ -40,6 +41,21 @@ async def page_request(
     return PageRequest(page_size=page_size, page_number=page_number)
 
 
+async def name_sorted_page(
+    page: Annotated[PageRequest, Depends(page_request)],
+    sort_order: Annotated[str, Query(alias="sortOrder", max_length=16)] = "ascending",
+) -> PageRequest:
+    """Paging of a list in name order; `sortBy` (name or another field) is accepted and the
+    order stays by name."""
+    order = sort_order.lower()
+    if order not in ("ascending", "descending"):
+        raise InvalidInput(
+            "sortOrder is ascending or descending",
+            details=[FieldProblem("sortOrder", "invalid.value", "ascending or descending")],
+        )
+    return replace(page, descending=order == "descending")
+
+
 # Dependencies are `async def` on purpose: FastAPI runs a plain `def` in a thread pool,
 # which costs a thread hop on every request.
 
@@ -52,6 +68,7 @@ def split_list(values: list[str] | None) -> list[str]:
 CallerDep = Annotated[Caller, Depends(current_caller)]
 ContainerDep = Annotated[Container, Depends(container)]
 PageDep = Annotated[PageRequest, Depends(page_request)]
+NameSortedPageDep = Annotated[PageRequest, Depends(name_sorted_page)]
 ChannelEventsDep = Annotated[ChannelEvents, Depends(channel_events)]
 
 # How `filterType` matches a `name` parameter in list routes (case-insensitive).

@@ -15,6 +15,7 @@ MAX_PAGE_NUMBER = 1_000_000_000
 class PageRequest:
     page_size: int = DEFAULT_PAGE_SIZE
     page_number: int = 1
+    descending: bool = False  # for lists in name order: `sortOrder=descending`
 
     def __post_init__(self) -> None:
         problems = []

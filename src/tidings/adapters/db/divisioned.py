@@ -63,7 +63,13 @@ async def page_of(
         select(table)
         .select_from(source)
         .where(*conditions)
-        .order_by(table.c.name_key, table.c.id)
+        .order_by(
+            *(
+                (table.c.name_key.desc(), table.c.id.desc())
+                if page.descending
+                else (table.c.name_key, table.c.id)
+            )
+        )
         .limit(page.page_size)
         .offset(page.offset)
     )

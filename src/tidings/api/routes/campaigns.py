@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Query, Request
 from starlette.responses import Response
 
-from tidings.api.deps import CallerDep, ContainerDep, PageDep, split_list
+from tidings.api.deps import CallerDep, ContainerDep, NameSortedPageDep, split_list
 from tidings.api.paging import envelope
 from tidings.api.responses import ok
 from tidings.api.schemas.campaigns import (
@@ -27,6 +27,10 @@ from tidings.domain.ids import utcnow
 router = APIRouter(prefix="/api/v2/outbound/messagingcampaigns", tags=["Outbound"])
 
 Ids = Annotated[list[str] | None, Query(alias="id", max_length=100)]
+CampaignType = Annotated[Literal["SMS", "EMAIL", "WHATSAPP"] | None, Query(alias="type")]
+Sender = Annotated[str | None, Query(alias="senderSmsPhoneNumber", max_length=64)]
+TemplateId = Annotated[str | None, Query(alias="contentTemplateId", max_length=64)]
+_MEDIA = {"SMS": "sms", "EMAIL": "email", "WHATSAPP": "whatsapp"}
 
 
 @router.get("", response_model=MessagingCampaignListing)
@@ -34,16 +38,14 @@ async def list_campaigns(
     request: Request,
     app: ContainerDep,
     caller: CallerDep,
-    page: PageDep,
+    page: NameSortedPageDep,
     name: Annotated[str | None, Query(max_length=256)] = None,
     contact_list_id: Annotated[str | None, Query(alias="contactListId", max_length=64)] = None,
     division_ids: Annotated[list[str] | None, Query(alias="divisionId", max_length=1000)] = None,
-    campaign_type: Annotated[
-        Literal["SMS", "EMAIL", "WHATSAPP"] | None, Query(alias="type")
-    ] = None,
-    sender: Annotated[str | None, Query(alias="senderSmsPhoneNumber", max_length=64)] = None,
+    campaign_type: CampaignType = None,
+    sender: Sender = None,
     ids: Ids = None,
-    template_id: Annotated[str | None, Query(alias="contentTemplateId", max_length=64)] = None,
+    template_id: TemplateId = None,
     status: Annotated[
         Literal["on", "stopping", "off", "complete", "invalid", "forced_off", "forced_stopping"]
         | None,
@@ -58,9 +60,7 @@ async def list_campaigns(
         division_ids=split_list(division_ids),
         contact_list_id=contact_list_id,
         status=status,
-        media_type={"SMS": "sms", "EMAIL": "email", "WHATSAPP": "whatsapp"}.get(
-            campaign_type or ""
-        ),
+        media_type=_MEDIA.get(campaign_type or ""),
         sender=sender,
         template_id=template_id,
     )
@@ -90,14 +90,25 @@ async def list_division_views(
     request: Request,
     app: ContainerDep,
     caller: CallerDep,
-    page: PageDep,
+    page: NameSortedPageDep,
     name: Annotated[str | None, Query(max_length=256)] = None,
     ids: Ids = None,
     status: Annotated[str | None, Query(alias="campaignStatus", max_length=32)] = None,
+    campaign_type: CampaignType = None,
+    sender: Sender = None,
+    template_id: TemplateId = None,
 ) -> Response:
     """The outline of campaigns in divisions where the caller may search."""
     found, total = await app.campaigns.find(
-        caller, page, action="search", name=name, ids=split_list(ids), status=status
+        caller,
+        page,
+        action="search",
+        name=name,
+        ids=split_list(ids),
+        status=status,
+        media_type=_MEDIA.get(campaign_type or ""),
+        sender=sender,
+        template_id=template_id,
     )
     return ok(envelope(request, page, [DivisionView.of(x) for x in found], total))
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
-from tidings.api.deps import CallerDep, ContainerDep, NameFilter, PageDep
+from tidings.api.deps import CallerDep, ContainerDep, NameFilter, NameSortedPageDep
 from tidings.api.paging import envelope
 from tidings.api.responses import ok
 from tidings.api.schemas.contact_filters import (
@@ -41,7 +41,7 @@ async def list_filters(
     request: Request,
     app: ContainerDep,
     caller: CallerDep,
-    page: PageDep,
+    page: NameSortedPageDep,
     name: Annotated[str | None, Query(max_length=256)] = None,
     filter_type: Annotated[NameFilter, Query(alias="filterType")] = "Prefix",
     contact_list_id: Annotated[str | None, Query(alias="contactListId", max_length=64)] = None,

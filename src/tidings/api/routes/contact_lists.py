@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Request
 from starlette.responses import Response
 
-from tidings.api.deps import CallerDep, ContainerDep, NameFilter, PageDep, split_list
+from tidings.api.deps import CallerDep, ContainerDep, NameFilter, NameSortedPageDep, split_list
 from tidings.api.paging import envelope
 from tidings.api.responses import ok
 from tidings.api.routes.imports import import_statuses
@@ -35,7 +35,7 @@ async def list_contact_lists(
     request: Request,
     app: ContainerDep,
     caller: CallerDep,
-    page: PageDep,
+    page: NameSortedPageDep,
     ids: IdList = None,
     name: Annotated[str | None, Query(max_length=256)] = None,
     filter_type: Annotated[NameFilter, Query(alias="filterType")] = "Prefix",
@@ -84,7 +84,7 @@ async def list_division_views(
     request: Request,
     app: ContainerDep,
     caller: CallerDep,
-    page: PageDep,
+    page: NameSortedPageDep,
     ids: IdList = None,
     name: Annotated[str | None, Query(max_length=256)] = None,
     filter_type: Annotated[NameFilter, Query(alias="filterType")] = "Prefix",
