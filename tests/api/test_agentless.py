@@ -96,6 +96,8 @@ def test_an_sms_is_queued_sent_and_delivered_and_reads_back(admin_sdk: Any, send
     assert [(m.message_id, m.message_status, m.message_segment_count) for m in ours.messages] == [
         (sent.id, "delivery-success", 1)
     ]
+    uri = f"/api/v2/conversations/messages/{sent.conversation_id}/messages/{sent.id}"
+    assert ours.messages[0].message_uri == uri  # the SDK reads it as messageURI
 
 
 def test_a_long_message_counts_its_segments(admin_sdk: Any, sender: str) -> None:
@@ -266,6 +268,13 @@ def test_an_email_is_queued_sent_and_reads_back(
     assert found["textBody"] == "Was this you?"
     message = api.get_conversations_email_message(sent.conversation_id, sent.id)
     assert (message.subject, message.to[0].email) == ("Suspicious payment", "ann@example.org")
+    status, conversation, _ = server.request(
+        "GET", f"/api/v2/conversations/emails/{sent.conversation_id}", token=admin_token
+    )
+    assert status == 200, conversation
+    [link] = [m["messageURI"] for p in conversation["participants"] for m in p.get("messages", [])]
+    status, linked, _ = server.request("GET", link, token=admin_token)
+    assert (status, linked["id"]) == (200, sent.id)
 
 
 def test_an_undeliverable_email_ends_delivery_failed(

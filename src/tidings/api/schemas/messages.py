@@ -12,6 +12,7 @@ from tidings.api.schemas.common import ApiModel, ErrorBody, UtcDatetime
 from tidings.domain.messages import (
     DELIVERY_FAILED,
     DELIVERY_SUCCESS,
+    EMAIL,
     Conversation,
     Message,
     ReceiptRecord,
@@ -127,7 +128,8 @@ class AgentlessEmailOut(ApiModel):
 
 
 def message_uri(message: Message) -> str:
-    return f"/api/v2/conversations/messages/{message.conversation_id}/messages/{message.id}"
+    kind = "emails" if message.media_type == EMAIL else "messages"
+    return f"/api/v2/conversations/{kind}/{message.conversation_id}/messages/{message.id}"
 
 
 class Reason(ApiModel):
@@ -262,7 +264,7 @@ class AddressOut(ApiModel):
 
 class MessageDetails(ApiModel):
     message_id: str
-    message_uri: str
+    message_uri: str = Field(alias="messageURI")  # the SDK's spelling
     message_status: str
     message_segment_count: int | None = None
     message_time: UtcDatetime
@@ -322,7 +324,7 @@ class MessageConversationOut(ApiModel):
                     messages=[
                         MessageDetails(
                             message_id=m.id,
-                            message_uri=message_uri(m),
+                            messageURI=message_uri(m),
                             message_status=m.status,
                             message_segment_count=m.segment_count or None,
                             message_time=m.created_at,
