@@ -269,6 +269,7 @@ def test_a_campaign_without_waiting_contacts_completes_and_recycles(
     assert progress.percentage == 100
     [event] = _events_about(api, created.id)
     assert (event.level, event.name) == ("INFO", "MESSAGING_CAMPAIGN_COMPLETE")
+    assert event.event_message.code is None  # the SDK's enum has no code for it
 
     api.delete_outbound_messagingcampaign_progress(created.id)
     progress = api.get_outbound_messagingcampaign_progress(created.id)
@@ -527,6 +528,7 @@ def test_a_running_campaign_whose_template_is_deleted_turns_invalid_with_the_rea
     assert [e.error for e in found.errors] == ["contentTemplate.not.found"]
     [event] = _events_about(api, created.id)
     assert (event.level, event.name) == ("ERROR", "MESSAGING_CAMPAIGN_INVALID")
+    assert event.event_message.code == "CAMPAIGN_INVALIDATED"  # a value of the SDK's enum
     assert "content template" in event.event_message.message
 
 

@@ -291,6 +291,15 @@ class CampaignEngine:
             await uow.commit()
 
 
+# eventMessage.code is an enum in the SDK (a value outside it reads as
+# `outdated_sdk_version`): events with a counterpart there carry it, the others none; `name`
+# tells every event apart.
+_SDK_CODES = {
+    "MESSAGING_CAMPAIGN_STOPPED": "CAMPAIGN_STOPPED",
+    "MESSAGING_CAMPAIGN_INVALID": "CAMPAIGN_INVALIDATED",
+}
+
+
 def _event(campaign: c.Campaign, level: str, name: str, message: str, **params: object) -> EventLog:
     ref = EntityRef(
         campaign.id, campaign.name, f"/api/v2/outbound/messagingcampaigns/{campaign.id}"
@@ -302,7 +311,7 @@ def _event(campaign: c.Campaign, level: str, name: str, message: str, **params: 
         name=name,
         message=message,
         timestamp=utcnow(),
-        code=name,
+        code=_SDK_CODES.get(name),
         params={"campaignId": campaign.id, **params},
         error_entity=ref if level != INFO else None,
         related_entity=ref,

@@ -344,7 +344,7 @@ class ListImports(ABC, Generic[J, L, O, P]):
             name=event_name,
             message=message,
             timestamp=utcnow(),
-            code=event_name,
+            code=None,  # none of the SDK's codes says this; `name` does
             params={"importId": job.id, "rejected": job.rejected, "total": job.total_records},
             error_entity=ref,
             related_entity=ref,
