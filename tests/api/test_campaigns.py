@@ -271,6 +271,15 @@ def test_a_campaign_without_waiting_contacts_completes_and_recycles(
     assert (event.level, event.name) == ("INFO", "MESSAGING_CAMPAIGN_COMPLETE")
     assert event.event_message.code is None  # the SDK's enum has no code for it
 
+    finished = api.get_outbound_messagingcampaign(created.id)
+    finished.name += " (done)"  # read, changed and written back as it is
+    rewritten = api.put_outbound_messagingcampaign(created.id, finished)
+    assert (rewritten.campaign_status, rewritten.name) == ("complete", finished.name)
+    rewritten.campaign_status = "invalid"  # a status only the system sets
+    with pytest.raises(ApiException) as refused:
+        api.put_outbound_messagingcampaign(created.id, rewritten)
+    assert refused.value.status == 400 and "campaignStatus" in refused.value.body
+
     api.delete_outbound_messagingcampaign_progress(created.id)
     progress = api.get_outbound_messagingcampaign_progress(created.id)
     assert progress.number_of_contacts_messaged == 0

@@ -97,9 +97,14 @@ class CampaignService:
         permission = _held(caller, "edit")
         async with self._uow() as uow:
             current = await _visible(uow, caller, "edit", campaign_id)
-            wanted = _wanted(draft.status)
-            in_flight = await uow.campaign_attempts.in_flight(current, 1) > 0
-            status = c.status_after_switch(current.status, wanted, in_flight)
+            if draft.status == current.status and draft.status not in c.USER_STATUSES:
+                # Read, changed and written back (complete, invalid, ...): the status the
+                # system set stays; only on and off may be asked for.
+                status = current.status
+            else:
+                wanted = _wanted(draft.status)
+                in_flight = await uow.campaign_attempts.in_flight(current, 1) > 0
+                status = c.status_after_switch(current.status, wanted, in_flight)
             # Another list or channel is another campaign's worth of contacts: a new cycle.
             same_contacts = (draft.contact_list_id, draft.media_type) == (
                 current.contact_list_id,
