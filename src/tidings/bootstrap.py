@@ -19,7 +19,6 @@ from tidings.adapters.address_columns import AddressColumns
 from tidings.adapters.addresses import AddressNormalizer
 from tidings.adapters.db import migrate
 from tidings.adapters.db.contact_import import SqlStagedContactWriter
-from tidings.adapters.db.database import WriterGate
 from tidings.adapters.db.dnc_bulk import SqlDncBulk
 from tidings.adapters.db.engine import (
     is_sqlite,
@@ -30,6 +29,7 @@ from tidings.adapters.db.engine import (
 from tidings.adapters.db.export_source import SqlExportSource
 from tidings.adapters.db.inline import InlineEngine
 from tidings.adapters.db.uow import SqlUnitOfWork
+from tidings.adapters.db.writer_gate import WriterGate
 from tidings.adapters.dns_lookups import DnspythonLookups
 from tidings.adapters.email.dkim_keys import RsaDkimKeys
 from tidings.adapters.email.inbound import InboundSmtpReceiver

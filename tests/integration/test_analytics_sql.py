@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tidings.adapters.db import analytics_repository, migrate
-from tidings.adapters.db.database import WriterGate
 from tidings.adapters.db.engine import make_async_engine
 from tidings.adapters.db.uow import SqlUnitOfWork
+from tidings.adapters.db.writer_gate import WriterGate
 from tidings.domain.analytics import (
     ConversationQuery,
     Filter,

@@ -17,11 +17,11 @@ from sqlalchemy import select, text, update
 
 from tests.support.segment_filters import meets
 from tidings.adapters.db import analytics_repository, migrate
-from tidings.adapters.db.database import WriterGate
 from tidings.adapters.db.engine import make_async_engine
 from tidings.adapters.db.message_rows import FILL_SAID, SAID
 from tidings.adapters.db.tables import conversations
 from tidings.adapters.db.uow import SqlUnitOfWork
+from tidings.adapters.db.writer_gate import WriterGate
 from tidings.domain.analytics import (
     ConversationQuery,
     Filter,

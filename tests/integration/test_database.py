@@ -11,11 +11,11 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 
 from tidings.adapters.db import migrate
-from tidings.adapters.db.database import WriterGate
 from tidings.adapters.db.engine import make_async_engine, make_sync_engine
 from tidings.adapters.db.tables import divisions, metadata
 from tidings.adapters.db.text_search import schema_filter
 from tidings.adapters.db.uow import SqlUnitOfWork
+from tidings.adapters.db.writer_gate import WriterGate
 from tidings.domain.divisions import Division
 from tidings.domain.oauth import OAuthClient
 

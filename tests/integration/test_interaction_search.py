@@ -15,10 +15,10 @@ from sqlalchemy import Engine, delete, event, or_, select, update
 
 from tests.support.segment_filters import meets
 from tidings.adapters.db import analytics_repository, migrate, text_search
-from tidings.adapters.db.database import WriterGate
 from tidings.adapters.db.engine import make_async_engine, make_sync_engine
 from tidings.adapters.db.tables import messages
 from tidings.adapters.db.uow import SqlUnitOfWork
+from tidings.adapters.db.writer_gate import WriterGate
 from tidings.domain.analytics import (
     ConversationQuery,
     Filter,

@@ -10,10 +10,11 @@ import pytest
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tidings.adapters.db.database import Database, WriterGate
+from tidings.adapters.db.database import Database
 from tidings.adapters.db.many_rows import ManyRows
 from tidings.adapters.db.message_rows import INSERT_MESSAGES, message_values
 from tidings.adapters.db.tables import messages
+from tidings.adapters.db.writer_gate import WriterGate
 from tidings.domain.messages import PENDING, QUEUED, SENDING, Message
 
 

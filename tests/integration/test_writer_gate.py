@@ -6,9 +6,15 @@ process contend as two `tidings serve` processes do."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import os
+import threading
+import time
 from pathlib import Path
 
-from tidings.adapters.db.database import WriterGate
+import pytest
+
+from tidings.adapters.db.writer_gate import WriterGate
 
 
 async def _passes(gate: WriterGate, seconds: float = 2.0) -> bool:
@@ -19,25 +25,32 @@ async def _passes(gate: WriterGate, seconds: float = 2.0) -> bool:
     return True
 
 
-async def test_a_writer_of_another_process_waits_for_the_holder_without_stopping_this_loop(
+async def test_a_writer_waits_for_another_process_without_stopping_this_loop(
     tmp_path: Path,
 ) -> None:
     lock = tmp_path / "db.sqlite.write.lock"
-    holder, other = WriterGate(lock), WriterGate(lock)
-    await holder.acquire()
-    waiting = asyncio.create_task(other.acquire())
-    ticks = 0
-    for _ in range(20):
-        await asyncio.sleep(0.005)
-        ticks += 1
-    assert ticks == 20 and not waiting.done()
+    other_process = os.open(lock, os.O_RDWR | os.O_CREAT)
+    fcntl.flock(other_process, fcntl.LOCK_EX)
+    gate = WriterGate(lock)
+    # Were the wait to block this loop, nothing here could go on until the other process
+    # lets go: a watchdog makes it let go after 3 s, and the time shows it.
+    watchdog = threading.Timer(3, fcntl.flock, (other_process, fcntl.LOCK_UN))
+    watchdog.start()
+    try:
+        started = time.monotonic()
+        waiting = asyncio.create_task(gate.acquire())
+        await asyncio.sleep(0.1)
+        assert time.monotonic() - started < 1 and not waiting.done()
+    finally:
+        watchdog.cancel()
 
-    holder.release()
+    fcntl.flock(other_process, fcntl.LOCK_UN)
     await asyncio.wait_for(waiting, 2)
-    assert not await _passes(holder, 0.1), "the lock passed to the other writer"
-    other.release()
-    assert await _passes(holder)
-    holder.release()
+    with pytest.raises(BlockingIOError):  # the lock passed to this process's writer
+        fcntl.flock(other_process, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    gate.release()
+    fcntl.flock(other_process, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    os.close(other_process)
 
 
 async def test_a_writer_that_gives_up_waiting_holds_nothing_afterwards(tmp_path: Path) -> None:
@@ -47,10 +60,12 @@ async def test_a_writer_that_gives_up_waiting_holds_nothing_afterwards(tmp_path:
     assert not await _passes(other, 0.05)  # cancelled while another process writes
 
     holder.release()
-    assert await _passes(other), "the next task of the process that gave up gets in"
+    await asyncio.sleep(0.2)  # its thread takes the lock it was waiting for, and gives it back
+    third = WriterGate(lock)
+    assert await _passes(third, 1), "another process gets in: nothing was left locked"
+    third.release()
+    assert await _passes(other), "and the next task of the process that gave up"
     other.release()
-    assert await _passes(holder), "and the lock it was still waiting for was given back"
-    holder.release()
 
 
 async def test_tasks_of_one_process_pass_one_at_a_time_in_order(tmp_path: Path) -> None:

@@ -18,8 +18,8 @@ import polars as pl
 import psycopg
 from sqlalchemy.engine import Engine
 
-from tidings.adapters.db.database import WriterGate
 from tidings.adapters.db.engine import is_sqlite, make_sync_engine
+from tidings.adapters.db.writer_gate import WriterGate
 from tidings.domain.errors import NotFound
 from tidings.domain.imports import StagedParts
 

@@ -24,7 +24,7 @@ from tidings.adapters.db.bulk import (
     hold,
     write_csv,
 )
-from tidings.adapters.db.database import WriterGate
+from tidings.adapters.db.writer_gate import WriterGate
 from tidings.domain.errors import FieldProblem, InvalidInput
 from tidings.domain.imports import StagedParts
 

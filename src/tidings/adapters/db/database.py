@@ -1,4 +1,4 @@
-"""The connection as repositories see it, and the gate SQLite writers pass one at a time.
+"""The connection as repositories see it; SQLite writers pass a gate (writer_gate.py).
 
 On SQLite the first write of a unit of work passes the writer gate and opens the
 transaction with BEGIN IMMEDIATE, which takes SQLite's write lock up front. Without the
@@ -12,12 +12,7 @@ A task must not open a second unit of work that writes while its first one holds
 
 from __future__ import annotations
 
-import asyncio
-import fcntl
-import os
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -28,59 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tidings.adapters.db.inline import InlineConnection
 from tidings.adapters.db.many_rows import ManyRows
+from tidings.adapters.db.writer_gate import WriterGate
 from tidings.domain.errors import Conflict, InvalidInput, NotFound
-
-
-class WriterGate:
-    """Tasks of this process queue on an asyncio lock (in order); processes sharing the
-    SQLite file take turns on an flock beside it. A contended flock is waited for in a
-    thread of the gate's own, which the kernel wakes when the lock is free: polling it
-    every half millisecond cost a waiting API process a tenth of its CPU."""
-
-    def __init__(self, lock_path: Path | None) -> None:
-        self._tasks = asyncio.Lock()
-        self._path = lock_path
-        self._fd: int | None = None
-        self._waiter: ThreadPoolExecutor | None = None
-
-    async def acquire(self) -> None:
-        await self._tasks.acquire()
-        if self._path is None:
-            return
-        try:
-            if self._fd is None:
-                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-            fd = self._fd
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            pass
-        except BaseException:
-            self._tasks.release()
-            raise
-        if self._waiter is None:
-            self._waiter = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer-gate")
-        taken = asyncio.get_running_loop().run_in_executor(
-            self._waiter, fcntl.flock, fd, fcntl.LOCK_EX
-        )
-        try:
-            await asyncio.shield(taken)
-        except BaseException:
-            # The thread may still take the lock after this task gave up (cancelled): the
-            # next task of this process must not pass before it is given back.
-            taken.add_done_callback(self._give_back)
-            raise
-
-    def _give_back(self, taken: asyncio.Future[None]) -> None:
-        if not taken.cancelled() and taken.exception() is None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)  # type: ignore[arg-type]
-        self._tasks.release()
-
-    def release(self) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-        self._tasks.release()
-
 
 # From this many rows an INSERT goes to PostgreSQL as COPY: one stream the server parses
 # once, against a statement a row through the pipeline. COPY costs a round trip more (the

@@ -30,8 +30,8 @@ from tidings.adapters.db.bulk import (
     hold,
     write_csv,
 )
-from tidings.adapters.db.database import WriterGate
 from tidings.adapters.db.tables import dnc_entries
+from tidings.adapters.db.writer_gate import WriterGate
 from tidings.domain.imports import StagedParts
 from tidings.ports import DncEntry
 

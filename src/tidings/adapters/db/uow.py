@@ -17,7 +17,7 @@ from tidings.adapters.db.console_user_repository import SqlConsoleUserRepository
 from tidings.adapters.db.contact_filter_repository import SqlContactFilterRepository
 from tidings.adapters.db.contact_list_repository import SqlContactListRepository
 from tidings.adapters.db.contact_repository import SqlContactRepository
-from tidings.adapters.db.database import Database, WriterGate
+from tidings.adapters.db.database import Database
 from tidings.adapters.db.dispatcher_registry import SqlDispatcherRegistry
 from tidings.adapters.db.division_repository import SqlDivisionRepository
 from tidings.adapters.db.dnc_repository import SqlDncRepository
@@ -44,6 +44,7 @@ from tidings.adapters.db.sender_repositories import (
 )
 from tidings.adapters.db.tables import contact_imports, dnc_imports
 from tidings.adapters.db.webhook_repository import SqlWebhookRepository
+from tidings.adapters.db.writer_gate import WriterGate
 from tidings.domain.dnc_imports import DncImport
 from tidings.domain.imports import ContactImport
 
