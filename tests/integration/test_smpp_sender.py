@@ -181,6 +181,11 @@ async def test_replies_arrive_single_and_in_parts(smsc: Smsc) -> None:
         ("07911123456", 2, "GB", "+447911123456"),  # national
         ("447911123456", 1, "US", "+447911123456"),
         ("72015", 0, "US", "72015"),  # a short code stays as sent
+        # In Germany almost any digits read as a national number: international wins, unless
+        # the number starts with the trunk prefix; short codes stay short codes.
+        ("447911123456", 0, "DE", "+447911123456"),
+        ("015112345678", 0, "DE", "+4915112345678"),
+        ("40404", 0, "DE", "40404"),
     ],
 )
 async def test_a_reply_from_a_number_written_without_its_country_is_seen_in_e164(
@@ -197,6 +202,7 @@ async def test_a_reply_from_a_number_written_without_its_country_is_seen_in_e164
     finally:
         await sender.close()
     assert sink.inbound[0].from_address == seen_as
+    assert sink.inbound[0].to_address == NUMBER  # ours, sent as international
 
 
 async def test_a_ucs2_reply_with_sar_tlvs_is_read(smsc: Smsc) -> None:

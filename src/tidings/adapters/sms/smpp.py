@@ -207,8 +207,9 @@ class SmppSender:
         message = pdus.read_message(event.esm_class, event.data_coding, event.short_message, tlvs)
         await self._events.inbound_sms(
             InboundSms(
-                from_address=_e164(event.source_addr, event.source_addr_ton, self._region),
-                to_address=_e164(event.destination_addr, event.dest_addr_ton, self._region),
+                from_address=_phone(event.source_addr, event.source_addr_ton, self._region),
+                # Ours: the core finds it among the provisioned numbers, `+` or not.
+                to_address=_international(event.destination_addr, event.dest_addr_ton),
                 text=message.text,
                 received_at=now,
                 part=message.part,
@@ -221,25 +222,44 @@ def _pick(configured: int | None, worked_out: int) -> int:
     return worked_out if configured is None else configured
 
 
-def _e164(address: str, ton: int, region: str) -> str:
-    """A reply's number as we store numbers (E.164), so that a STOP finds the number we
-    send to: international (TON 1) as is, national (TON 2) in the deployment's region, and
-    unknown (TON 0) read as national first, then as international without its `+` (both
-    are common). Anything else (a short code, an alphanumeric sender) stays as sent."""
-    if not address.isdigit() or ton not in (0, 1, 2):
+def _international(address: str, ton: int) -> str:
+    return "+" + address if ton == 1 and address.isdigit() else address
+
+
+# Short codes are 3 to 6 digits; in some regions they would also read as a valid national
+# number (40404 in Germany as +4940404).
+_SHORTEST_NUMBER = 7
+
+
+def _phone(address: str, ton: int, region: str) -> str:
+    """A phone's number as we store numbers (E.164), so that its STOP finds the number we
+    send to. International (TON 1) as is; national (TON 2) in the deployment's region;
+    unknown (TON 0, often international without its `+`): as international, unless it reads
+    as a national number that starts with the trunk prefix 0, or only as a national one, or
+    as the ten digits of a North American number in a North American region. Short codes
+    and alphanumeric senders stay as sent."""
+    if ton == 1 or not address.isdigit() or len(address) < _SHORTEST_NUMBER:
+        return _international(address, ton)
+    national = _valid(address, region)
+    if ton == 2:
+        return national or address
+    if ton != 0:
         return address
-    if ton == 1:
-        return "+" + address
-    for text, in_region in ((address, region), ("+" + address, None)):
-        try:
-            number = phonenumbers.parse(text, in_region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        if ton == 2:
-            break
-    return address
+    international = _valid("+" + address, None)
+    north_american = phonenumbers.country_code_for_region(region) == 1 and len(address) == 10
+    if national and (address.startswith("0") or not international or north_american):
+        return national
+    return international or address
+
+
+def _valid(text: str, region: str | None) -> str | None:
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _partial(failure: SendResult, number: int, total: int, ids: list[str]) -> SendResult:
