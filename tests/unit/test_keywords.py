@@ -20,6 +20,7 @@ from tidings.domain.keywords import (
     KeywordAction,
     KeywordSettings,
     checked,
+    normalize,
     rules,
 )
 from tidings.domain.opt_outs import blocked
@@ -135,3 +136,15 @@ def test_an_accented_keyword_matches_however_the_phone_composes_the_accent() -> 
     found = rules(KeywordSettings(opt_out_keywords=("ARRÊT",)))
     for text in (unicodedata.normalize("NFC", "arrêt"), unicodedata.normalize("NFD", "arrêt")):
         assert found.match(text).action is KeywordAction.OPT_OUT  # type: ignore[union-attr]
+
+
+@given(st.text(max_size=12))
+def test_a_normalised_keyword_normalises_to_itself(text: str) -> None:
+    """Keywords are stored normalised and normalised again when the rules are built."""
+    once = normalize(text)
+    assert normalize(once) == once
+
+
+@pytest.mark.parametrize("text", ["\u201eStop\u201c", "(stop)", "\u00abSTOP\u00bb"])
+def test_opening_quotes_and_brackets_of_any_language_are_ignored(text: str) -> None:
+    assert DEFAULTS.match(text) is not None

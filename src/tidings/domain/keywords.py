@@ -1,11 +1,12 @@
 """SMS keywords: what a consumer texts to opt out, opt back in or ask for help.
 
 A message counts only when it is the keyword and nothing else: case, surrounding whitespace,
-opening quotes, trailing punctuation, full-width letters and invisible characters are
-ignored ("STOP", " stop. ", "'Stop'", full-width "STOP" yes; "please don't stop" no). The
-carriers' standard keywords always work (a sender may add its own but cannot remove these:
-a consumer who texts STOP must be heard whatever the configuration). Settings exist for the
-organisation and per sender number; a sender's field left unset takes the organisation's.
+opening quotes and brackets, trailing punctuation, full-width letters and invisible
+characters are ignored ("STOP", " stop. ", "'Stop'", full-width "STOP" yes; "please don't
+stop" no). The carriers' standard keywords always work (a sender may add its own but
+cannot remove these: a consumer who texts STOP must be heard whatever the configuration).
+Settings exist for the organisation and per sender number; a sender's field left unset
+takes the organisation's.
 """
 
 from __future__ import annotations
@@ -46,16 +47,21 @@ MAX_TEXT_LENGTH = 918  # six concatenated GSM-7 parts
 
 def normalize(text: str) -> str:
     """The message as a keyword: in compatibility form (full-width letters are the ASCII
-    ones, a "Ê" composed or as E and a combining accent alike), without invisible format characters
-    (a zero-width space, a byte-order mark), surrounding whitespace, opening quotes and
-    trailing punctuation, upper case (full Unicode case folding, so "ß" and "SS" agree)."""
+    ones, a "Ê" composed or as E and a combining accent alike), without invisible format
+    characters (a zero-width space, a byte-order mark), surrounding whitespace, opening
+    quotes and brackets and trailing punctuation, upper case (full Unicode case folding,
+    so "ß" and "SS" agree)."""
     text = unicodedata.normalize("NFKC", text)
     stripped = "".join(c for c in text if unicodedata.category(c) != "Cf").strip()
     while stripped and unicodedata.category(stripped[-1]).startswith("P"):
         stripped = stripped[:-1].rstrip()
-    while stripped and (stripped[0] in "'\"" or unicodedata.category(stripped[0]) in ("Pi", "Pf")):
-        stripped = stripped[1:].lstrip()  # an opening quote; "¿stop" asks, it is no keyword
-    return stripped.casefold().upper()
+    while stripped and (stripped[0] in "'\"" or unicodedata.category(stripped[0]) in _OPENING):
+        stripped = stripped[1:].lstrip()  # "„Stop“", "(stop)"; "¿stop" asks, it is no keyword
+    # Composed again: case mapping may decompose ("ΐ"), and keywords are stored normalised.
+    return unicodedata.normalize("NFC", stripped.casefold().upper())
+
+
+_OPENING = ("Pi", "Pf", "Ps")  # quotes and brackets that open
 
 
 @dataclass(frozen=True)
