@@ -21,7 +21,15 @@ from dataclasses import dataclass, field
 
 from tidings.dispatch.campaign_batch import CampaignInvalid, run_batch
 from tidings.domain import campaigns as c
-from tidings.domain.events import ERROR, INFO, WARNING, EntityRef, EventLog
+from tidings.domain.events import (
+    CAMPAIGN_INVALIDATED,
+    CAMPAIGN_STOPPED,
+    ERROR,
+    INFO,
+    WARNING,
+    EntityRef,
+    EventLog,
+)
 from tidings.domain.ids import new_id, utcnow
 from tidings.domain.messages import AMBIGUOUS_REASON, RECIPIENT_OPTED_OUT
 from tidings.ports import UnitOfWorkFactory
@@ -291,12 +299,10 @@ class CampaignEngine:
             await uow.commit()
 
 
-# eventMessage.code is an enum in the SDK (a value outside it reads as
-# `outdated_sdk_version`): events with a counterpart there carry it, the others none; `name`
-# tells every event apart.
+# Events with a counterpart among the SDK's codes carry it, the others none.
 _SDK_CODES = {
-    "MESSAGING_CAMPAIGN_STOPPED": "CAMPAIGN_STOPPED",
-    "MESSAGING_CAMPAIGN_INVALID": "CAMPAIGN_INVALIDATED",
+    "MESSAGING_CAMPAIGN_STOPPED": CAMPAIGN_STOPPED,
+    "MESSAGING_CAMPAIGN_INVALID": CAMPAIGN_INVALIDATED,
 }
 
 

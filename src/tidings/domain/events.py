@@ -38,6 +38,12 @@ CATEGORIES = (
     "RETENTION_POLICY",
 )
 
+# eventMessage.code is an enum in the SDK, which reads a value outside it as
+# `outdated_sdk_version`: the codes we write, each meaning what the SDK's does.
+CAMPAIGN_STOPPED = "CAMPAIGN_STOPPED"
+CAMPAIGN_INVALIDATED = "CAMPAIGN_INVALIDATED"
+SDK_CODES = frozenset({CAMPAIGN_STOPPED, CAMPAIGN_INVALIDATED})
+
 SORTABLE = ("timestamp", "category", "level", "name")
 FILTER_TYPES = ("Equals", "Prefix", "BeginsWith", "Contains", "EndsWith")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tidings.api.schemas.common import ApiModel, DomainEntityRef, Listing, UtcDatetime
-from tidings.domain.events import EntityRef, EventLog
+from tidings.domain.events import SDK_CODES, EntityRef, EventLog
 
 EVENTS = "/api/v2/outbound/events"
 
@@ -41,7 +41,8 @@ class EventLogOut(ApiModel):
             error_entity=_ref(found.error_entity),
             related_entity=_ref(found.related_entity),
             event_message=EventMessageOut(
-                code=found.code,
+                # Events written before codes followed the SDK carry their name there.
+                code=found.code if found.code in SDK_CODES else None,
                 message=found.message,
                 message_with_params=found.message,
                 message_params=found.params or None,
