@@ -497,7 +497,7 @@ def test_moving_a_campaign_to_another_list_starts_a_new_cycle(
 
 
 def test_a_running_campaign_whose_template_is_deleted_turns_invalid_with_the_reason(
-    server: Server, admin_token: str, admin_sdk: Any, sender: str
+    server: Server, admin_token: str, admin_sdk: Any, sender: str, template: str
 ) -> None:
     responses = gc.ResponseManagementApi(admin_sdk)
     library = responses.post_responsemanagement_libraries(model(gc.Library, name=_unique("l")))
@@ -539,6 +539,14 @@ def test_a_running_campaign_whose_template_is_deleted_turns_invalid_with_the_rea
     assert (event.level, event.name) == ("ERROR", "MESSAGING_CAMPAIGN_INVALID")
     assert event.event_message.code == "CAMPAIGN_INVALIDATED"  # a value of the SDK's enum
     assert "content template" in event.event_message.message
+
+    found.sms_config.content_template = ref(template)  # mended, sent back as read
+    mended = api.put_outbound_messagingcampaign(created.id, found)
+    assert mended.campaign_status == "invalid"  # until switched on again
+    assert [e.error for e in mended.errors] == ["contentTemplate.not.found"]
+    api.post_outbound_messagingcampaign_start(created.id)
+    assert api.get_outbound_messagingcampaign(created.id).campaign_status == "on"
+    api.post_outbound_messagingcampaign_stop(created.id)
 
 
 def test_a_stop_texted_while_a_campaign_runs_blocks_its_later_contacts_with_that_number(

@@ -112,6 +112,9 @@ class CampaignService:
             )
             cycle = current.cycle if same_contacts else current.cycle + 1
             checked = await self._checked(uow, replace(draft, status=status, cycle=cycle))
+            if status == c.INVALID:  # still invalid: what made it so stays said
+                errors = dict.fromkeys((*current.errors, *checked.errors))
+                checked = replace(checked, errors=tuple(errors))
             updated = await divisioned.update(
                 uow, caller, permission, KIND, _Named(uow), campaign_id, checked, version
             )
