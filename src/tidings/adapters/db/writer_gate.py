@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import logging
 import os
 import queue
 import threading
 from collections.abc import Callable
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 
 class WriterGate:
@@ -91,12 +94,15 @@ class _FlockWaiter:
     def _run(self) -> None:
         while True:
             fd, done = self._asked.get()
+            error: BaseException | None = None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
-            except OSError as error:
+            except OSError as failed:
+                error = failed
+            try:
                 done(error)
-            else:
-                done(None)
+            except Exception:  # the thread must live on: later writers wait on it
+                log.exception("the SQLite writer gate could not hand the lock over")
 
 
 def _settle(taken: asyncio.Future[None], error: BaseException | None) -> None:
