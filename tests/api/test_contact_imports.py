@@ -135,6 +135,39 @@ def test_the_sdk_reads_the_status_and_the_list_shows_a_failed_import(
     assert listed.entities[0].import_status.state == "FAILED"
 
 
+def test_blank_rows_are_no_contacts_and_cells_marked_as_text_read_as_written(
+    server: Server, admin_token: str, contact_list: str
+) -> None:
+    """A spreadsheet's leftover `,,,` rows and blank lines add nobody; the apostrophe our
+    exports (and spreadsheets) put before `=`, `+`, `-` or `@` is not part of the value."""
+    text = (
+        "CustomerId,Phone,Email,Name,Note\n"
+        "'-7,'+1 317-555-0100,'+tag@example.com,'=Ann,'@home\n"
+        ",,,,\n"
+        "\n"
+        "8,+13175550101,b@example.com,Bob,it's\n"
+        " , , , , \n"
+    )
+    status, started, _ = upload(
+        server, admin_token, contact_list, text, **{"contact-id-name": "CustomerId"}
+    )
+    assert status == 200, started
+    done = wait_for_import(server, admin_token, contact_list)
+    assert (done["importedRecords"], done["rejectedRecords"]) == (2, 0)
+    skipped = done["totalRecords"] - 2
+    assert skipped >= 2 and f"Rows with every cell empty, skipped: {skipped}" in done["warnings"]
+    found = contacts(server, admin_token, contact_list, ["-7", "8"])
+    assert found["-7"]["data"] == {
+        "CustomerId": "-7",
+        "Phone": "+1 317-555-0100",
+        "Email": "+tag@example.com",
+        "Name": "=Ann",
+        "Note": "@home",
+    }
+    assert found["-7"]["addressValidation"]["Email"]["address"] == "+tag@example.com"
+    assert found["8"]["data"]["Note"] == "it's"
+
+
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
@@ -148,6 +181,8 @@ def test_the_sdk_reads_the_status_and_the_list_shows_a_failed_import(
         (b"\n\nPhone,Email\n+13175550100,a@example.com\n", "no header"),
         (b'"Phone,Email\n+13175550100,a@example.com\n', "cannot be read as CSV"),
         (("Phone,Email," + "x" * 129 + "\n").encode(), "128"),
+        # Excel for Mac's "CSV (Macintosh)": every row was lost and the import succeeded.
+        (b"Phone,Email\r+13175550100,a@example.com\r+13175550101,b@example.com\r", "alone"),
     ],
 )
 def test_a_file_refused_at_once_changes_nothing(

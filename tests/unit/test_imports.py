@@ -42,6 +42,15 @@ def test_headers_match_regardless_of_case_and_spaces() -> None:
     )
 
 
+def test_a_list_whose_column_names_end_in_a_space_takes_a_file_with_that_header() -> None:
+    spaced = _list(
+        column_names=["Phone ", "Email"],
+        phone_columns=[AddressColumn("Phone ", "cell")],
+        email_columns=[AddressColumn("Email", "work")],
+    )
+    assert plan_import(spaced, ["Phone ", "Email"], None).columns == ((0, "Phone "), (1, "Email"))
+
+
 def test_a_file_without_an_address_column_of_the_list_is_refused() -> None:
     with pytest.raises(FileRejected, match="'Email'"):
         plan_import(_list(), ["Phone", "Name"], None)

@@ -83,6 +83,7 @@ class StagedRows:
     rejected: int
     duplicates: int
     rejects_file: Path | None
+    blank: int = 0  # rows with no cell filled (a blank line, a spreadsheet's `,,,`): skipped
 
 
 class StagingFailed(Exception):
@@ -161,7 +162,7 @@ def plan_import(
     spaces). Columns the list needs to reach anyone must be there; others may be missing
     (left empty) and extra ones are ignored, each with a warning."""
     cleaned = checked_header(header)
-    by_key = {name.casefold(): name for name in contact_list.column_names}
+    by_key = {name.strip().casefold(): name for name in contact_list.column_names}
     positions: dict[str, int] = {}
     ignored: list[str] = []
     for position, name in enumerate(cleaned):

@@ -293,6 +293,8 @@ class ListImports(ABC, Generic[J, L, O, P]):
             await _stop(reporter)
             log.info("import merged", extra={"import_id": job.id, "seconds": _since(started)})
             job.imported = staged.rows - staged.duplicates
+            if staged.blank:
+                job.warnings.append(f"Rows with every cell empty, skipped: {staged.blank}")
             await self._end(job, COMPLETE, None, target)
         finally:
             await _stop(reporter)

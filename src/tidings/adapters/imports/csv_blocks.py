@@ -12,6 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -56,6 +57,9 @@ class BlockReader:
         )
 
 
+_LONE_CR = re.compile("\r(?!\n)")
+
+
 def read_header(path: Path) -> CsvHeader:
     """The header record and how many data rows follow it; refuses what is not a UTF-8
     CSV file."""
@@ -76,6 +80,14 @@ def read_header(path: Path) -> CsvHeader:
         raise FileRejected(
             f"The file is not UTF-8 (byte {exc.start} of the header); save it as CSV UTF-8"
         ) from exc
+    lone_cr, first_lf = _LONE_CR.search(text), text.find("\n")
+    if lone_cr and (first_lf < 0 or lone_cr.start() < first_lf):
+        # The rows are counted and skipped by their LF; read past such a header, they were
+        # all lost and the import said it succeeded.
+        raise FileRejected(
+            "The file's lines end in a carriage return alone (CSV for Macintosh); save it "
+            "as CSV UTF-8"
+        )
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         names = next(reader)
@@ -119,16 +131,18 @@ def stage_blocks(
     # keys: 8 MB; two keys sharing a hash, about 1 in 10^7, would count one extra
     # duplicate in the report and change nothing else).
     key_hashes: list[pl.Series] = []
-    done = rejected = 0
+    done = rejected = blank = 0
     try:
         for block in _blocks(path, header.lines, block_bytes):
-            batch = pl.read_csv(
+            read = pl.read_csv(
                 block,
                 has_header=False,
                 row_index_name="row",
                 row_index_offset=done + 2,  # as a spreadsheet numbers rows: header 1
                 **_read_options(width),
             )
+            batch = _as_written(read.filter(_filled(width)), width)
+            blank += read.height - batch.height
             staged, refused, keys = step(batch)
             rejected += refused.height
             rejects.write(refused, width)
@@ -137,7 +151,7 @@ def stage_blocks(
             parts.append(part)
             key_hashes.append(keys.hash(seed=0))
             on_part(part)
-            done += batch.height
+            done += read.height
             progress(done)
     except pl.exceptions.PolarsError as exc:
         raise _rejected(exc) from exc
@@ -153,7 +167,22 @@ def stage_blocks(
         rejected=rejected,
         duplicates=rows - unique,
         rejects_file=rejects.path if rejected else None,
+        blank=blank,
     )
+
+
+def _filled(width: int) -> pl.Expr:
+    """Rows with something in a cell: a blank line or a spreadsheet's `,,,` is no record."""
+    cells = [pl.col(f"c{i}") for i in range(width)] + [pl.col(EXTRA)]
+    return pl.any_horizontal([c.fill_null("").str.strip_chars() != "" for c in cells])
+
+
+def _as_written(batch: pl.DataFrame, width: int) -> pl.DataFrame:
+    """Cells as their writer meant them: a leading apostrophe that keeps a spreadsheet from
+    running `=...`, `+...`, `-...` or `@...` as a formula (our exports add it, spreadsheets
+    hide it) is not part of the value."""
+    cells = [f"c{i}" for i in range(width)]
+    return batch.with_columns(pl.col(cells).str.replace(r"^'([=+\-@\t\r])", "${1}"))
 
 
 def _read_options(width: int) -> dict[str, Any]:
