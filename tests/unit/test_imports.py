@@ -77,7 +77,9 @@ def test_broken_headers_are_refused(header: list[str], message: str) -> None:
 
 
 def test_the_contact_id_column_must_be_in_the_file() -> None:
-    assert plan_import(_list(), ["Phone", "Email", "Key"], "key").contact_id_position == 2
+    plan = plan_import(_list(), ["Phone", "Email", "Key"], "key")
+    assert plan.contact_id_position == 2
+    assert not any("Key" in warning for warning in plan.warnings)  # read, not ignored
     with pytest.raises(FileRejected) as refused:
         plan_import(_list(), ["Phone", "Email"], "Key")
     assert refused.value.details[0].field_name == "contact-id-name"

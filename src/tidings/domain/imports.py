@@ -175,6 +175,8 @@ def plan_import(
             raise FileRejected(f"The column {column!r} appears twice in the header")
         positions[column] = position
     id_position = _contact_id_position(cleaned, contact_id_column)
+    if id_position is not None:  # read, as the contact id
+        ignored = [name for name in ignored if name != cleaned[id_position]]
     missing = [c for c in _required(contact_list) if c not in positions]
     if missing:
         raise FileRejected(
