@@ -147,15 +147,19 @@ def test_blank_rows_are_no_contacts_and_cells_marked_as_text_read_as_written(
         "\n"
         "8,+13175550101,b@example.com,Bob,it's\n"
         " , , , , \n"
+        ",+13175550102,c@example.com,Cleo,x\n"  # no contact id: refused, as row 7
     )
     status, started, _ = upload(
         server, admin_token, contact_list, text, **{"contact-id-name": "CustomerId"}
     )
     assert status == 200, started
     done = wait_for_import(server, admin_token, contact_list)
-    assert (done["importedRecords"], done["rejectedRecords"]) == (2, 0)
-    skipped = done["totalRecords"] - 2
-    assert skipped >= 2 and f"Rows with every cell empty, skipped: {skipped}" in done["warnings"]
+    assert (done["totalRecords"], done["importedRecords"], done["rejectedRecords"]) == (6, 2, 1)
+    assert "Rows with every cell empty, skipped: 3" in done["warnings"]
+    code, raw = fetch(done["rejectsUri"])
+    assert code == 200
+    [refused] = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))[1:]
+    assert refused[0] == "7"  # the row a spreadsheet shows, blank rows counted
     found = contacts(server, admin_token, contact_list, ["-7", "8"])
     assert found["-7"]["data"] == {
         "CustomerId": "-7",
@@ -183,6 +187,7 @@ def test_blank_rows_are_no_contacts_and_cells_marked_as_text_read_as_written(
         (("Phone,Email," + "x" * 129 + "\n").encode(), "128"),
         # Excel for Mac's "CSV (Macintosh)": every row was lost and the import succeeded.
         (b"Phone,Email\r+13175550100,a@example.com\r+13175550101,b@example.com\r", "alone"),
+        (b"Phone,Email\n+13175550100,a@example.com\r+13175550101,b@example.com\r", "alone"),
     ],
 )
 def test_a_file_refused_at_once_changes_nothing(

@@ -28,6 +28,7 @@ NUMBERS = st.from_regex(r"[+\-]?\d+(\.\d+)?", fullmatch=True)
 CELLS = st.one_of(
     st.text(max_size=12),
     st.tuples(FORMULA_STARTS, st.text(max_size=8)).map("".join),
+    st.tuples(st.just("'"), FORMULA_STARTS, st.text(max_size=8)).map("".join),  # `'=...`
     NUMBERS,
     st.tuples(NUMBERS, st.sampled_from(["", ".", "x", "\n", " ", "٣"])).map("".join),
     st.sampled_from(["", '"', '""', ",", "\r\n", "\n", " ", "'", "-", "+", "=1+1", "山田"]),

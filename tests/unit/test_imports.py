@@ -5,9 +5,12 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import polars as pl
 import pytest
 
+from tidings.adapters.imports.csv_blocks import as_written
 from tidings.domain.contact_lists import AddressColumn, ContactList
+from tidings.domain.exports import neutralize
 from tidings.domain.imports import (
     COMPLETE,
     IN_PROGRESS,
@@ -115,3 +118,11 @@ def test_staged_parts_report_a_failed_reading() -> None:
         list(parts)
     with pytest.raises(StagingFailed):
         list(parts)
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+tag@example.com", "-7", "@home", "'=x", "'-", "it's"])
+def test_an_exported_cell_reads_back_as_itself(value: str) -> None:
+    """What an export writes (an apostrophe before a cell a spreadsheet would run) and an
+    import reads (without it) give the value back."""
+    written = pl.DataFrame({"c0": [neutralize(value)]})
+    assert as_written(written, [0])["c0"].to_list() == [value]

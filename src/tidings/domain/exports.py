@@ -10,8 +10,9 @@ from typing import NamedTuple
 from tidings.domain.contact_lists import ContactList
 
 # A cell starting with one of these runs as a formula in a spreadsheet (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_STARTS = frozenset(_FORMULA_STARTS)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_STARTS = frozenset(FORMULA_STARTS)
+_NEUTRALIZED = _STARTS | {"'"}  # cells `neutralize` may change
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 ID_COLUMN = "inin-outbound-id"  # the name Genesys exports give the contact id
 
@@ -19,7 +20,9 @@ ID_COLUMN = "inin-outbound-id"  # the name Genesys exports give the contact id
 def neutralize(cell: str) -> str:
     """Makes a spreadsheet show the cell as text instead of running it. A plain number
     (`+13175550100`, `-5`) runs nothing and stays as it is, so E.164 numbers survive."""
-    if cell.startswith(_FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(cell):
+    if cell.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(cell):
+        return "'" + cell
+    if cell.startswith("'") and cell[1:2] in _STARTS:  # reads back as itself, not as `=...`
         return "'" + cell
     return cell
 
@@ -126,7 +129,7 @@ class RowWriter:
             cells.append(utc_text(getattr(record, f"{channel}_last_attempt")))
             cells.append(getattr(record, f"{channel}_last_result") or "")
             cells.append(str(getattr(record, f"{channel}_attempts")))
-        return [neutralize(cell) if cell and cell[0] in _STARTS else cell for cell in cells]
+        return [neutralize(cell) if cell and cell[0] in _NEUTRALIZED else cell for cell in cells]
 
 
 def _zones(check: dict[str, object]) -> list[object]:

@@ -25,6 +25,7 @@ from tidings.domain.contact_lists import ContactList
 from tidings.domain.exports import CHANNELS
 
 _FORMULA_START = r"^[=+\-@\t\r]"
+_MARKED_START = r"^'[=+\-@\t\r]"
 _CHECK = pl.Struct({"address": pl.String, "reason": pl.String, "timeZones": pl.List(pl.String)})
 _CONTACTABLE = pl.Struct({label: pl.Struct({"contactable": pl.Boolean}) for _, label in CHANNELS})
 
@@ -52,7 +53,8 @@ def neutralized(cell: pl.Expr) -> pl.Expr:
     """`domain.exports.neutralize` over a column: a cell a spreadsheet would run gets a `'`
     in front, except a plain number."""
     risky = cell.str.contains(_FORMULA_START) & ~cell.str.contains(_plain_number())
-    return pl.when(risky).then(pl.lit("'") + cell).otherwise(cell)
+    marked = cell.str.contains(_MARKED_START)  # `'=...` stays itself when read back
+    return pl.when(risky | marked).then(pl.lit("'") + cell).otherwise(cell)
 
 
 def _text(flag: pl.Expr) -> pl.Expr:
@@ -90,7 +92,7 @@ class ContactRows:
         """One row of cells (strings, None for empty) per contact of `batch`."""
         frame = batch.select(self._decoded).select(self._cells)
         # Most columns have no cell a spreadsheet would run: only the others are looked at.
-        starts = frame.select(pl.all().str.contains(_FORMULA_START).any()).row(0)
+        starts = frame.select(pl.all().str.contains(r"^'?[=+\-@\t\r]").any()).row(0)
         risky = [name for name, found in zip(frame.columns, starts, strict=True) if found]
         frame = frame.with_columns(neutralized(pl.col(name)).alias(name) for name in risky)
         # polars writes an empty string as `""`; the csv module (the header) writes nothing.

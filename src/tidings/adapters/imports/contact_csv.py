@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 
 from tidings.adapters.address_columns import ADDRESS, REASON, ZONES, AddressColumns
-from tidings.adapters.imports.csv_blocks import BLOCK_BYTES, EXTRA, BlockReader
+from tidings.adapters.imports.csv_blocks import BLOCK_BYTES, EXTRA, BlockReader, as_written
 from tidings.domain.callable_times import is_time_zone
 from tidings.domain.contact_lists import MAX_CELL_LENGTH, ZIP_CODE, ContactList
 from tidings.domain.imports import (
@@ -56,9 +56,11 @@ class CsvContactReader(BlockReader):
         self, batch: pl.DataFrame, plan: ImportPlan, contact_list: ContactList
     ) -> tuple[pl.DataFrame, pl.DataFrame]:
         """Splits a batch into the rows kept and the rows refused, with the reason."""
-        used = [f"c{p}" for p, _ in plan.columns]
+        positions = [p for p, _ in plan.columns]
         if plan.contact_id_position is not None:
-            used.append(f"c{plan.contact_id_position}")
+            positions.append(plan.contact_id_position)
+        batch = as_written(batch, positions)
+        used = [f"c{p}" for p in positions]
         if contact_list.trim_whitespace:
             batch = batch.with_columns(pl.col(sorted(set(used))).str.strip_chars())
         reason: Any = pl.when(pl.col(EXTRA) != "").then(

@@ -13,13 +13,13 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
 import polars as pl
 
-from tidings.domain.exports import neutralize
+from tidings.domain.exports import FORMULA_STARTS, neutralize
 from tidings.domain.imports import CsvHeader, FileRejected, StagedRows
 
 HEADER_BYTES = 1 << 20  # a header record longer than this is not a header
@@ -58,6 +58,17 @@ class BlockReader:
 
 
 _LONE_CR = re.compile("\r(?!\n)")
+_QUOTED = re.compile('"(?:[^"]|"")*"')
+
+
+def _lone_cr(text: str) -> bool:
+    """Whether a CR not followed by LF ends a line: rows are told apart by their LF, so such
+    rows were lost or glued into one while the import said it succeeded. In the header even
+    a quoted one counts (the header's lines would be miscounted); in rows, a CR inside a
+    quoted cell is the cell's."""
+    first_lf = text.find("\n")
+    header = text if first_lf < 0 else text[: first_lf + 1]
+    return bool(_LONE_CR.search(header) or _LONE_CR.search(_QUOTED.sub("", text)))
 
 
 def read_header(path: Path) -> CsvHeader:
@@ -80,10 +91,7 @@ def read_header(path: Path) -> CsvHeader:
         raise FileRejected(
             f"The file is not UTF-8 (byte {exc.start} of the header); save it as CSV UTF-8"
         ) from exc
-    lone_cr, first_lf = _LONE_CR.search(text), text.find("\n")
-    if lone_cr and (first_lf < 0 or lone_cr.start() < first_lf):
-        # The rows are counted and skipped by their LF; read past such a header, they were
-        # all lost and the import said it succeeded.
+    if _lone_cr(text[:-1] if text.endswith("\r") else text):  # its LF may be further on
         raise FileRejected(
             "The file's lines end in a carriage return alone (CSV for Macintosh); save it "
             "as CSV UTF-8"
@@ -141,7 +149,7 @@ def stage_blocks(
                 row_index_offset=done + 2,  # as a spreadsheet numbers rows: header 1
                 **_read_options(width),
             )
-            batch = _as_written(read.filter(_filled(width)), width)
+            batch = read.filter(_filled(width))
             blank += read.height - batch.height
             staged, refused, keys = step(batch)
             rejected += refused.height
@@ -177,12 +185,33 @@ def _filled(width: int) -> pl.Expr:
     return pl.any_horizontal([c.fill_null("").str.strip_chars() != "" for c in cells])
 
 
-def _as_written(batch: pl.DataFrame, width: int) -> pl.DataFrame:
-    """Cells as their writer meant them: a leading apostrophe that keeps a spreadsheet from
-    running `=...`, `+...`, `-...` or `@...` as a formula (our exports add it, spreadsheets
-    hide it) is not part of the value."""
-    cells = [f"c{i}" for i in range(width)]
-    return batch.with_columns(pl.col(cells).str.replace(r"^'([=+\-@\t\r])", "${1}"))
+def as_written(batch: pl.DataFrame, positions: Iterable[int]) -> pl.DataFrame:
+    """The cells at `positions` as their writer meant them: a leading apostrophe that keeps
+    a spreadsheet from running `=...`, `+...`, `-...`, `@...` as a formula (our exports
+    add it, spreadsheets hide it) is not part of the value; nor the one our exports put
+    before a value that starts so itself (`''=x` is `'=x`)."""
+    names = sorted({f"c{p}" for p in positions})
+    if not names:
+        return batch
+    # Most files hold no such cell: only columns with one are rewritten.
+    found = batch.select(pl.col(names).str.starts_with("'").any()).row(0)
+    return batch.with_columns(
+        pl.when(_marked(pl.col(name)))
+        .then(pl.col(name).str.slice(1))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name, has_one in zip(names, found, strict=True)
+        if has_one
+    )
+
+
+def _marked(cell: pl.Expr) -> pl.Expr:
+    second = cell.str.slice(1, 1)
+    quoted_again = (second == "'") & cell.str.slice(2, 1).is_in(_MARKED)
+    return cell.str.starts_with("'") & (second.is_in(_MARKED) | quoted_again)
+
+
+_MARKED = list(FORMULA_STARTS)
 
 
 def _read_options(width: int) -> dict[str, Any]:

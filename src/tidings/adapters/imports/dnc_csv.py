@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from tidings.adapters.address_columns import ADDRESS, REASON, AddressColumns
-from tidings.adapters.imports.csv_blocks import BLOCK_BYTES, EXTRA, BlockReader
+from tidings.adapters.imports.csv_blocks import BLOCK_BYTES, EXTRA, BlockReader, as_written
 from tidings.domain.dnc import email_key
 from tidings.domain.dnc_imports import EITHER, EMAIL, PHONE, DncImportPlan
 from tidings.domain.imports import CsvHeader, StagedRows
@@ -51,6 +51,7 @@ class CsvDncReader(BlockReader):
         self, batch: pl.DataFrame, plan: DncImportPlan
     ) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
         """The block's entries (row, kind, address), its refused rows, and their keys."""
+        batch = as_written(batch, [position for position, _, _ in plan.columns])
         checked = batch
         reason: Any = pl.when(pl.col(EXTRA) != "").then(
             pl.lit("The row has more cells than the header")
