@@ -101,8 +101,10 @@ class _FlockWaiter:
                 error = failed
             try:
                 done(error)
-            except Exception:  # the thread must live on: later writers wait on it
+            except Exception:  # the thread must live on, and the lock not stay taken
                 log.exception("the SQLite writer gate could not hand the lock over")
+                if error is None:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def _settle(taken: asyncio.Future[None], error: BaseException | None) -> None:
