@@ -37,19 +37,24 @@ def database(server: Server) -> Iterator[Any]:
     engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def sender(server: Server, admin_token: str) -> str:
+def _provisioned(server: Server, token: str, exchange: str) -> dict[str, Any]:
+    """A new sender number `+1463<exchange>....` (another on a collision)."""
     for _ in range(20):
-        number = f"+1463555{uuid.uuid4().int % 10_000:04d}"
+        number = f"+1463{exchange}{uuid.uuid4().int % 10_000:04d}"
         status, body, _ = server.request(
             "POST",
             NUMBERS,
-            token=admin_token,
+            token=token,
             json_body={"phoneNumber": number, "phoneNumberType": "local", "countryCode": "US"},
         )
         if status == 200:
-            return str(body["phoneNumber"])
+            return dict(body)
     raise AssertionError(f"could not provision a number: {status} {body}")
+
+
+@pytest.fixture(scope="module")
+def sender(server: Server, admin_token: str) -> str:
+    return str(_provisioned(server, admin_token, "555")["phoneNumber"])
 
 
 @pytest.fixture(scope="module")
@@ -449,14 +454,8 @@ def test_an_always_running_campaign_picks_up_contacts_added_later(
 def test_a_campaign_whose_sender_number_is_deleted_becomes_invalid_and_says_why(
     server: Server, admin_token: str, admin_sdk: Any, template: str
 ) -> None:
-    number = f"+1463556{uuid.uuid4().int % 10_000:04d}"
-    status, provisioned, _ = server.request(
-        "POST",
-        NUMBERS,
-        token=admin_token,
-        json_body={"phoneNumber": number, "phoneNumberType": "local", "countryCode": "US"},
-    )
-    assert status == 200, provisioned
+    provisioned = _provisioned(server, admin_token, "556")
+    number = provisioned["phoneNumber"]
     list_id = _contact_list(server, admin_token, [_contact("a", "+13175550701")])
     api = gc.OutboundApi(admin_sdk)
     created = api.post_outbound_messagingcampaigns(
@@ -606,14 +605,7 @@ def test_a_stop_texted_while_a_campaign_runs_blocks_its_later_contacts_with_that
 def test_campaigns_are_found_by_type_sender_and_template_on_every_page_and_in_either_order(
     server: Server, admin_token: str, admin_sdk: Any, sender: str, template: str
 ) -> None:
-    other = f"+1463557{uuid.uuid4().int % 10_000:04d}"
-    status, body, _ = server.request(
-        "POST",
-        NUMBERS,
-        token=admin_token,
-        json_body={"phoneNumber": other, "phoneNumberType": "local", "countryCode": "US"},
-    )
-    assert status == 200, body
+    other = _provisioned(server, admin_token, "557")["phoneNumber"]
     list_id = _contact_list(server, admin_token, [_contact("a", "+13175550801")])
     prefix = _unique("found")
     api = gc.OutboundApi(admin_sdk)
