@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 import phonenumbers
 import smpp34
 
+from tidings.adapters.addresses import AddressNormalizer
 from tidings.adapters.sms import smpp_pdus as pdus
 from tidings.adapters.sms.smpp_flow import RateGate
 from tidings.adapters.sms.smpp_link import Session, SmppLink, log
@@ -57,7 +58,7 @@ _MAX_THROTTLE_BACKOFF = 5.0
 class SmppSender:
     def __init__(self, settings: SmppSettings, region: str = "US") -> None:
         self.settings = settings
-        self._region = region  # for the numbers of replies written as national ones
+        self._numbers = AddressNormalizer(region)  # replies' numbers written as national ones
         self._events: ChannelEvents | None = None
         self._window = asyncio.Semaphore(settings.window)
         self._gate = RateGate(settings.tps, settings.slow_seconds)
@@ -207,7 +208,7 @@ class SmppSender:
         message = pdus.read_message(event.esm_class, event.data_coding, event.short_message, tlvs)
         await self._events.inbound_sms(
             InboundSms(
-                from_address=_phone(event.source_addr, event.source_addr_ton, self._region),
+                from_address=_phone(event.source_addr, event.source_addr_ton, self._numbers),
                 # Ours: the core finds it among the provisioned numbers, `+` or not.
                 to_address=_international(event.destination_addr, event.dest_addr_ton),
                 text=message.text,
@@ -231,7 +232,7 @@ def _international(address: str, ton: int) -> str:
 _SHORTEST_NUMBER = 7
 
 
-def _phone(address: str, ton: int, region: str) -> str:
+def _phone(address: str, ton: int, numbers: AddressNormalizer) -> str:
     """A phone's number as we store numbers (E.164), so that its STOP finds the number we
     send to. International (TON 1) as is; national (TON 2) in the deployment's region;
     unknown (TON 0, often international without its `+`): as international, unless it reads
@@ -240,26 +241,17 @@ def _phone(address: str, ton: int, region: str) -> str:
     and alphanumeric senders stay as sent."""
     if ton == 1 or not address.isdigit() or len(address) < _SHORTEST_NUMBER:
         return _international(address, ton)
-    national = _valid(address, region)
+    national = numbers.phone(address, zones=False).address
     if ton == 2:
         return national or address
     if ton != 0:
         return address
-    international = _valid("+" + address, None)
-    north_american = phonenumbers.country_code_for_region(region) == 1 and len(address) == 10
+    international = numbers.phone("+" + address, zones=False).address
+    nanp_region = phonenumbers.country_code_for_region(numbers.default_region) == 1
+    north_american = nanp_region and len(address) == 10
     if national and (address.startswith("0") or not international or north_american):
         return national
     return international or address
-
-
-def _valid(text: str, region: str | None) -> str | None:
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _partial(failure: SendResult, number: int, total: int, ids: list[str]) -> SendResult:
