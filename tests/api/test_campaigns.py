@@ -451,6 +451,53 @@ def test_an_always_running_campaign_picks_up_contacts_added_later(
     api.post_outbound_messagingcampaign_stop(created.id)
 
 
+def test_a_contact_added_after_the_newest_one_was_deleted_is_messaged_as_itself(
+    server: Server, admin_token: str, admin_sdk: Any, sender: str, template: str, database: Any
+) -> None:
+    # SQLite once gave the newcomer the deleted contact's place (its seq), which the
+    # campaign had already messaged: the newcomer was never messaged.
+    list_id = _contact_list(server, admin_token, [_contact("gone", "+13175550611")])
+    api = gc.OutboundApi(admin_sdk)
+    created = api.post_outbound_messagingcampaigns(
+        _campaign(_unique("reuse"), list_id, sender, template, always_running=True)
+    )
+    api.post_outbound_messagingcampaign_start(created.id)
+    assert eventually(
+        lambda: (
+            api.get_outbound_messagingcampaign_progress(created.id).number_of_contacts_messaged == 1
+        )
+    )
+    status, body, _ = server.request(
+        "DELETE", f"{LISTS}/{list_id}/contacts/gone", token=admin_token
+    )
+    assert status in (200, 204), body
+    status, body, _ = server.request(
+        "POST",
+        f"{LISTS}/{list_id}/contacts",
+        token=admin_token,
+        json_body=[_contact("newcomer", "+13175550612")],
+    )
+    assert status == 200, body
+
+    def texts() -> list[tuple[str, str, str]]:
+        with database.connect() as connection:
+            found = connection.execute(
+                text(
+                    "SELECT contact_id, to_address, text_body FROM messages "
+                    "WHERE campaign_id = :c ORDER BY contact_id"
+                ),
+                {"c": created.id},
+            )
+            return [tuple(row) for row in found]
+
+    assert eventually(lambda: len(texts()) == 2), texts()
+    assert texts() == [
+        ("gone", "+13175550611", "Hi Gone, your code is C-gone"),
+        ("newcomer", "+13175550612", "Hi Newcomer, your code is C-newcomer"),
+    ]
+    api.post_outbound_messagingcampaign_stop(created.id)
+
+
 def test_a_campaign_whose_sender_number_is_deleted_becomes_invalid_and_says_why(
     server: Server, admin_token: str, admin_sdk: Any, template: str
 ) -> None:

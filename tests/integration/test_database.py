@@ -43,6 +43,43 @@ def test_upgrading_twice_changes_nothing(database_url: str) -> None:
     assert not migrate.pending(database_url)
 
 
+def test_after_migration_0025_no_contact_takes_a_seq_a_contact_or_attempt_held(
+    database_url: str,
+) -> None:
+    """SQLite: contacts whose largest seqs were deleted (one still named by a campaign
+    attempt) keep their seqs through the table's rebuild, and the next contact comes after
+    every seq ever handed out."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's sequence never reuses a number")
+    migrate.upgrade(database_url, "0024")
+    engine = make_sync_engine(database_url)
+    contact = (
+        "INSERT INTO contacts (seq, contact_list_id, id, data, callable, phone_number_status,"
+        " contactable_status, addresses, priority, queued_at, date_created)"
+        " VALUES (?, 'l', ?, '{}', 1, '{}', '{}', '{}', 0, 0, '2026-11-28 00:00:00')"
+    )
+    try:
+        with engine.begin() as connection:
+            for seq in (1, 2, 7, 9):
+                connection.exec_driver_sql(contact, (seq, f"c{seq}"))
+            connection.exec_driver_sql(
+                "INSERT INTO campaign_attempts (campaign_id, cycle, contact_seq, contact_id,"
+                " state, rank, position) VALUES ('k', 1, 9, 'c9', 'pending', 1, 9)"
+            )
+            connection.exec_driver_sql("DELETE FROM contacts WHERE seq IN (7, 9)")
+        migrate.upgrade(database_url)
+        with engine.begin() as connection:
+            kept = connection.exec_driver_sql("SELECT seq, id FROM contacts ORDER BY seq").all()
+            connection.exec_driver_sql(
+                contact.replace("VALUES (?, ", "VALUES (").replace("(seq, ", "("), ("new",)
+            )
+            new = connection.exec_driver_sql("SELECT seq FROM contacts WHERE id = 'new'").scalar()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in kept] == [(1, "c1"), (2, "c2")]
+    assert new == 10
+
+
 @pytest.fixture
 async def uow_factory(database_url: str):  # type: ignore[no-untyped-def]
     migrate.upgrade(database_url)

@@ -241,6 +241,9 @@ contacts = Table(
     Column("email_attempts", Integer, nullable=False, server_default="0"),
     UniqueConstraint("contact_list_id", "id", name="uq_contacts_contact_list_id_id"),
     Index("ix_contacts_queue", "contact_list_id", "priority", "queued_at"),
+    # A campaign's attempts name contacts by seq: a deleted contact's seq must never come
+    # back as a newcomer's (SQLite reuses the largest rowid without it; migration 0025).
+    sqlite_autoincrement=True,
 )
 
 callable_time_sets = Table(
