@@ -591,8 +591,120 @@ def test_a_running_campaign_whose_template_is_deleted_turns_invalid_with_the_rea
     assert mended.campaign_status == "invalid"  # until switched on again
     assert [e.error for e in mended.errors] == ["contentTemplate.not.found"]
     api.post_outbound_messagingcampaign_start(created.id)
-    assert api.get_outbound_messagingcampaign(created.id).campaign_status == "on"
+    started = api.get_outbound_messagingcampaign(created.id)
+    assert (started.campaign_status, started.errors) == ("on", [])
     api.post_outbound_messagingcampaign_stop(created.id)
+
+
+def _blocker(server: Server, token: str, kind: str, list_id: str, kept_out: str) -> Any:
+    """A DNC list, filter or callable time set that keeps the contact `kept_out` (the
+    number) from being messaged, as the campaign field naming it."""
+    if kind == "dncLists":
+        status, made, _ = server.request(
+            "POST",
+            "/api/v2/outbound/dnclists",
+            token=token,
+            json_body={"name": _unique("dnc"), "dncSourceType": "rds", "contactMethod": "Phone"},
+        )
+        assert status == 200, made
+        status, body, _ = server.request(
+            "POST",
+            f"/api/v2/outbound/dnclists/{made['id']}/phonenumbers",
+            token=token,
+            json_body=[kept_out],
+        )
+        assert status == 204, body
+        return "/api/v2/outbound/dnclists", made["id"], {"dnc_lists": [ref(made["id"])]}
+    if kind == "contactListFilters":
+        predicate = {"column": "phone", "columnType": "alphabetic", "operator": "EQUALS"}
+        status, made, _ = server.request(
+            "POST",
+            "/api/v2/outbound/contactlistfilters",
+            token=token,
+            json_body={
+                "name": _unique("filter"),
+                "contactList": {"id": list_id},
+                "filterType": "AND",
+                "clauses": [
+                    {
+                        "filterType": "AND",
+                        "predicates": [{**predicate, "value": kept_out, "inverted": True}],
+                    }
+                ],
+            },
+        )
+        assert status == 200, made
+        return (
+            "/api/v2/outbound/contactlistfilters",
+            made["id"],
+            {"contact_list_filters": [ref(made["id"])]},
+        )
+    status, made, _ = server.request(
+        "POST",
+        "/api/v2/outbound/callabletimesets",
+        token=token,
+        json_body={
+            "name": _unique("times"),
+            "callableTimes": [
+                {
+                    "timeZoneId": "America/Indiana/Indianapolis",
+                    "timeSlots": [
+                        {"day": d, "startTime": "00:00:00", "stopTime": "23:59:59"}
+                        for d in range(1, 8)
+                    ],
+                },
+                _tokyo_slot_not_now(),
+            ],
+        },
+    )
+    assert status == 200, made
+    return "/api/v2/outbound/callabletimesets", made["id"], {"callable_time_set": ref(made["id"])}
+
+
+@pytest.mark.parametrize("kind", ["dncLists", "contactListFilters", "callableTimeSet"])
+def test_a_running_campaign_whose_dnc_list_filter_or_time_set_is_deleted_turns_invalid(
+    server: Server,
+    admin_token: str,
+    admin_sdk: Any,
+    sender: str,
+    template: str,
+    database: Any,
+    kind: str,
+) -> None:
+    kept_out = "+819012345678" if kind == "callableTimeSet" else fresh_recipient()
+    list_id = _contact_list(server, admin_token, [_contact("first", fresh_recipient())])
+    path, blocker_id, field = _blocker(server, admin_token, kind, list_id, kept_out)
+    api = gc.OutboundApi(admin_sdk)
+    created = api.post_outbound_messagingcampaigns(
+        _campaign(_unique("guarded"), list_id, sender, template, always_running=True, **field)
+    )
+    api.post_outbound_messagingcampaign_start(created.id)
+    assert eventually(
+        lambda: (
+            api.get_outbound_messagingcampaign_progress(created.id).number_of_contacts_messaged == 1
+        )
+    )
+    status, body, _ = server.request("DELETE", f"{path}/{blocker_id}", token=admin_token)
+    assert status in (200, 204), body
+    status, body, _ = server.request(
+        "POST",
+        f"{LISTS}/{list_id}/contacts",
+        token=admin_token,
+        json_body=[_contact("kept-out", kept_out)],
+    )
+    assert status == 200, body
+    found = eventually(
+        lambda: (
+            (c := api.get_outbound_messagingcampaign(created.id)).campaign_status == "invalid" and c
+        )
+    )
+    assert found, api.get_outbound_messagingcampaign(created.id)
+    assert [e.error for e in found.errors] == [f"{kind}.not.found"]
+    with database.connect() as connection:
+        sent = connection.execute(
+            text("SELECT contact_id FROM messages WHERE campaign_id = :c"), {"c": created.id}
+        ).all()
+    assert [row[0] for row in sent] == ["first"]
 
 
 def test_a_stop_texted_while_a_campaign_runs_blocks_its_later_contacts_with_that_number(

@@ -38,6 +38,9 @@ class CampaignInvalid(Exception):
 
 
 async def load_context(uow: UnitOfWork, campaign: c.Campaign, now: datetime) -> Context:
+    """What the claim's contacts are checked against. Each thing the campaign names must
+    still be there and fit it: a deleted DNC list, filter or callable time set would
+    otherwise let the campaign message the very contacts it was set up to leave out."""
     template = None
     if campaign.template_id:
         template = await uow.responses.get(campaign.template_id)
@@ -45,6 +48,13 @@ async def load_context(uow: UnitOfWork, campaign: c.Campaign, now: datetime) -> 
             raise CampaignInvalid(
                 "contentTemplate.not.found",
                 f"the content template {campaign.template_id} was deleted",
+            )
+        if template.response_type not in c.TEMPLATE_TYPES[campaign.media_type]:
+            raise CampaignInvalid(
+                "contentTemplate.type.invalid",
+                f"the content template {campaign.template_id} is now a "
+                f"{template.response_type or 'response without a type'}, not a "
+                f"{c.TEMPLATE_TYPES[campaign.media_type][0]}",
             )
     if campaign.sms_config is not None:
         number = await uow.sms_numbers.find_by_address(campaign.sms_config.sender_number)
@@ -61,10 +71,34 @@ async def load_context(uow: UnitOfWork, campaign: c.Campaign, now: datetime) -> 
             "fromAddress.domain.not.found",
             f"{campaign.email_config.from_domain} is no longer a provisioned domain",
         )
+    await _check_dnc_lists(uow, campaign)
     times = None
     if campaign.callable_time_set_id:
         times = await uow.callable_time_sets.get(campaign.callable_time_set_id)
+        if times is None:
+            raise CampaignInvalid(
+                "callableTimeSet.not.found",
+                f"the callable time set {campaign.callable_time_set_id} was deleted",
+            )
     return Context(campaign, now, template=template, callable_times=times)
+
+
+async def _check_dnc_lists(uow: UnitOfWork, campaign: c.Campaign) -> None:
+    kind = _dnc_kind(campaign)
+    for list_id in campaign.dnc_list_ids:
+        found = await uow.dnc.get(list_id)
+        if found is None:
+            raise CampaignInvalid("dncLists.not.found", f"the DNC list {list_id} was deleted")
+        if not found.takes(kind):
+            raise CampaignInvalid(
+                "dncLists.contactMethod.invalid",
+                f"the DNC list {list_id} now holds {found.contact_method} entries; "
+                f"this campaign sends to {kind} addresses",
+            )
+
+
+def _dnc_kind(campaign: c.Campaign) -> str:
+    return "phone" if campaign.sms_config is not None else "email"
 
 
 def sender_of(campaign: c.Campaign) -> str:
@@ -77,14 +111,9 @@ def sender_of(campaign: c.Campaign) -> str:
 async def _screened(uow: UnitOfWork, context: Context, addresses: list[str]) -> Context:
     """The context with the DNC and opt-out entries among this claim's addresses."""
     campaign = context.campaign
-    kind = "phone" if campaign.sms_config is not None else "email"
-    lists = []
-    for list_id in campaign.dnc_list_ids:
-        found = await uow.dnc.get(list_id)
-        if found is not None and found.takes(kind):
-            lists.append(list_id)
+    kind = _dnc_kind(campaign)
     keys = addresses if kind == "phone" else [email_key(a) for a in addresses]
-    dnc = await uow.dnc.listed_among(lists, kind, keys, context.now)
+    dnc = await uow.dnc.listed_among(list(campaign.dnc_list_ids), kind, keys, context.now)
     sender = sender_of(campaign)
     blocked = await uow.messages.opted_out_among(
         campaign.media_type, [(address, sender) for address in addresses]

@@ -142,8 +142,12 @@ class CampaignEngine:
                 filters = []
                 for filter_id in campaign.contact_list_filter_ids:
                     found = await uow.contact_filters.get(filter_id)
-                    if found is not None:
-                        filters.append(found.criteria)
+                    if found is None:  # seeding without it would take the contacts it left out
+                        raise CampaignInvalid(
+                            "contactListFilters.not.found",
+                            f"the contact list filter {filter_id} was deleted",
+                        )
+                    filters.append(found.criteria)
                 added = await uow.campaign_attempts.seed(campaign, filters, utcnow())
                 if added:
                     await uow.campaigns.add_counts(campaign.id, campaign.cycle, {"total": added})

@@ -28,6 +28,8 @@ USER_STATUSES = (ON, OFF)
 RUNNING = (ON, STOPPING, FORCED_STOPPING)
 
 MAX_CONTACT_SORTS = 4
+# The response types each kind of campaign sends (by media type).
+TEMPLATE_TYPES = {"sms": ("CampaignSmsTemplate",), "email": ("CampaignEmailTemplate",)}
 SMS_TYPE = "SMS"
 EMAIL_TYPE = "EMAIL"
 

@@ -7,8 +7,6 @@ from tidings.domain.contact_lists import ContactList
 from tidings.domain.errors import FieldProblem
 from tidings.ports import UnitOfWork
 
-TEMPLATE_TYPES = {"sms": ("CampaignSmsTemplate",), "email": ("CampaignEmailTemplate",)}
-
 
 def _missing(field: str, what: str) -> FieldProblem:
     return FieldProblem(field, "not.found", f"no {what} exists")
@@ -98,8 +96,8 @@ async def reference_problems(
         field = f"{'smsConfig' if campaign.sms_config else 'emailConfig'}.contentTemplate.id"
         if template is None:
             problems.append(_missing(field, f"response {campaign.template_id}"))
-        elif template.response_type not in TEMPLATE_TYPES[campaign.media_type]:
-            wanted = TEMPLATE_TYPES[campaign.media_type][0]
+        elif template.response_type not in c.TEMPLATE_TYPES[campaign.media_type]:
+            wanted = c.TEMPLATE_TYPES[campaign.media_type][0]
             problems.append(
                 FieldProblem(
                     field,

@@ -141,13 +141,15 @@ class CampaignService:
             current = await _visible(uow, caller, "view", campaign_id)
             if not scope.includes(current.division_id):
                 raise NotFound(KIND, campaign_id)
+            errors = None  # a stop leaves the errors as they are
             if wanted == c.ON:
-                await self._checked(uow, current)
+                # Switched on, it says what is wrong now: an error mended since goes.
+                errors = (await self._checked(uow, current)).errors
             in_flight = await uow.campaign_attempts.in_flight(current, 1) > 0
             status = c.status_after_switch(current.status, wanted, in_flight)
-            await uow.campaigns.set_status(campaign_id, status)
+            await uow.campaigns.set_status(campaign_id, status, errors=errors)
             await uow.commit()
-        return replace(current, status=status)
+        return replace(current, status=status, errors=current.errors if errors is None else errors)
 
     async def progress(self, caller: Caller, campaign_ids: Sequence[str]) -> list[c.Progress]:
         async with self._uow() as uow:
