@@ -68,6 +68,20 @@ def test_an_eligible_contact_gets_its_own_rendered_text() -> None:
     [
         (_contact(callable=False), _context(), c.CONTACT_UNCONTACTABLE),
         (_contact(phone_number_status={"phone": False}), _context(), c.NUMBER_UNCONTACTABLE),
+        (
+            _contact(contactable_status={"SMS": {"contactable": False}}),
+            _context(),
+            c.CONTACT_UNCONTACTABLE,
+        ),
+        (
+            _contact(
+                contactable_status={
+                    "SMS": {"contactable": True, "columnStatus": {"phone": {"contactable": False}}}
+                }
+            ),
+            _context(),
+            c.NUMBER_UNCONTACTABLE,
+        ),
         (_contact(None), _context(), c.INVALID_PHONE),
         (_contact(), _context(dnc={"+13175550101"}), c.DNC_SKIPPED),
         (_contact(), _context(opted_out={"+13175550101"}), c.OPTED_OUT),

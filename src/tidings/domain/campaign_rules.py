@@ -72,7 +72,12 @@ def address_of(campaign: c.Campaign, contact: Contact) -> tuple[str, AddressChec
     if campaign.sms_config is not None:
         column = campaign.sms_config.phone_column
         check = contact.addresses.get(column)
-        if not contact.phone_number_status.get(column, True):
+        sms_status = contact.contactable_status.get("SMS") or {}
+        if sms_status.get("contactable") is False:
+            return Skip(c.CONTACT_UNCONTACTABLE, "the contact is marked not contactable by SMS")
+        if not contact.phone_number_status.get(column, True) or not _column_contactable(
+            sms_status, column
+        ):
             return Skip(c.NUMBER_UNCONTACTABLE, f"{column} is marked not callable", column)
         if check is None or check.address is None:
             reason = (check.reason if check else None) or "empty"
@@ -82,19 +87,24 @@ def address_of(campaign: c.Campaign, contact: Contact) -> tuple[str, AddressChec
     email_status = contact.contactable_status.get("Email") or {}
     if email_status.get("contactable") is False:
         return Skip(c.CONTACT_UNCONTACTABLE, "the contact is marked not contactable by e-mail")
-    columns = email_status.get("columnStatus")
-    column_status = columns if isinstance(columns, dict) else {}
     reasons = []
     for column in campaign.email_config.email_columns:
         check = contact.addresses.get(column)
-        flags = column_status.get(column)
-        if isinstance(flags, dict) and flags.get("contactable") is False:
+        if not _column_contactable(email_status, column):
             reasons.append(f"{column} is marked not contactable")
         elif check is None or check.address is None:
             reasons.append(f"{column}: {(check.reason if check else None) or 'empty'}")
         else:
             return column, check
     return Skip(c.ADDRESS_UNCONTACTABLE, "; ".join(reasons) or "no e-mail column")
+
+
+def _column_contactable(status: dict[str, object], column: str) -> bool:
+    """A channel's `contactableStatus` entry: {contactable, columnStatus: {column:
+    {contactable}}}."""
+    columns = status.get("columnStatus")
+    flags = columns.get(column) if isinstance(columns, dict) else None
+    return not (isinstance(flags, dict) and flags.get("contactable") is False)
 
 
 def content_for(context: Context, contact: Contact) -> Content | Skip:
