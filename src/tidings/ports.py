@@ -638,6 +638,10 @@ class CampaignAttempts(Protocol):
 
     async def wake_waiting(self, campaign: Campaign, now: datetime) -> int: ...
 
+    async def release_waiting(
+        self, *, campaign_id: str | None = None, callable_time_set_id: str | None = None
+    ) -> int: ...
+
     async def record(
         self,
         campaign: Campaign,

@@ -707,6 +707,50 @@ def test_a_running_campaign_whose_dnc_list_filter_or_time_set_is_deleted_turns_i
     assert [row[0] for row in sent] == ["first"]
 
 
+def test_contacts_waiting_for_their_window_are_messaged_once_the_time_set_allows_them_now(
+    server: Server, admin_token: str, admin_sdk: Any, sender: str, template: str
+) -> None:
+    name = _unique("tokyo")
+    status, times, _ = server.request(
+        "POST",
+        "/api/v2/outbound/callabletimesets",
+        token=admin_token,
+        json_body={"name": name, "callableTimes": [_tokyo_slot_not_now()]},
+    )
+    assert status == 200, times
+    list_id = _contact_list(server, admin_token, [_contact("hana", "+81 90-1234-5678")])
+    api = gc.OutboundApi(admin_sdk)
+    created = api.post_outbound_messagingcampaigns(
+        _campaign(_unique("later"), list_id, sender, template, callable_time_set=ref(times["id"]))
+    )
+    api.post_outbound_messagingcampaign_start(created.id)
+    assert eventually(
+        lambda: (
+            api.get_outbound_messagingcampaign_diagnostics(
+                created.id
+            ).time_zone_rescheduled_contacts_count
+            == 1
+        )
+    )
+    every_day = [{"day": d, "startTime": "00:00:00", "stopTime": "23:59:59"} for d in range(1, 8)]
+    status, body, _ = server.request(
+        "PUT",
+        f"/api/v2/outbound/callabletimesets/{times['id']}",
+        token=admin_token,
+        json_body={
+            "name": name,
+            "version": times["version"],
+            "callableTimes": [{"timeZoneId": "Asia/Tokyo", "timeSlots": every_day}],
+        },
+    )
+    assert status == 200, body
+    assert eventually(
+        lambda: api.get_outbound_messagingcampaign(created.id).campaign_status == "complete"
+    )
+    progress = api.get_outbound_messagingcampaign_progress(created.id)
+    assert progress.number_of_contacts_messaged == 1
+
+
 def test_a_stop_texted_while_a_campaign_runs_blocks_its_later_contacts_with_that_number(
     server: Server, admin_token: str, admin_sdk: Any, sender: str, template: str, database: Any
 ) -> None:

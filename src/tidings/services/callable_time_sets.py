@@ -65,6 +65,8 @@ class CallableTimeSetService:
             await _check_unique(uow, updated.name, set_id)
             if not await uow.callable_time_sets.update(updated, current.version):
                 raise VersionConflict(SET, set_id, current.version, current.version + 1)
+            # Contacts waiting for the old windows are decided again against the new ones.
+            await uow.campaign_attempts.release_waiting(callable_time_set_id=set_id)
             await uow.commit()
         return updated
 

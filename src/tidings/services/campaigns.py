@@ -118,6 +118,8 @@ class CampaignService:
             updated = await divisioned.update(
                 uow, caller, permission, KIND, _Named(uow), campaign_id, checked, version
             )
+            # Its callable times may have changed: the contacts waiting are decided again.
+            await uow.campaign_attempts.release_waiting(campaign_id=campaign_id)
             await uow.commit()
         return updated
 
@@ -145,6 +147,7 @@ class CampaignService:
             if wanted == c.ON:
                 # Switched on, it says what is wrong now: an error mended since goes.
                 errors = (await self._checked(uow, current)).errors
+                await uow.campaign_attempts.release_waiting(campaign_id=campaign_id)
             in_flight = await uow.campaign_attempts.in_flight(current, 1) > 0
             status = c.status_after_switch(current.status, wanted, in_flight)
             await uow.campaigns.set_status(campaign_id, status, errors=errors)

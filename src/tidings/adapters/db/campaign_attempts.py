@@ -43,6 +43,7 @@ from tidings.adapters.db.tables import (
     contacts,
     conversations,
     messages,
+    messaging_campaigns,
 )
 from tidings.domain.campaigns import (
     DONE,
@@ -168,6 +169,22 @@ class SqlCampaignAttempts:
             .values(state=PENDING, next_at=None)
         )
         return int(result.rowcount or 0)
+
+    async def release_waiting(
+        self, *, campaign_id: str | None = None, callable_time_set_id: str | None = None
+    ) -> int:
+        """Attempts waiting for their callable time, of the campaign or of every campaign
+        with the time set, go back to pending: decided again against the campaign as it
+        is now, not left asleep until a window that may no longer be the right one."""
+        query = update(a).where(a.c.state == WAITING).values(state=PENDING, next_at=None)
+        if campaign_id is not None:
+            query = query.where(a.c.campaign_id == campaign_id)
+        if callable_time_set_id is not None:
+            using = select(messaging_campaigns.c.id).where(
+                messaging_campaigns.c.callable_time_set_id == callable_time_set_id
+            )
+            query = query.where(a.c.campaign_id.in_(using))
+        return int((await self._db.execute(query)).rowcount or 0)
 
     async def record(
         self,
