@@ -110,7 +110,7 @@ def _campaign(name: str, list_id: str, sender: str, template: str, **extra: Any)
         gc.MessagingCampaign,
         name=name,
         contact_list=ref(list_id),
-        messages_per_minute=6000,
+        messages_per_minute=extra.pop("messages_per_minute", 6000),
         campaign_status="off",
         sms_config=model(
             gc.SmsConfig,
@@ -749,6 +749,62 @@ def test_contacts_waiting_for_their_window_are_messaged_once_the_time_set_allows
     )
     progress = api.get_outbound_messagingcampaign_progress(created.id)
     assert progress.number_of_contacts_messaged == 1
+
+
+def test_at_a_slow_rate_contacts_outside_their_window_do_not_hold_back_those_inside_it(
+    server: Server, admin_token: str, admin_sdk: Any, sender: str, template: str, database: Any
+) -> None:
+    status, times, _ = server.request(
+        "POST",
+        "/api/v2/outbound/callabletimesets",
+        token=admin_token,
+        json_body={
+            "name": _unique("times"),
+            "callableTimes": [
+                {
+                    "timeZoneId": "America/Indiana/Indianapolis",
+                    "timeSlots": [
+                        {"day": d, "startTime": "00:00:00", "stopTime": "23:59:59"}
+                        for d in range(1, 8)
+                    ],
+                },
+                _tokyo_slot_not_now(),
+            ],
+        },
+    )
+    assert status == 200, times
+    asleep = [_contact(f"tokyo{n}", f"+8190{n:08d}") for n in range(800)]
+    awake = [_contact(f"indy{n}", fresh_recipient()) for n in range(4)]
+    list_id = _contact_list(server, admin_token, asleep + awake)
+    api = gc.OutboundApi(admin_sdk)
+    created = api.post_outbound_messagingcampaigns(
+        _campaign(
+            _unique("slow"),
+            list_id,
+            sender,
+            template,
+            messages_per_minute=60,
+            callable_time_set=ref(times["id"]),
+        )
+    )
+    api.post_outbound_messagingcampaign_start(created.id)
+    # One message a second: all four within seconds, not after the 800 are walked one a
+    # pass; and never faster than the rate.
+    assert eventually(
+        lambda: (
+            api.get_outbound_messagingcampaign_progress(created.id).number_of_contacts_messaged == 4
+        ),
+        seconds=20,
+    )
+    api.post_outbound_messagingcampaign_stop(created.id)
+    with database.connect() as connection:
+        times = connection.execute(
+            text("SELECT created_at FROM messages WHERE campaign_id = :c ORDER BY created_at"),
+            {"c": created.id},
+        ).scalars()
+        stamps = [t if isinstance(t, datetime) else datetime.fromisoformat(t) for t in times]
+    assert len(stamps) == 4
+    assert (stamps[-1] - stamps[0]).total_seconds() >= 2.5
 
 
 def test_a_stop_texted_while_a_campaign_runs_blocks_its_later_contacts_with_that_number(

@@ -24,7 +24,7 @@ from tidings.ports import UnitOfWork
 
 @dataclass
 class BatchResult:
-    claimed: int = 0
+    decided: int = 0  # contacts claimed and decided (the others stay pending)
     queued: int = 0
 
 
@@ -171,30 +171,35 @@ def _message(
 
 
 async def run_batch(
-    uow: UnitOfWork, campaign: c.Campaign, now: datetime, limit: int
+    uow: UnitOfWork, campaign: c.Campaign, now: datetime, limit: int, sends: int
 ) -> BatchResult:
-    """Claims up to `limit` contacts of the campaign and decides each; the caller commits.
-    What the campaign needs is read only once there is a contact to decide: an idle
-    `alwaysRunning` campaign costs one claim query a pass."""
+    """Claims up to `limit` contacts of the campaign and decides them in order until
+    `sends` messages are queued (the rate's allowance): the contacts after that stay
+    pending, while those skipped or waiting before it cost the rate nothing. The caller
+    commits. What the campaign needs is read only once there is a contact to decide: an
+    idle `alwaysRunning` campaign costs one claim query a pass."""
     claimed = await uow.campaign_attempts.claim(campaign, limit, now)
     if not claimed:
         return BatchResult()
     context = await load_context(uow, campaign, now)
+    addresses = []
+    for item in claimed:
+        found = None if item.contact is None else address_of(campaign, item.contact)
+        if found is not None and not isinstance(found, Skip) and found[1].address:
+            addresses.append(found[1].address)
+    screened = await _screened(uow, context, addresses)
     decided: list[tuple[c.Claimed, Send | Skip | Wait]] = []
+    to_send = 0
     for item in claimed:
         if item.contact is None:
             decided.append((item, Skip(c.INTERNAL_ERROR, "the contact was deleted")))
-    present = [item for item in claimed if item.contact is not None]
-    addresses = []
-    for item in present:
-        assert item.contact is not None
-        found = address_of(campaign, item.contact)
-        if not isinstance(found, Skip) and found[1].address:
-            addresses.append(found[1].address)
-    screened = await _screened(uow, context, addresses)
-    for item in present:
-        assert item.contact is not None
-        decided.append((item, decide(screened, item.contact)))
+            continue
+        decision = decide(screened, item.contact)
+        if isinstance(decision, Send):
+            if to_send == sends:
+                break
+            to_send += 1
+        decided.append((item, decision))
 
     pairs, queued, skipped, waiting = [], [], [], []
     for item, decision in decided:
@@ -221,4 +226,4 @@ async def run_batch(
         await uow.campaigns.add_counts(
             campaign.id, campaign.cycle, Counter(s.wrapup for s in skipped)
         )
-    return BatchResult(len(claimed), len(queued))
+    return BatchResult(len(decided), len(queued))

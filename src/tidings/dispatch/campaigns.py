@@ -52,6 +52,10 @@ class _Pace:
 
     tokens: float = 0.0
     at: float = field(default_factory=time.monotonic)
+    # Contacts the last claim skipped or put to wait: they spend no token, so the next
+    # claim takes twice as many more than the allowance, and a list that opens with
+    # thousands of contacts outside their window is not walked a token's worth a pass.
+    passed: int = 0
 
     def allowance(self, per_minute: int, share: int) -> int:
         now = time.monotonic()
@@ -178,14 +182,17 @@ class CampaignEngine:
             # each few messages the outbox took made passes back to back for nothing.
             if room < BATCH // 2:
                 return False
-            limit = min(allowance, BATCH, room)
-            result = await run_batch(uow, campaign, utcnow(), limit)
+            sends = min(allowance, room)
+            limit = min(sends + 2 * pace.passed, BATCH)
+            result = await run_batch(uow, campaign, utcnow(), limit, sends)
             await uow.commit()
         pace.spend(result.queued)
+        pace.passed = result.decided - result.queued
         if result.queued:
             self._queued(campaign.media_type)
-        # More at once only after a whole batch: otherwise the rate or the room held it.
-        return result.claimed == BATCH
+        # More at once after a whole batch, or a full claim that left the allowance
+        # unspent (contacts skipped or waiting); otherwise the rate or the room held it.
+        return result.decided == BATCH or (result.decided == limit and result.queued < sends)
 
     async def _settle(self, campaign: c.Campaign) -> None:
         async with self._uow() as uow:
