@@ -205,6 +205,32 @@ async def test_a_reply_from_a_number_written_without_its_country_is_seen_in_e164
     assert sink.inbound[0].to_address == NUMBER  # ours, sent as international
 
 
+@pytest.mark.parametrize(
+    ("destination", "ton", "region", "seen_as"),
+    [
+        ("3175550999", 2, "US", "+13175550999"),  # national
+        ("3175550999", 0, "US", "+13175550999"),  # national, type unknown
+        ("13175550999", 0, "US", "+13175550999"),  # international, without its +
+        ("07911123456", 2, "GB", "+447911123456"),
+        ("72015", 0, "US", "72015"),  # a short code stays as sent
+    ],
+)
+async def test_a_reply_to_our_number_written_nationally_is_seen_to_our_number_in_e164(
+    smsc: Smsc, destination: str, ton: int, region: str, seen_as: str
+) -> None:
+    """A STOP to our number, however the SMSC writes it, must stop what that number sends."""
+    sink = EventSink()
+    sender = SmppSender.from_url(f"smpp://tidings:secret@127.0.0.1:{smsc.port}", region)
+    await sender.start(sink)
+    try:
+        await smsc.wait_for(1, "binds")
+        await smsc.inject_mo(PHONE, destination, "STOP", dest_ton=ton)
+        await sink.wait(inbound=1)
+    finally:
+        await sender.close()
+    assert sink.inbound[0].to_address == seen_as
+
+
 async def test_a_ucs2_reply_with_sar_tlvs_is_read(smsc: Smsc) -> None:
     sink = EventSink()
     async with sender_on(smsc.port, sink):

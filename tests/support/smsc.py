@@ -270,14 +270,23 @@ class Smsc:
         return next((e for e in self._sessions.values() if e.can_receive), None)
 
     async def inject_mo(
-        self, source: str, destination: str, text: str, *, long: str = "udh", ton: int | None = None
+        self,
+        source: str,
+        destination: str,
+        text: str,
+        *,
+        long: str = "udh",
+        ton: int | None = None,
+        dest_ton: int | None = None,
     ) -> None:
         """A message from a phone: one deliver_sm, or parts with a UDH (or SAR TLVs). The
         source's type of number is international (1) for `+...`, else unknown (0), unless
-        `ton` says otherwise."""
+        `ton` says otherwise; the destination's is smpp34's default unless `dest_ton` says."""
+        destination_ton = {} if dest_ton is None else {"dest_addr_ton": dest_ton}
         for submission in pdus.submissions(text, long, next(self._ids) & 0xFF):
             await self._deliver(
                 None,
+                **destination_ton,
                 destination_addr=destination.removeprefix("+"),
                 source_addr=source.removeprefix("+"),
                 source_addr_ton=(1 if source.startswith("+") else 0) if ton is None else ton,

@@ -210,7 +210,7 @@ class SmppSender:
             InboundSms(
                 from_address=_phone(event.source_addr, event.source_addr_ton, self._numbers),
                 # Ours: the core finds it among the provisioned numbers, `+` or not.
-                to_address=_international(event.destination_addr, event.dest_addr_ton),
+                to_address=_phone(event.destination_addr, event.dest_addr_ton, self._numbers),
                 text=message.text,
                 received_at=now,
                 part=message.part,
@@ -233,8 +233,8 @@ _SHORTEST_NUMBER = 7
 
 
 def _phone(address: str, ton: int, numbers: AddressNormalizer) -> str:
-    """A phone's number as we store numbers (E.164), so that its STOP finds the number we
-    send to. International (TON 1) as is; national (TON 2) in the deployment's region;
+    """A number as we store numbers (E.164): a phone's, so that its STOP finds the number
+    we send to, and ours, so that the STOP stops what we send from it. International (TON 1) as is; national (TON 2) in the deployment's region;
     unknown (TON 0, often international without its `+`): as international, unless it reads
     as a national number that starts with the trunk prefix 0, or only as a national one, or
     as the ten digits of a North American number in a North American region. Short codes
