@@ -336,6 +336,23 @@ def test_a_message_column_campaign_sends_each_contacts_own_text_and_skips_blank_
     assert progress.number_of_contacts_skipped == {"OUTBOUND_MESSAGE_BLANK": 1}
 
 
+def test_a_campaign_naming_its_sender_in_other_capitals_sends_as_provisioned(
+    server: Server, admin_token: str, admin_sdk: Any, template: str
+) -> None:
+    shop = f"Camp{uuid.uuid4().hex[:6]}"
+    status, body, _ = server.request(
+        "POST", f"{NUMBERS}/alphanumeric", token=admin_token, json_body={"phoneNumber": shop}
+    )
+    assert status == 200, body
+    list_id = _contact_list(server, admin_token, [_contact("a", fresh_recipient())])
+    api = gc.OutboundApi(admin_sdk)
+    created = api.post_outbound_messagingcampaigns(
+        _campaign(_unique("caps"), list_id, shop.upper(), template)
+    )
+    # Opt-outs and messages are kept under the sender's provisioned spelling.
+    assert created.sms_config.sender_sms_phone_number.phone_number == shop
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [

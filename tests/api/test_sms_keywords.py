@@ -255,6 +255,34 @@ def test_opt_outs_set_and_cleared_by_api_block_and_release_and_keep_their_histor
     ]
 
 
+def test_an_opt_out_naming_a_sender_in_other_capitals_blocks_and_clears_the_sender(
+    server: Server, admin_token: str, admin_sdk: Any
+) -> None:
+    shop = f"Shop{uuid.uuid4().hex[:6]}"
+    status, body, _ = server.request(
+        "POST",
+        "/api/v2/routing/sms/phonenumbers/alphanumeric",
+        token=admin_token,
+        json_body={"phoneNumber": shop},
+    )
+    assert status == 200, body
+    consumer = fresh_recipient()
+    status, body, _ = server.request(
+        "POST",
+        OPT_OUTS,
+        token=admin_token,
+        json_body={"address": consumer, "senderAddress": shop.upper()},
+    )
+    assert status == 200, body
+    assert body["optOuts"][0]["senderAddress"] == shop  # as provisioned
+    assert _refused_for(admin_sdk, _send(admin_sdk, shop, consumer)) == "RecipientOptedOut"
+    status, _, _ = server.request(
+        "DELETE", f"{OPT_OUTS}/{consumer}?senderAddress={shop.lower()}", token=admin_token
+    )
+    assert status == 204
+    assert _opt_outs_of(server, admin_token, consumer)["optOuts"] == []
+
+
 def test_setting_an_opt_out_checks_the_address_and_the_sender(
     server: Server, admin_token: str
 ) -> None:

@@ -81,6 +81,13 @@ class CampaignService:
             raise InvalidInput(
                 f"The {KIND} refers to something that does not fit", details=problems
             )
+        if draft.sms_config is not None:
+            # The sender as provisioned (an alphanumeric one may be named in any capitals):
+            # opt-outs and messages are kept under that spelling.
+            number = await uow.sms_numbers.find_by_address(draft.sms_config.sender_number)
+            assert number is not None  # checked above
+            config = replace(draft.sms_config, sender_number=number.phone_number)
+            draft = replace(draft, sms_config=config)
         return replace(draft, errors=tuple(warnings))
 
     async def create(self, caller: Caller, draft: c.Campaign) -> c.Campaign:

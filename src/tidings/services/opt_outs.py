@@ -131,12 +131,15 @@ class OptOutService:
         if raw is None or raw.strip() in ("", ALL_SENDERS):
             return ALL_SENDERS
         value = raw.strip()
-        if await uow.sms_numbers.find_by_address(value) is not None:
-            return value
+        # As provisioned: an alphanumeric sender written in other capitals is the same one.
+        if (number := await uow.sms_numbers.find_by_address(value)) is not None:
+            return number.phone_number
         check = self._addresses.phone(value, zones=False)
         if check.address is not None and (
-            not required or await uow.sms_numbers.find_by_address(check.address) is not None
+            number := await uow.sms_numbers.find_by_address(check.address)
         ):
+            return number.phone_number
+        if check.address is not None and not required:
             return check.address
         if not required:
             return value
