@@ -234,11 +234,12 @@ _SHORTEST_NUMBER = 7
 
 def _phone(address: str, ton: int, numbers: AddressNormalizer) -> str:
     """A number as we store numbers (E.164): a phone's, so that its STOP finds the number
-    we send to, and ours, so that the STOP stops what we send from it. International (TON 1) as is; national (TON 2) in the deployment's region;
-    unknown (TON 0, often international without its `+`): as international, unless it reads
-    as a national number that starts with the trunk prefix 0, or only as a national one, or
-    as the ten digits of a North American number in a North American region. Short codes
-    and alphanumeric senders stay as sent."""
+    we send to, and ours, so that the STOP stops what we send from it. International (TON
+    1) as is; national (TON 2) in the deployment's region; unknown (TON 0, often
+    international without its `+`): as international, unless it reads as a national number
+    that starts with the trunk prefix 0, or only as a national one, or as the ten digits of
+    a North American number in a North American region. Short codes and alphanumeric
+    senders stay as sent."""
     if ton == 1 or not address.isdigit() or len(address) < _SHORTEST_NUMBER:
         return _international(address, ton)
     national = numbers.phone(address, zones=False).address
