@@ -365,3 +365,74 @@ def test_a_number_provisioned_right_after_a_refused_send_sends_at_once(
         pytest.skip("number already provisioned")
     assert status == 200, created
     assert server.request("POST", SMS, token=admin_token, json_body=body)[0] == 202
+
+
+def _response(server: Server, token: str, response_type: str, content_type: str, body: str) -> str:
+    status, library, _ = server.request(
+        "POST",
+        "/api/v2/responsemanagement/libraries",
+        token=token,
+        json_body={"name": f"agentless {uuid.uuid4().hex[:8]}"},
+    )
+    assert status == 200, library
+    status, response, _ = server.request(
+        "POST",
+        "/api/v2/responsemanagement/responses",
+        token=token,
+        json_body={
+            "name": f"r {uuid.uuid4().hex[:8]}",
+            "libraries": [{"id": library["id"]}],
+            "responseType": response_type,
+            "texts": [{"content": body, "contentType": content_type, "type": "body"}],
+            **(
+                {
+                    "texts": [
+                        {"content": body, "contentType": content_type, "type": "body"},
+                        {"content": "Hi", "contentType": "text/plain", "type": "subject"},
+                    ]
+                }
+                if response_type == "CampaignEmailTemplate"
+                else {}
+            ),
+        },
+    )
+    assert status == 200, response
+    return str(response["id"])
+
+
+def test_a_template_sms_is_its_rendered_text_and_never_empty_or_html(
+    server: Server, admin_token: str, sender: str, database: Any
+) -> None:
+    code = _response(server, admin_token, "CampaignSmsTemplate", "text/plain", "{{code}}")
+    html = _response(
+        server, admin_token, "CampaignEmailTemplate", "text/html", "<p>Your code {{code}}</p>"
+    )
+    for response_id, parameters, field in (
+        (code, [], "messagingTemplate.parameters"),  # nothing left to send
+        (html, [{"id": "code", "value": "42"}], "messagingTemplate.responseId"),  # markup
+    ):
+        to = _recipient()
+        body = {
+            "fromAddress": sender,
+            "toAddress": to,
+            "toAddressMessengerType": "sms",
+            "messagingTemplate": {"responseId": response_id, "parameters": parameters},
+        }
+        status, error, _ = server.request("POST", SMS, token=admin_token, json_body=body)
+        assert status == 400, error
+        assert field in str(error["details"])
+        assert _messages_to(database, to) == 0
+    to = _recipient()
+    body = {
+        "fromAddress": sender,
+        "toAddress": to,
+        "toAddressMessengerType": "sms",
+        "messagingTemplate": {"responseId": code, "parameters": [{"id": "code", "value": "42"}]},
+    }
+    status, sent, _ = server.request("POST", SMS, token=admin_token, json_body=body)
+    assert status == 202, sent
+    with database.connect() as connection:
+        texts = connection.execute(
+            text("SELECT text_body FROM messages WHERE to_address = :to"), {"to": to}
+        ).scalars()
+        assert list(texts) == ["42"]

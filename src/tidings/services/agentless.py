@@ -186,11 +186,23 @@ class AgentlessService:
                     f"no response {request.response_id} with a body text exists",
                     "not.found",
                 )
+            if response.body_is_html or response.response_type == "CampaignEmailTemplate":
+                # Its HTML would reach the phone as markup.
+                raise _bad(
+                    "messagingTemplate.responseId",
+                    f"response {request.response_id} is an e-mail template (HTML), not a text",
+                )
             rendered = render(response.body, request.parameters, response.substitutions)
             text = rendered.text
             if rendered.missing:
                 log.info(
                     "template placeholders rendered empty", extra={"missing": rendered.missing}
+                )
+            if not text.strip():
+                raise _bad(
+                    "messagingTemplate.parameters",
+                    f"response {request.response_id} renders an empty text with these parameters",
+                    "required",
                 )
         elif request.text_body is not None and request.text_body.strip():
             text = request.text_body
