@@ -386,3 +386,29 @@ def test_a_caller_sees_only_the_responses_of_libraries_in_its_divisions(
     assert status == 404
     libraries = server.request("GET", LIBRARIES + "?pageSize=100", token=token)[1]
     assert [lib["id"] for lib in libraries["entities"]] == [theirs["id"]]
+
+
+def test_a_put_of_name_libraries_and_texts_alone_keeps_the_type_and_defaults(
+    server: Server, admin_token: str, api: Any, unique: Callable[[str], str]
+) -> None:
+    """Genesys documents a PUT as changing name, libraries and texts: a client that sends
+    only those must not turn a campaign's template into an untyped one without defaults."""
+    library = _library(api, unique("put"))
+    created = api.post_responsemanagement_responses(_sms(unique("typed"), library.id))
+    body = _response_body(library.id, name=created.name, version=created.version)
+    del body["responseType"]
+    status, answer, _ = server.request(
+        "PUT", f"{RESPONSES}/{created.id}", token=admin_token, json_body=body
+    )
+    assert status == 200, answer
+    again = api.get_responsemanagement_response(created.id)
+    assert again.texts[0].content == "Hi {{first}}"
+    assert again.response_type == "CampaignSmsTemplate"
+    assert [(s.id, s.default_value) for s in again.substitutions] == [("code", "0000")]
+    # Sent, they are replaced: an empty list of substitutions clears them.
+    body = {**body, "version": again.version, "substitutions": []}
+    status, answer, _ = server.request(
+        "PUT", f"{RESPONSES}/{created.id}", token=admin_token, json_body=body
+    )
+    assert status == 200, answer
+    assert api.get_responsemanagement_response(created.id).substitutions in (None, [])

@@ -133,8 +133,15 @@ class ResponseService:
         return created
 
     async def update(
-        self, caller: Caller, response_id: str, draft: Response, version: int | None
+        self,
+        caller: Caller,
+        response_id: str,
+        draft: Response,
+        version: int | None,
+        *,
+        keep: Sequence[str] = (),
     ) -> Response:
+        """`keep`: fields of the response taken as stored, not from the draft."""
         permission = "responses:response:edit"
         expected = _version_required(version, "response")
         async with self._uow() as uow:
@@ -143,6 +150,7 @@ class ResponseService:
                 raise VersionConflict(RESPONSE, response_id, expected, current.version)
             updated = replace(
                 draft,
+                **{name: getattr(current, name) for name in keep},
                 id=response_id,
                 version=current.version,
                 date_created=current.date_created,

@@ -95,7 +95,9 @@ async def update_response(
     caller: CallerDep,
     expand: Expand = None,
 ) -> Response:
-    updated = await app.responses.update(caller, response_id, body.to_domain(), body.version)
+    updated = await app.responses.update(
+        caller, response_id, body.to_domain(), body.version, keep=body.left_out()
+    )
     return ok(ResponseOut.of(updated, with_schema=expand == "substitutionsSchema"))
 
 

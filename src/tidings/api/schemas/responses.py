@@ -123,6 +123,13 @@ class ResponseIn(TemplateIn):
         response.interaction_type = self.interaction_type
         return response
 
+    def left_out(self) -> tuple[str, ...]:
+        """The fields besides name, libraries and texts that the request did not send: a
+        PUT keeps them as stored (a template's type and defaults are not lost by a client
+        that sends only what Genesys documents a PUT to change)."""
+        kept = ("response_type", "substitutions", "interaction_type")
+        return tuple(name for name in kept if name not in self.model_fields_set)
+
 
 class SubstitutionOut(ApiModel):
     id: str

@@ -4,6 +4,7 @@ preview rendered for a chosen contact, through the same preview service as the A
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 import orjson
@@ -107,6 +108,16 @@ async def save(
     responses = container_of(request).responses
     draft = _draft(name, library_id, response_type, body, subject)
     if response_id:
+        # The form shows the first library, the texts and the type: what else the response
+        # has (set through the API) stays, its other libraries and substitutions' defaults.
+        found = await responses.get(user.caller, response_id)
+        others = [i for i in found.library_ids[1:] if i != library_id]
+        draft = replace(
+            draft,
+            library_ids=[library_id, *others],
+            substitutions=found.substitutions,
+            interaction_type=found.interaction_type,
+        )
         saved = await responses.update(user.caller, response_id, draft, version)
     else:
         saved = await responses.create(user.caller, draft)
