@@ -82,6 +82,12 @@ def test_the_substitutions_schema_has_a_property_per_substitution() -> None:
     assert response.placeholders() == ["first", "code"]
 
 
+def test_a_schema_whose_substitutions_all_have_defaults_names_none_required() -> None:
+    # Draft-04 wants at least one name in `required`: strict validators refuse `[]`.
+    schema = substitutions_schema(sms(substitutions=(Substitution("code", "0000"),)))
+    assert "required" not in schema
+
+
 def _library(response_id: str, name: str, *libraries: str, html: bool = False) -> Response:
     texts = [SUBJECT, HTML_BODY] if html else [PLAIN_BODY]
     kind = "CampaignEmailTemplate" if html else "CampaignSmsTemplate"
@@ -172,6 +178,19 @@ def test_a_long_sms_warns_of_segments_and_of_a_link_cut_in_two() -> None:
     shown = preview(sms(ResponseText(body)), {})
     assert shown.sms is not None and shown.sms.segment_count == 2
     assert [w.code for w in shown.warnings] == ["sms.segments", "sms.link.split"]
+
+
+def test_the_segment_warning_counts_in_the_encodings_units_and_a_text_too_long_warns() -> None:
+    shown = preview(sms(ResponseText("€" * 81)), {})
+    [segments] = [w.message for w in shown.warnings if w.code == "sms.segments"]
+    assert (
+        segments == "81 characters (162 septets) take 2 segments: one GSM-7 SMS holds 160 septets"
+    )
+    long = preview(sms(ResponseText("x" * 800)), {})
+    assert "sms.too.long" in [w.code for w in long.warnings]
+    assert "sms.too.long" not in [
+        w.code for w in preview(sms(ResponseText("x" * 765)), {}).warnings
+    ]
 
 
 def test_an_sms_in_ucs2_reports_its_encoding() -> None:

@@ -98,13 +98,25 @@ def _sms(body: str) -> tuple[SmsFacts, list[PreviewWarning]]:
     size = sms_content.size(body)
     facts = SmsFacts(size.encoding, size.characters, size.segments)
     warnings = []
+    if size.characters > sms_content.MAX_AGENTLESS_CHARACTERS:
+        warnings.append(
+            PreviewWarning(
+                "sms.too.long",
+                f"{size.characters} characters: an SMS holds at most "
+                f"{sms_content.MAX_AGENTLESS_CHARACTERS}; a campaign skips the contact "
+                "and an agentless send is refused",
+            )
+        )
     if size.segments > 1:
         single = sms_content.SINGLE[size.encoding]
+        # The limit is in the encoding's units: an extension character (€, [, ...) costs
+        # two GSM-7 septets, an emoji two UCS-2 units.
+        unit = "septets" if size.encoding == sms_content.GSM7 else "UCS-2 units"
         warnings.append(
             PreviewWarning(
                 "sms.segments",
-                f"{size.characters} characters take {size.segments} segments: one "
-                f"{size.encoding} SMS holds {single}",
+                f"{size.characters} characters ({size.units} {unit}) take {size.segments} "
+                f"segments: one {size.encoding} SMS holds {single} {unit}",
             )
         )
     for link in sms_content.split_links(body):

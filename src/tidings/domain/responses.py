@@ -203,7 +203,7 @@ def substitutions_schema(response: Response) -> dict[str, Any]:
         if substitution.default_value is not None:
             property_["default"] = substitution.default_value
         properties[substitution.id] = property_
-    return {
+    schema: dict[str, Any] = {
         "id": response.id,
         "$schema": JSON_SCHEMA,
         "title": response.name,
@@ -213,3 +213,6 @@ def substitutions_schema(response: Response) -> dict[str, Any]:
         "properties": properties,
         "additionalProperties": False,
     }
+    if not schema["required"]:
+        del schema["required"]  # draft-04: at least one name, or no `required` at all
+    return schema
