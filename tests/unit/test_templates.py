@@ -41,6 +41,16 @@ def test_unknown_placeholders_are_reported() -> None:
     assert found.unknown == ("firstname",)
 
 
+def test_a_placeholder_finds_its_column_whatever_the_capitals() -> None:
+    # Column names are unique regardless of case, as CSV headers are matched.
+    found = render("Hi {{firstname}}, {{ AMOUNT }}", {"FirstName": "Ann", "amount": "$12"})
+    assert found.text == "Hi Ann, $12"
+    known = render("{{firstname}}", {"FirstName": "Ann"}, known=frozenset({"FirstName"}))
+    assert (known.text, known.unknown) == ("Ann", ())
+    # An exact name wins over one that differs only in capitals.
+    assert render("{{a}}", {"A": "upper", "a": "lower"}).text == "lower"
+
+
 def test_nothing_in_a_template_runs() -> None:
     sneaky = "{{ first.__class__ }} {{ 7*7 }} {% for x in y %} ${first} {{first|upper}}"
     found = render(sneaky, {"first": "Ann"}, known=COLUMNS)

@@ -58,12 +58,21 @@ def render(
     names = set(defaults) | set(known or ())
     missing: dict[str, None] = {}
     unknown: dict[str, None] = {}
+    folded: dict[str, str] | None = None
 
     def fill(match: re.Match[str]) -> str:
+        nonlocal folded
         name = match.group(1)
-        if known is not None and name not in names and name not in values:
-            unknown[name] = None
-        value = values.get(name) or defaults.get(name)
+        value = values.get(name)
+        if value is None and name not in defaults:
+            # Column names are unique regardless of case (and CSV headers match so):
+            # {{firstname}} is the column FirstName.
+            if folded is None:
+                folded = {_key(column): v for column, v in values.items()}
+            value = folded.get(_key(name))
+            if known is not None and value is None and _key(name) not in map(_key, names):
+                unknown[name] = None
+        value = value or defaults.get(name)
         if not value:
             missing[name] = None
             return ""
@@ -71,6 +80,10 @@ def render(
 
     text = PLACEHOLDER.sub(fill, template)
     return Rendered(text, tuple(missing), tuple(unknown))
+
+
+def _key(name: str) -> str:
+    return name.strip().casefold()
 
 
 @dataclass
