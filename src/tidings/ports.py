@@ -475,6 +475,10 @@ class MessageRepository(Protocol):
 
     async def conversation(self, conversation_id: str) -> Conversation | None: ...
 
+    async def inbound_seen(
+        self, media_type: str, theirs: str, provider_message_id: str, since: datetime
+    ) -> bool: ...
+
     async def latest_conversation(
         self, media_type: str, ours: str, theirs: str, since: datetime
     ) -> Conversation | None: ...

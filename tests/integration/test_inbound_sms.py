@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -179,6 +180,30 @@ async def test_after_stop_the_confirmation_goes_and_no_dispatcher_sends_again(
         found = await _status(app, message)
         assert (found.status, found.error_code) == (FAILED, RECIPIENT_OPTED_OUT)
     assert (await _status(app, confirmation)).status == SENT
+
+
+async def test_a_stop_the_provider_delivers_twice_is_stored_and_answered_once(
+    app: bootstrap.Container,
+) -> None:
+    sent = await _queue(app)
+    at = sent.created_at + timedelta(minutes=1)
+    stop = replace(_reply("STOP", at), provider_message_id="SM0123")
+    await app.channel_events.inbound_sms(stop)
+    # A webhook retried after its answer was lost: the same id, a moment later.
+    await app.channel_events.inbound_sms(replace(stop, received_at=at + timedelta(seconds=20)))
+    messages = (await _conversation(app, sent.conversation_id)).messages
+    assert sorted((m.direction, m.text_body or "") for m in messages) == sorted(
+        [
+            ("outbound", sent.text_body or ""),
+            ("inbound", "STOP"),
+            ("outbound", DEFAULT_OPT_OUT_TEXT),
+        ]
+    )
+    # Another message of the phone's is stored, whatever its id.
+    await app.channel_events.inbound_sms(
+        replace(_reply("Thanks", at + timedelta(minutes=2)), provider_message_id="SM0124")
+    )
+    assert len((await _conversation(app, sent.conversation_id)).messages) == 4
 
 
 async def test_a_long_reply_missing_a_part_is_stored_with_the_parts_that_came(

@@ -36,6 +36,9 @@ log = logging.getLogger("tidings.channels")
 # How long the parts of a long inbound message wait for each other: after that the parts
 # that came are stored as the message (and a late part is a message of its own).
 PARTS_WAIT = timedelta(minutes=10)
+# A provider delivering a message again does so within minutes; ids may come back much
+# later (an SMSC restarted), and then they are another message.
+REDELIVERY_WINDOW = timedelta(days=1)
 
 
 class ChannelRecorder:
@@ -90,6 +93,19 @@ class ChannelRecorder:
                 message = replace(
                     message, text=text, provider_message_id=provider_id, received_at=first_at
                 )
+            elif message.provider_message_id and await uow.messages.inbound_seen(
+                SMS,
+                message.from_address,
+                message.provider_message_id,
+                message.received_at - REDELIVERY_WINDOW,
+            ):
+                # The provider delivered it again (a webhook retried after a lost answer):
+                # a STOP acted on twice would confirm twice.
+                log.info(
+                    "inbound sms delivered again, ignored",
+                    extra={"provider_message_id": message.provider_message_id},
+                )
+                return
             stored, matched = await self._store(uow, message, segments)
             await uow.commit()
         self._stored(stored, matched)

@@ -137,6 +137,24 @@ class SqlMessageRepository:
         found.messages = read_messages(rows)
         return found
 
+    async def inbound_seen(
+        self, media_type: str, theirs: str, provider_message_id: str, since: datetime
+    ) -> bool:
+        """Whether a message from `theirs` with the provider's id came after `since` (read
+        through the index of the senders' addresses: a phone's messages are few)."""
+        found = await self._db.execute(
+            select(messages.c.id)
+            .where(
+                messages.c.from_address == theirs,
+                messages.c.provider_message_id == provider_message_id,
+                messages.c.media_type == media_type,
+                messages.c.direction == "inbound",
+                messages.c.created_at >= since,
+            )
+            .limit(1)
+        )
+        return found.first() is not None
+
     async def latest_conversation(
         self, media_type: str, ours: str, theirs: str, since: datetime
     ) -> Conversation | None:
