@@ -62,6 +62,10 @@ def test_external_sources_are_refused_clearly(
     assert status == 400
     assert body["details"][0]["fieldName"] == "dncSourceType"
     assert "external DNC provider" in body["message"]
+    # Asked for by source, the lists of it are none (not a refusal: an SDK call raises).
+    status, listed, _ = server.request("GET", f"{DNC}?dncSourceType={source}", token=admin_token)
+    assert status == 200, listed
+    assert (listed["entities"], listed["total"]) == ([], 0)
 
 
 def test_numbers_are_listed_once_whatever_their_format(outbound: Any, unique: Any) -> None:

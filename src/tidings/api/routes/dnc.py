@@ -39,10 +39,15 @@ async def list_dnc_lists(
     name: Annotated[str | None, Query(max_length=256)] = None,
     filter_type: Annotated[NameFilter, Query(alias="filterType")] = "Prefix",
     division_ids: Annotated[list[str] | None, Query(alias="divisionId", max_length=1000)] = None,
-    dnc_source_type: Annotated[Literal["rds"] | None, Query(alias="dncSourceType")] = None,
+    dnc_source_type: Annotated[
+        Literal["rds", "rds_custom", "dnc.com", "gryphon"] | None, Query(alias="dncSourceType")
+    ] = None,
     include_size: Annotated[bool, Query(alias="includeSize")] = False,
     include_import_status: Annotated[bool, Query(alias="includeImportStatus")] = False,
 ) -> Response:
+    if dnc_source_type not in (None, "rds"):
+        # Every list here is an internal (rds) one: none is of the other sources.
+        return ok(envelope(request, page, [], 0))
     found, total, sizes = await app.dnc.find(
         caller,
         page,
