@@ -136,6 +136,8 @@ class Container:
     agentless: AgentlessService
     campaigns: CampaignService
     channel_events: ChannelRecorder
+    # Replies, bounces and unsubscribes by mail (the receiver) and by link (the API).
+    inbound_mail: InboundEmailService
     sms_sender: SmsSender
     email_sender: EmailSender
     verp_key: bytes
@@ -199,6 +201,7 @@ class Container:
                         self.unit_of_work,
                         self.verp_key,
                         SenderPace(settings.email_per_second),
+                        settings.public_url,
                     ),
                 ),
             ),
@@ -234,12 +237,10 @@ class Container:
         if not settings.inbound_smtp:
             return ()
         host, port = host_port(settings.inbound_smtp)
-        service = InboundEmailService(
-            self.unit_of_work,
-            self.verp_key,
-            [d for d in settings.inbound_domains.split(",") if d.strip()],
+        receiver = InboundSmtpReceiver(
+            host, port, self.inbound_mail, max_bytes=settings.inbound_max_bytes
         )
-        return (InboundSmtpReceiver(host, port, service, max_bytes=settings.inbound_max_bytes),)
+        return (receiver,)
 
     def simulated_sms(self) -> list[OutboundSms | OutboundEmail] | None:
         """What the SMS simulator took in this process, newest last; None when the SMS
@@ -299,6 +300,7 @@ def build(settings: Settings) -> Container:
         return SqlUnitOfWork(inline or engine, writer_gate)
 
     download_key = _download_key(settings)
+    verp_key = hmac.new(download_key, b"verp", hashlib.sha256).digest()
     wake: list[Callable[[str], None]] = []
     channel_events = ChannelRecorder(
         send_path_uow,
@@ -365,9 +367,12 @@ def build(settings: Settings) -> Container:
             require_verified_domains=settings.campaign_require_verified_domains,
         ),
         channel_events=channel_events,
+        inbound_mail=InboundEmailService(
+            uow, verp_key, [d for d in settings.inbound_domains.split(",") if d.strip()]
+        ),
         sms_sender=_sms_sender(settings.sms_url, settings.public_url, settings.phone_region),
         email_sender=_email_sender(settings.smtp_url),
-        verp_key=hmac.new(download_key, b"verp", hashlib.sha256).digest(),
+        verp_key=verp_key,
         addresses=addresses,
         send_path_uow=send_path_uow,
         inline_engine=inline,

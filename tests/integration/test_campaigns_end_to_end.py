@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import PureCloudPlatformClientV2 as gc
 import pytest
 from sqlalchemy import create_engine, text
@@ -58,6 +59,8 @@ def served(
             data_dir=directory,
             sms_url=f"smpp://tidings:secret@127.0.0.1:{smsc.port}?window=20",
             smtp_url=f"smtp://127.0.0.1:{relay.port}?starttls=never&connections=4",
+            # Behind an https proxy: campaign e-mails carry a one-click unsubscribe link.
+            public_url="https://tidings.test",
         ) as server,
     ):
         yield server
@@ -371,6 +374,28 @@ def test_an_email_campaign_into_the_relay(
     html = ed.get_body(("html",)).get_content()
     assert "Dear &lt;Ed&gt;," in html and "your balance is 50." in html
     assert str(ed["From"]) == f"Billing <billing@{domain}>"
+
+    # Ed leaves by the one-click link (RFC 8058), as his mail provider would POST it.
+    assert str(ed["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
+    [link] = [u.strip(" <>") for u in str(ed["List-Unsubscribe"]).split(",")]
+    assert link.startswith("https://tidings.test/unsubscribe/")
+    path = link.removeprefix("https://tidings.test")
+    asked = httpx.get(served.base_url + path)  # a link scanner's GET changes nothing
+    assert asked.status_code == 200 and "<form" in asked.text
+    other = path[:-1] + ("1" if path[-1] != "1" else "2")  # another tag
+    forged = httpx.post(served.base_url + other, data={"List-Unsubscribe": "One-Click"})
+    assert forged.status_code == 404
+    left = httpx.post(served.base_url + path, data={"List-Unsubscribe": "One-Click"})
+    assert left.status_code == 200, left.text
+    # The campaign run again messages Ann and Bob; Ed is skipped as opted out.
+    api.delete_outbound_messagingcampaign_progress(campaign.id)
+    api.post_outbound_messagingcampaign_start(campaign.id)
+    assert _eventually_long(
+        lambda: api.get_outbound_messagingcampaign(campaign.id).campaign_status == "complete"
+    )
+    again = api.get_outbound_messagingcampaign_progress(campaign.id)
+    assert again.number_of_contacts_messaged == 2
+    assert again.number_of_contacts_skipped["ININ_OUTBOUND_ON_DO_NOT_CALL_LIST"] == 1
 
 
 def _eventually_long(check: Callable[[], Any]) -> Any:

@@ -237,6 +237,23 @@ async def test_a_bounce_that_outwaited_the_settlement_keeps_its_outcome(
     assert found.error_message is not None and "no such user" in found.error_message
 
 
+async def test_a_mail_to_a_messages_unsubscribe_address_opts_its_recipient_out_of_that_sender(
+    app: bootstrap.Container,
+) -> None:
+    message = await _queued(app, EMAIL, "Someone@Example.com")
+    address = verp.unsubscribe_address(app.verp_key, message.id, "bounce.example")
+    service = InboundEmailService(app.unit_of_work, app.verp_key)
+    assert await service.accepts(address)
+    forged = address.replace(f"-{message.id}-", f"-{new_id()}-")
+    assert not await service.accepts(forged)
+    mail = ReceivedEmail("someone@example.com", (address,), b"x", utcnow())
+    parsed = ParsedEmail("someone@example.com", None, "", "", None, "", (), False, (), False)
+    assert await service.receive(mail, parsed) == "unsubscribe"
+    async with app.unit_of_work() as uow:
+        assert await uow.messages.opted_out(EMAIL, "someone@example.com", message.from_address)
+        assert not await uow.messages.opted_out(EMAIL, "someone@example.com", "other@x.example")
+
+
 async def test_the_parts_of_a_long_message_that_went_out_before_it_failed_keep_their_receipts(
     app: bootstrap.Container,
 ) -> None:

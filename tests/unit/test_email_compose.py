@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import dkim
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.support.emails import body, display_name, outbound, parsed
+from tests.support.emails import DKIM, body, display_name, dns, outbound, parsed
 from tidings.adapters.email.compose import UnsendableAddress, compose
 from tidings.domain.channels import EmailAddress
 
@@ -108,3 +109,20 @@ def test_a_subject_with_a_word_longer_than_a_line_reads_back_whole() -> None:
     data = compose(outbound(subject=subject)).data
     assert max(len(line) for line in data.split(b"\r\n")) <= 998
     assert parsed(data)["Subject"] == subject
+
+
+def test_a_campaign_message_says_how_to_unsubscribe_and_one_click_only_over_https() -> None:
+    mailto = "mailto:unsubscribe-x@bounce.shop.example"
+    link = "https://tidings.example/unsubscribe/m/t"
+    both = parsed(compose(outbound(list_unsubscribe=(mailto, link))).data)
+    assert [u.strip(" <>") for u in str(both["List-Unsubscribe"]).split(",")] == [mailto, link]
+    assert both["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    by_mail = parsed(compose(outbound(list_unsubscribe=(mailto,))).data)
+    assert by_mail["List-Unsubscribe"] == f"<{mailto}>"
+    assert "List-Unsubscribe-Post" not in by_mail
+    assert "List-Unsubscribe" not in parsed(compose(outbound()).data)
+    # Receivers act on the headers only when the signature covers them.
+    signed = compose(outbound(list_unsubscribe=(mailto, link), dkim=DKIM)).data
+    assert dkim.verify(signed, dnsfunc=dns)
+    signature = parsed(signed)["DKIM-Signature"].replace(" ", "").replace("\t", "")
+    assert "list-unsubscribe:list-unsubscribe-post" in signature.lower()

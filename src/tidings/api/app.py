@@ -36,6 +36,7 @@ from tidings.api.routes import (
     simulator,
     token,
     twilio_webhooks,
+    unsubscribe,
     webhooks,
 )
 from tidings.api.schemas.common import ErrorBody
@@ -115,6 +116,7 @@ def create_app(container: Container, *, run_dispatcher: bool | None = None) -> F
         events,
         opt_outs,
         webhooks,
+        unsubscribe,
     ):
         app.include_router(module.router)
     app.include_router(senders.numbers)

@@ -47,11 +47,18 @@ class EmailChannel:
         uow: UnitOfWorkFactory,
         verp_key: bytes,
         pace: SenderPace | None = None,
+        public_url: str = "",
     ) -> None:
         self._sender = sender
         self._pace = pace or SenderPace(0)
         self._uow = uow
         self._verp_key = verp_key
+        # One-click unsubscribe links need https (RFC 8058); over http only the mailto.
+        self._unsubscribe_url = (
+            public_url.rstrip("/") + verp.UNSUBSCRIBE_PATH
+            if public_url.startswith("https://")
+            else ""
+        )
         self._domains: dict[str, tuple[float, EmailDomain | None]] = {}
 
     async def _domain(self, name: str) -> EmailDomain | None:
@@ -93,5 +100,21 @@ class EmailChannel:
                 if bounce_domain
                 else message.from_address,
                 dkim=dkim,
+                list_unsubscribe=self._unsubscribe(message, bounce_domain),
             )
         )
+
+    def _unsubscribe(self, message: Message, bounce_domain: str | None) -> tuple[str, ...]:
+        """A campaign's messages say how to leave it (receivers ask it of bulk mail): a mail
+        to an address of ours, which the inbound receiver takes, and the https link."""
+        if message.campaign_id is None:
+            return ()
+        uris = []
+        if bounce_domain:
+            uris.append(
+                "mailto:" + verp.unsubscribe_address(self._verp_key, message.id, bounce_domain)
+            )
+        if self._unsubscribe_url:
+            tag = verp.unsubscribe_tag(self._verp_key, message.id)
+            uris.append(f"{self._unsubscribe_url}/{message.id}/{tag}")
+        return tuple(uris)

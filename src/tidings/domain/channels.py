@@ -75,6 +75,9 @@ class OutboundEmail:
     message_id_header: str = ""
     return_path: str = ""
     dkim: DkimIdentity | None = None
+    # List-Unsubscribe URIs (a campaign's messages): a mailto: address and, where the
+    # server is reachable over https, a one-click link (RFC 8058).
+    list_unsubscribe: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ AUTO_REPLY = "auto-reply"  # a vacation notice or other automatic answer: kept, 
 NEW = "new"  # to a known address, answering nothing of ours: a new inbound conversation
 HARD_BOUNCE = "hard-bounce"
 SOFT_BOUNCE = "soft-bounce"
+UNSUBSCRIBED = "unsubscribe"  # sent to a List-Unsubscribe address: the recipient left
 # Kept as received and nothing more: a bounce naming no message of ours, a DSN saying
 # "delivered", an automatic answer to nothing, bytes that are not a readable message.
 KEPT = "kept"

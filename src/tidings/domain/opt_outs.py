@@ -15,6 +15,7 @@ OPT_IN = "optIn"
 KEYWORD = "keyword"  # the consumer texted a keyword
 API = "api"  # set or cleared through the API (consent collected elsewhere)
 BOUNCE = "bounce"  # an e-mail to the address bounced hard
+UNSUBSCRIBE = "unsubscribe"  # the recipient used a campaign e-mail's List-Unsubscribe
 
 
 def opt_out_key(channel: str, address: str) -> str:

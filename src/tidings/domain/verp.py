@@ -33,6 +33,38 @@ def bounced_message(key: bytes, address: str) -> str | None:
     return message_id if hmac.compare_digest(tag, _tag(key, message_id)) else None
 
 
+# `unsubscribe-<message id>-<tag>@<bounce domain>` (List-Unsubscribe, RFC 2369) and the
+# https link (RFC 8058) carry a tag of their own: a bounce address cannot be turned into
+# an unsubscribe, nor one person's link into another's.
+UNSUBSCRIBE_PATH = "/unsubscribe"  # + /<message id>/<tag> on the public URL
+_UNSUBSCRIBE = re.compile(r"unsubscribe-([0-9a-f-]{36})-([0-9a-f]{10})", re.IGNORECASE)
+
+
+def unsubscribe_tag(key: bytes, message_id: str) -> str:
+    return _tag(key, "unsubscribe:" + message_id.lower())
+
+
+def unsubscribe_address(key: bytes, message_id: str, bounce_domain: str) -> str:
+    return f"unsubscribe-{message_id}-{unsubscribe_tag(key, message_id)}@{bounce_domain}"
+
+
+def unsubscribing_message(key: bytes, address: str) -> str | None:
+    """The message id an unsubscribe address names, if its tag is ours; else None."""
+    local, _, _ = address.strip().strip("<>").partition("@")
+    found = _UNSUBSCRIBE.fullmatch(local)
+    if found is None:
+        return None
+    return tagged_for_unsubscribe(key, found.group(1), found.group(2))
+
+
+def tagged_for_unsubscribe(key: bytes, message_id: str, tag: str) -> str | None:
+    """The message id (lower case) when the tag is its unsubscribe tag; else None."""
+    message_id = message_id.lower()
+    if hmac.compare_digest(tag.lower().encode(), unsubscribe_tag(key, message_id).encode()):
+        return message_id
+    return None
+
+
 def message_id_header(conversation_id: str, message_id: str, domain: str) -> str:
     """`<message.conversation@domain>`: a reply's In-Reply-To leads back to both."""
     return f"<{message_id}.{conversation_id}@{domain}>"

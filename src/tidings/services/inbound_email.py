@@ -16,9 +16,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from datetime import datetime
 
 from tidings.domain import verp
-from tidings.domain.ids import new_id
+from tidings.domain.ids import new_id, utcnow
 from tidings.domain.inbound_email import (
     AUTO_REPLY,
     HARD_BOUNCE,
@@ -26,6 +27,7 @@ from tidings.domain.inbound_email import (
     NEW,
     REPLY,
     SOFT_BOUNCE,
+    UNSUBSCRIBED,
     DeliveryStatus,
     ParsedEmail,
     ReceivedEmail,
@@ -33,7 +35,7 @@ from tidings.domain.inbound_email import (
 )
 from tidings.domain.keywords import ALL_SENDERS
 from tidings.domain.messages import DONE, EMAIL, RECEIVED, SENDING, Conversation, Message
-from tidings.domain.opt_outs import BOUNCE, OptOutChange, opt_out_key
+from tidings.domain.opt_outs import BOUNCE, UNSUBSCRIBE, OptOutChange, opt_out_key
 from tidings.ports import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger("tidings.inbound")
@@ -60,7 +62,7 @@ class InboundEmailService:
         return verp.bounced_message(self._verp_key, address) is not None
 
     async def accepts(self, address: str) -> bool:
-        if self.is_bounce_address(address):
+        if self.is_bounce_address(address) or verp.unsubscribing_message(self._verp_key, address):
             return True
         domain = address.strip().strip("<>").rpartition("@")[2].lower().rstrip(".")
         if not domain:
@@ -95,9 +97,51 @@ class InboundEmailService:
         )
         return kind
 
+    async def unsubscribe(self, message_id: str, tag: str) -> bool:
+        """The one-click link of a campaign e-mail (RFC 8058): its recipient opts out of
+        its sender. False when the link is not one of ours."""
+        found = verp.tagged_for_unsubscribe(self._verp_key, message_id, tag)
+        if found is None:
+            return False
+        async with self._uow() as uow:
+            done = await self._unsubscribe(uow, found, utcnow(), "one-click link")
+            await uow.commit()
+        return done
+
+    async def _unsubscribe(self, uow: UnitOfWork, message_id: str, at: datetime, how: str) -> bool:
+        message = await uow.inbound_emails.email_message(message_id)
+        if message is None:
+            return False
+        await uow.opt_outs.suppress(
+            EMAIL,
+            opt_out_key(EMAIL, message.to_address),
+            message.from_address,
+            OptOutChange(
+                UNSUBSCRIBE,
+                message_id=message.id,
+                reason=f"unsubscribed from message {message.id} ({how})",
+            ),
+            at,
+        )
+        log.info("e-mail recipient unsubscribed", extra={"message_id": message.id, "how": how})
+        return True
+
     async def _act(
         self, uow: UnitOfWork, mail: ReceivedEmail, parsed: ParsedEmail
     ) -> tuple[str, str | None]:
+        leaving = next(
+            (
+                found
+                for found in (
+                    verp.unsubscribing_message(self._verp_key, r) for r in mail.recipients
+                )
+                if found is not None
+            ),
+            None,
+        )
+        if leaving is not None:  # whatever it says (RFC 2369: the mail is the request)
+            done = await self._unsubscribe(uow, leaving, mail.received_at, "mail")
+            return (UNSUBSCRIBED if done else KEPT), leaving if done else None
         bounced = next(
             (
                 found

@@ -62,6 +62,11 @@ def compose(outbound: OutboundEmail, now: datetime | None = None) -> ComposedEma
         "Message-ID: " + message_id,
         "MIME-Version: 1.0",
     ]
+    if outbound.list_unsubscribe:
+        uris = ",\r\n ".join(f"<{_one_line(uri)}>" for uri in outbound.list_unsubscribe)
+        headers.append("List-Unsubscribe: " + uris)
+        if any(uri.startswith("https:") for uri in outbound.list_unsubscribe):
+            headers.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click")
     text, html = outbound.text_body, outbound.html_body
     if text is not None and html is not None:
         boundary = _boundary()
