@@ -9,14 +9,17 @@ from __future__ import annotations
 import csv
 import io
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import PureCloudPlatformClientV2 as gc
 import pytest
+from sqlalchemy import create_engine, text
 
 from tests.support.numbers import NEVER_PROVISIONED, fresh_number, fresh_recipient, provision_number
 from tests.support.sdk import eventually
 from tests.support.server import Server
+from tidings.adapters.db.engine import driver_url
 from tidings.domain.keywords import DEFAULT_HELP_TEXT, DEFAULT_OPT_IN_TEXT, DEFAULT_OPT_OUT_TEXT
 
 NUMBERS = "/api/v2/routing/sms/phonenumbers"
@@ -281,6 +284,31 @@ def test_an_opt_out_naming_a_sender_in_other_capitals_blocks_and_clears_the_send
     )
     assert status == 204
     assert _opt_outs_of(server, admin_token, consumer)["optOuts"] == []
+
+    # A row kept before senders were stored as provisioned, in other capitals, still blocks
+    # the sender and is lifted by naming it.
+    earlier = fresh_recipient()
+    engine = create_engine(
+        driver_url(
+            server.env.get("TIDINGS_DATABASE_URL") or f"sqlite:///{server.data_dir}/tidings.db",
+            asynchronous=False,
+        )
+    )
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO opt_outs (channel, address, sender, reason, created_at) "
+                "VALUES ('sms', :a, :s, 'STOP', :t)"
+            ),
+            {"a": earlier, "s": shop.lower(), "t": datetime.now(UTC).replace(tzinfo=None)},
+        )
+    engine.dispose()
+    assert _refused_for(admin_sdk, _send(admin_sdk, shop, earlier)) == "RecipientOptedOut"
+    status, _, _ = server.request(
+        "DELETE", f"{OPT_OUTS}/{earlier}?senderAddress={shop}", token=admin_token
+    )
+    assert status == 204
+    assert _opt_outs_of(server, admin_token, earlier)["optOuts"] == []
 
 
 def test_setting_an_opt_out_checks_the_address_and_the_sender(

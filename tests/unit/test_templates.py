@@ -49,6 +49,9 @@ def test_a_placeholder_finds_its_column_whatever_the_capitals() -> None:
     assert (known.text, known.unknown) == ("Ann", ())
     # An exact name wins over one that differs only in capitals.
     assert render("{{a}}", {"A": "upper", "a": "lower"}).text == "lower"
+    # A substitution's default too.
+    defaulted = render("{{code}}", {}, (Substitution("Code", "0000"),), frozenset())
+    assert (defaulted.text, defaulted.unknown) == ("0000", ())
 
 
 def test_nothing_in_a_template_runs() -> None:

@@ -58,21 +58,26 @@ def render(
     names = set(defaults) | set(known or ())
     missing: dict[str, None] = {}
     unknown: dict[str, None] = {}
-    folded: dict[str, str] | None = None
+    folded: tuple[dict[str, str], dict[str, str | None]] | None = None
 
     def fill(match: re.Match[str]) -> str:
         nonlocal folded
         name = match.group(1)
         value = values.get(name)
+        default = defaults.get(name)
         if value is None and name not in defaults:
             # Column names are unique regardless of case (and CSV headers match so):
-            # {{firstname}} is the column FirstName.
+            # {{firstname}} is the column FirstName; an exact name is looked up first.
             if folded is None:
-                folded = {_key(column): v for column, v in values.items()}
-            value = folded.get(_key(name))
-            if known is not None and value is None and _key(name) not in map(_key, names):
+                folded = (
+                    {_key(column): v for column, v in values.items()},
+                    {_key(d): v for d, v in defaults.items()},
+                )
+            key = _key(name)
+            value, default = folded[0].get(key), folded[1].get(key)
+            if known is not None and value is None and key not in map(_key, names):
                 unknown[name] = None
-        value = value or defaults.get(name)
+        value = value or default
         if not value:
             missing[name] = None
             return ""

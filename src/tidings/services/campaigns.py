@@ -125,8 +125,11 @@ class CampaignService:
             updated = await divisioned.update(
                 uow, caller, permission, KIND, _Named(uow), campaign_id, checked, version
             )
-            # Its callable times may have changed: the contacts waiting are decided again.
-            await uow.campaign_attempts.release_waiting(campaign_id=campaign_id)
+            if checked.callable_time_set_id != current.callable_time_set_id or (
+                status == c.ON and current.status != c.ON
+            ):
+                # Other callable times, or switched on: the contacts waiting are decided again.
+                await uow.campaign_attempts.release_waiting(campaign_id=campaign_id)
             await uow.commit()
         return updated
 
@@ -154,7 +157,8 @@ class CampaignService:
             if wanted == c.ON:
                 # Switched on, it says what is wrong now: an error mended since goes.
                 errors = (await self._checked(uow, current)).errors
-                await uow.campaign_attempts.release_waiting(campaign_id=campaign_id)
+                if current.status != c.ON:
+                    await uow.campaign_attempts.release_waiting(campaign_id=campaign_id)
             in_flight = await uow.campaign_attempts.in_flight(current, 1) > 0
             status = c.status_after_switch(current.status, wanted, in_flight)
             await uow.campaigns.set_status(campaign_id, status, errors=errors)

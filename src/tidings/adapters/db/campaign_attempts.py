@@ -173,17 +173,23 @@ class SqlCampaignAttempts:
     async def release_waiting(
         self, *, campaign_id: str | None = None, callable_time_set_id: str | None = None
     ) -> int:
-        """Attempts waiting for their callable time, of the campaign or of every campaign
-        with the time set, go back to pending: decided again against the campaign as it
-        is now, not left asleep until a window that may no longer be the right one."""
-        query = update(a).where(a.c.state == WAITING).values(state=PENDING, next_at=None)
+        """Attempts of the current cycle waiting for their callable time, of the campaign
+        or of every campaign with the time set, go back to pending: decided again against
+        the campaign as it is now, not left asleep until a window that may no longer be
+        the right one."""
+        m = messaging_campaigns
+        current = select(m.c.id).where(m.c.id == a.c.campaign_id, m.c.cycle == a.c.cycle)
+        if campaign_id is not None:
+            current = current.where(m.c.id == campaign_id)
+        if callable_time_set_id is not None:
+            current = current.where(m.c.callable_time_set_id == callable_time_set_id)
+        query = (
+            update(a)
+            .where(a.c.state == WAITING, current.exists())
+            .values(state=PENDING, next_at=None)
+        )
         if campaign_id is not None:
             query = query.where(a.c.campaign_id == campaign_id)
-        if callable_time_set_id is not None:
-            using = select(messaging_campaigns.c.id).where(
-                messaging_campaigns.c.callable_time_set_id == callable_time_set_id
-            )
-            query = query.where(a.c.campaign_id.in_(using))
         return int((await self._db.execute(query)).rowcount or 0)
 
     async def record(

@@ -23,6 +23,7 @@ from tidings.domain.channels import InboundSms, SmsPart
 from tidings.domain.keywords import ALL_SENDERS, KeywordSettings
 from tidings.domain.opt_outs import OPT_IN, OPT_OUT, OptOut, OptOutChange, OptOutEvent
 from tidings.domain.paging import PageRequest
+from tidings.domain.senders import sender_key
 from tidings.domain.webhooks import OPT_OUT_CHANGE, opt_out_event
 
 
@@ -67,6 +68,12 @@ class SqlOptOutRepository:
     def _of(self, channel: str, address: str) -> Any:
         return (opt_outs.c.channel == channel) & (opt_outs.c.address == address)
 
+    @staticmethod
+    def _sender_is(sender: str) -> Any:
+        """A sender whatever its capitals: rows kept before senders were stored as
+        provisioned may spell an alphanumeric sender otherwise (`sender_key`)."""
+        return func.lower(opt_outs.c.sender) == sender_key(sender)
+
     async def suppress(
         self, channel: str, address: str, sender: str, change: OptOutChange, now: datetime
     ) -> None:
@@ -82,7 +89,7 @@ class SqlOptOutRepository:
             )
         else:
             await self._db.execute(
-                delete(opt_outs).where(self._of(channel, address), opt_outs.c.sender == sender)
+                delete(opt_outs).where(self._of(channel, address), self._sender_is(sender))
             )
         await self._db.execute(
             insert(opt_outs).values(
@@ -113,7 +120,7 @@ class SqlOptOutRepository:
                 )
             )
         else:
-            await self._db.execute(delete(opt_outs).where(where, opt_outs.c.sender == sender))
+            await self._db.execute(delete(opt_outs).where(where, self._sender_is(sender)))
             everyone = (
                 await self._db.execute(
                     select(opt_outs.c.sender).where(where, opt_outs.c.sender == ALL_SENDERS)

@@ -47,6 +47,7 @@ from tidings.domain.messages import (
 )
 from tidings.domain.opt_outs import blocked, opt_out_key
 from tidings.domain.receipts import Receipt, moves_forward
+from tidings.domain.senders import sender_key
 from tidings.domain.webhooks import MESSAGE_INBOUND, MESSAGE_STATUS, message_event_of
 
 
@@ -453,9 +454,12 @@ class SqlMessageRepository:
         all-senders opt-out ("*") blocks every sender but those exempted from it."""
         if not pairs:
             return set()
+        # Senders compared whatever their capitals: an alphanumeric sender may be spelled
+        # otherwise in rows kept before senders were stored as provisioned.
         keyed: dict[tuple[str, str], list[tuple[str, str]]] = {}
         for address, sender in pairs:
-            keyed.setdefault((opt_out_key(channel, address), sender), []).append((address, sender))
+            key = (opt_out_key(channel, address), sender_key(sender))
+            keyed.setdefault(key, []).append((address, sender))
         rows = await self._db.execute(
             q.OPT_OUTS,
             {"b_channel": channel, "b_addresses": list({address for address, _ in keyed})},
@@ -463,7 +467,7 @@ class SqlMessageRepository:
         suppressions: set[tuple[str, str]] = set()
         exemptions: set[tuple[str, str]] = set()
         for row in rows:
-            (exemptions if row.exempt else suppressions).add((row.address, row.sender))
+            (exemptions if row.exempt else suppressions).add((row.address, sender_key(row.sender)))
         stopped = blocked(suppressions, exemptions, set(keyed))
         return {pair for key in stopped for pair in keyed[key]}
 
