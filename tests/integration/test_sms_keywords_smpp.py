@@ -127,6 +127,43 @@ def test_a_long_reply_in_parts_reads_back_as_one_message(
     assert _submitted_to(smsc, phone) == ["How did we do?"]
 
 
+@pytest.mark.parametrize(
+    ("phone", "data_coding", "payloads", "whole"),
+    [
+        # The phone cut an emoji's surrogate pair between the parts (UCS-2).
+        (
+            "+13175550134",
+            0x08,
+            ["Thanks 😀".encode("utf-16-be")[:-2], "😀!".encode("utf-16-be")[2:]],
+            "Thanks 😀!",
+        ),
+        # ... or a GSM escape: the euro sign's two septets, one in each part.
+        ("+13175550135", 0x00, [b"That is 5 \x1b", b"e, fine"], "That is 5 €, fine"),
+    ],
+)
+def test_a_character_the_phone_cut_between_two_parts_reads_back_whole(
+    served: Server,
+    token: str,
+    smsc: SmscThread,
+    phone: str,
+    data_coding: int,
+    payloads: list[bytes],
+    whole: str,
+) -> None:
+    sent = _send(served, token, phone, "How much?")
+    smsc.inject_mo_parts(phone, SENDER, payloads, data_coding)
+    path = f"/api/v2/conversations/messages/{sent['conversationId']}"
+
+    def received() -> list[dict[str, Any]]:
+        conversation = served.request("GET", path, token=token)[1]
+        theirs = next(p for p in conversation["participants"] if p["purpose"] == "customer")
+        return list(theirs["messages"])
+
+    [message] = eventually(received)
+    found = served.request("GET", f"{path}/messages/{message['messageId']}", token=token)[1]
+    assert found["textBody"] == whole
+
+
 SECOND_SENDER = "+13175550199"
 
 

@@ -297,6 +297,25 @@ class Smsc:
                 tlvs=[smpp34.Tlv(tag, value) for tag, value in submission.tlvs],
             )
 
+    async def inject_mo_parts(
+        self, source: str, destination: str, payloads: list[bytes], data_coding: int
+    ) -> None:
+        """A long message from a phone as parts it cut itself (a UDH in each), payloads as
+        given: a phone may cut where our own splitter never would."""
+        reference = next(self._ids) & 0xFF
+        for number, payload in enumerate(payloads, 1):
+            udh = bytes([0x05, 0x00, 0x03, reference, len(payloads), number])
+            await self._deliver(
+                None,
+                destination_addr=destination.removeprefix("+"),
+                source_addr=source.removeprefix("+"),
+                source_addr_ton=1,
+                source_addr_npi=1,
+                data_coding=data_coding,
+                esm_class=0x40,
+                short_message=udh + payload,
+            )
+
     def messages(self) -> list[str]:
         """The texts the phones would show: parts reassembled by UDH or SAR reference."""
         whole: list[str] = []
@@ -377,6 +396,11 @@ class SmscThread:
 
     def inject_mo(self, source: str, destination: str, text: str, *, long: str = "udh") -> None:
         self._call(self.smsc.inject_mo(source, destination, text, long=long))
+
+    def inject_mo_parts(
+        self, source: str, destination: str, payloads: list[bytes], data_coding: int
+    ) -> None:
+        self._call(self.smsc.inject_mo_parts(source, destination, payloads, data_coding))
 
     def close(self) -> None:
         self._call(self.smsc.__aexit__(None, None, None))

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tidings.domain import sms_content
 from tidings.domain.sms_content import GSM7, UCS2, gsm7, parts, size, split, split_links
 
 
@@ -94,3 +95,15 @@ def test_every_character_of_the_tables_encodes_as_the_codec_does() -> None:
     for character in _GSM_ALPHABET:
         assert gsm7(character) == character.encode("gsm03.38")
     assert gsm7("a`b") is None  # the backtick is in neither table
+
+
+def test_received_parts_are_decoded_together_only_where_they_meet() -> None:
+    high, low = "😀".encode("utf-16-be")[:2], "😀".encode("utf-16-be")[2:]
+    one = (1, "a\ufffd", "a".encode("utf-16-be") + high, sms_content.UCS2_ALPHABET)
+    two = (2, "\ufffdb", low + "b".encode("utf-16-be"), sms_content.UCS2_ALPHABET)
+    three = (3, "\ufffdc", low + "c".encode("utf-16-be"), sms_content.UCS2_ALPHABET)
+    assert sms_content.joined([two, one]) == "a😀b"
+    # Part 2 never came: parts 1 and 3 do not meet, each keeps its own reading.
+    assert sms_content.joined([one, three]) == "a\ufffd\ufffdc"
+    # A part known only by its text (kept before payloads were) is taken as it reads.
+    assert sms_content.joined([(1, "a\ufffd", b"", ""), two]) == "a\ufffd\ufffdb"

@@ -82,11 +82,15 @@ class OutboundEmail:
 
 @dataclass(frozen=True)
 class SmsPart:
-    """Where a mobile-originated part sits in a concatenated message (UDH or SAR)."""
+    """Where a mobile-originated part sits in a concatenated message (UDH or SAR), and its
+    undecoded payload: a phone may split a UCS-2 surrogate pair or a GSM escape between
+    two parts, which only the parts' bytes joined decode right (sms_content.joined)."""
 
     reference: int
     total: int
     sequence: int
+    payload: bytes = b""
+    alphabet: str = ""  # sms_content.ALPHABETS; empty: only the decoded text is known
 
 
 @dataclass(frozen=True)

@@ -149,3 +149,47 @@ def split_links(text: str) -> list[str]:
         for found in _LINK.finditer(text)
         if any(found.start() < boundary < found.end() for boundary in boundaries)
     ]
+
+
+# How a received payload is written: GSM 03.38 septets (one a byte), UCS-2 (UTF-16 BE),
+# Latin-1, ASCII.
+GSM7_ALPHABET, UCS2_ALPHABET, LATIN1_ALPHABET, ASCII_ALPHABET = "gsm7", "ucs2", "latin1", "ascii"
+ALPHABETS = (GSM7_ALPHABET, UCS2_ALPHABET, LATIN1_ALPHABET, ASCII_ALPHABET)
+
+
+def decode(alphabet: str, payload: bytes) -> str:
+    """A received payload as text; what cannot be read becomes U+FFFD."""
+    if alphabet == UCS2_ALPHABET:
+        return payload.decode("utf-16-be", errors="replace")
+    if alphabet == GSM7_ALPHABET:
+        try:
+            return payload.decode("gsm03.38")
+        except UnicodeDecodeError:
+            return payload.decode("gsm03.38", errors="replace")
+    if alphabet == ASCII_ALPHABET:
+        return payload.decode("ascii", errors="replace")
+    return payload.decode("latin-1")
+
+
+def joined(parts: list[tuple[int, str, bytes, str]]) -> str:
+    """The text of received parts (sequence, text, payload, alphabet), in sequence order:
+    parts next to each other whose payloads are known, in one alphabet, are decoded
+    together, so a character split between them comes out whole; across a missing part or
+    an unknown payload the parts' own texts are joined."""
+    texts: list[str] = []
+    run: list[bytes] = []
+    run_alphabet, last = "", None
+    for sequence, text, payload, alphabet in sorted(parts, key=lambda part: part[0]):
+        continues = bool(run) and alphabet == run_alphabet and sequence == (last or 0) + 1
+        if run and not continues:
+            texts.append(decode(run_alphabet, b"".join(run)))
+            run = []
+        if payload and alphabet in ALPHABETS:
+            run.append(payload)
+            run_alphabet = alphabet
+        else:
+            texts.append(text)
+        last = sequence
+    if run:
+        texts.append(decode(run_alphabet, b"".join(run)))
+    return "".join(texts)

@@ -19,6 +19,7 @@ from tidings.adapters.db.tables import (
     sms_keyword_settings,
 )
 from tidings.adapters.db.webhook_repository import SqlWebhookRepository
+from tidings.domain import sms_content
 from tidings.domain.channels import InboundSms, SmsPart
 from tidings.domain.keywords import ALL_SENDERS, KeywordSettings
 from tidings.domain.opt_outs import OPT_IN, OPT_OUT, OptOut, OptOutChange, OptOutEvent
@@ -320,6 +321,8 @@ class SqlInboundPartRepository:
                 total=part.total,
                 sequence=part.sequence,
                 text=text,
+                payload=part.payload or None,
+                alphabet=part.alphabet or None,
                 provider_message_id=provider_message_id,
                 received_at=received_at,
             )
@@ -347,7 +350,7 @@ class SqlInboundPartRepository:
         )
         ordered = [texts[n] for n in range(1, part.total + 1)]
         return (
-            "".join(r.text for r in ordered),
+            _joined(ordered),
             ordered[0].provider_message_id,
             min(r.received_at for r in rows),
         )
@@ -390,9 +393,15 @@ class SqlInboundPartRepository:
             InboundSms(
                 from_address=first.from_address,
                 to_address=first.to_address,
-                text="".join(r.text for r in ordered),
+                text=_joined(ordered),
                 received_at=first.received_at,
                 provider_message_id=ordered[0].provider_message_id,
             ),
             first.total,
         )
+
+
+def _joined(ordered: list[Any]) -> str:
+    return sms_content.joined(
+        [(r.sequence, r.text, bytes(r.payload or b""), r.alphabet or "") for r in ordered]
+    )

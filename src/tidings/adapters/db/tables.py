@@ -829,6 +829,10 @@ inbound_sms_parts = Table(
     Column("total", Integer, nullable=False),
     Column("sequence", Integer, nullable=False),
     Column("text", Text, nullable=False),
+    # The part as it came (domain.channels.SmsPart): the parts' bytes joined decode a
+    # character split between two parts (migration 0026).
+    Column("payload", LargeBinary),
+    Column("alphabet", String(8)),
     Column("provider_message_id", String(128)),
     Column("received_at", UtcDateTime, nullable=False),
     Index(

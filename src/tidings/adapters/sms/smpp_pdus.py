@@ -8,7 +8,7 @@ as parts with SAR TLVs, or whole in one message_payload TLV.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tidings.domain import sms_content
 from tidings.domain.channels import SmsPart
@@ -163,21 +163,21 @@ def is_receipt(esm_class: int) -> bool:
     return (esm_class & 0x3C) in _RECEIPT_TYPES
 
 
-def decode_text(data_coding: int, payload: bytes) -> str:
+def alphabet_of(data_coding: int) -> str:
+    """The alphabet a deliver_sm's data_coding names (sms_content.ALPHABETS)."""
     if 0x10 <= data_coding <= 0x1F:  # GSM 03.38 with a message class: bits 3-2 the alphabet
         data_coding = (0x00, 0x04, 0x08, 0x04)[(data_coding >> 2) & 0x03]
     if data_coding == 0x08:
-        return payload.decode("utf-16-be", errors="replace")
-    if data_coding == 0x03:
-        return payload.decode("latin-1")
+        return sms_content.UCS2_ALPHABET
     if data_coding == 0x01:
-        return payload.decode("ascii", errors="replace")
+        return sms_content.ASCII_ALPHABET
     if data_coding == 0x00 or (data_coding & 0xF4) == 0xF0:  # default alphabet, or class
-        try:
-            return payload.decode("gsm03.38")
-        except UnicodeDecodeError:
-            return payload.decode("gsm03.38", errors="replace")
-    return payload.decode("latin-1")
+        return sms_content.GSM7_ALPHABET
+    return sms_content.LATIN1_ALPHABET  # 0x03, 8-bit data (0x04) and the unknown ones
+
+
+def decode_text(data_coding: int, payload: bytes) -> str:
+    return sms_content.decode(alphabet_of(data_coding), payload)
 
 
 def _tlv(tlvs: dict[int, bytes], tag: int) -> int | None:
@@ -209,6 +209,8 @@ def read_message(
             total=total,
             sequence=_tlv(tlvs, TLV_SAR_SEGMENT_SEQNUM) or 1,
         )
+    if part is not None:  # kept undecoded too: see SmsPart
+        part = replace(part, payload=body, alphabet=alphabet_of(data_coding))
     return MobileOriginated(
         decode_text(data_coding, body), part, {"smpp_data_coding": str(data_coding)}
     )
