@@ -107,7 +107,8 @@ def test_replies_are_decoded_by_data_coding(coding: int, payload: bytes, text: s
 def test_a_16_bit_concatenation_header_is_read() -> None:
     body = bytes([6, 8, 4, 0x12, 0x34, 3, 2]) + b"abc"
     message = pdus.read_message(0x40, 0, body, {})
-    assert (message.text, message.part) == ("abc", SmsPart(0x1234, 3, 2))
+    # The part keeps its payload undecoded, to be decoded with the parts it meets.
+    assert (message.text, message.part) == ("abc", SmsPart(0x1234, 3, 2, b"abc", "gsm7"))
 
 
 class FakeClock:
