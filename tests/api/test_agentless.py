@@ -375,6 +375,9 @@ def _response(server: Server, token: str, response_type: str, content_type: str,
         json_body={"name": f"agentless {uuid.uuid4().hex[:8]}"},
     )
     assert status == 200, library
+    texts = [{"content": body, "contentType": content_type, "type": "body"}]
+    if response_type == "CampaignEmailTemplate":  # which needs a subject
+        texts.append({"content": "Hi", "contentType": "text/plain", "type": "subject"})
     status, response, _ = server.request(
         "POST",
         "/api/v2/responsemanagement/responses",
@@ -383,17 +386,7 @@ def _response(server: Server, token: str, response_type: str, content_type: str,
             "name": f"r {uuid.uuid4().hex[:8]}",
             "libraries": [{"id": library["id"]}],
             "responseType": response_type,
-            "texts": [{"content": body, "contentType": content_type, "type": "body"}],
-            **(
-                {
-                    "texts": [
-                        {"content": body, "contentType": content_type, "type": "body"},
-                        {"content": "Hi", "contentType": "text/plain", "type": "subject"},
-                    ]
-                }
-                if response_type == "CampaignEmailTemplate"
-                else {}
-            ),
+            "texts": texts,
         },
     )
     assert status == 200, response

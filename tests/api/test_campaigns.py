@@ -23,6 +23,9 @@ from tidings.adapters.db.engine import driver_url
 LISTS = "/api/v2/outbound/contactlists"
 NUMBERS = "/api/v2/routing/sms/phonenumbers"
 CAMPAIGNS = "/api/v2/outbound/messagingcampaigns"
+TIME_SETS = "/api/v2/outbound/callabletimesets"
+DNC_LISTS = "/api/v2/outbound/dnclists"
+INDIANAPOLIS = "America/Indiana/Indianapolis"
 
 
 def _unique(prefix: str) -> str:
@@ -127,6 +130,37 @@ def _events_about(api: Any, campaign_id: str) -> list[Any]:
     return [e for e in found.entities or [] if e.related_entity.id == campaign_id]
 
 
+def _every_day(zone: str) -> dict[str, Any]:
+    days = [{"day": d, "startTime": "00:00:00", "stopTime": "23:59:59"} for d in range(1, 8)]
+    return {"timeZoneId": zone, "timeSlots": days}
+
+
+def _time_set(server: Server, token: str, *callable_times: dict[str, Any]) -> dict[str, Any]:
+    status, made, _ = server.request(
+        "POST",
+        TIME_SETS,
+        token=token,
+        json_body={"name": _unique("times"), "callableTimes": list(callable_times)},
+    )
+    assert status == 200, made
+    return dict(made)
+
+
+def _dnc_list(server: Server, token: str, *numbers: str) -> dict[str, Any]:
+    status, made, _ = server.request(
+        "POST",
+        DNC_LISTS,
+        token=token,
+        json_body={"name": _unique("dnc"), "dncSourceType": "rds", "contactMethod": "Phone"},
+    )
+    assert status == 200, made
+    status, body, _ = server.request(
+        "POST", f"{DNC_LISTS}/{made['id']}/phonenumbers", token=token, json_body=list(numbers)
+    )
+    assert status == 204, body
+    return dict(made)
+
+
 def _tokyo_slot_not_now() -> dict[str, Any]:
     """A callable hour in Tokyo that is not now: tomorrow there, 10 to 11 in the morning."""
     tomorrow = datetime.now(ZoneInfo("Asia/Tokyo")) + timedelta(days=1)
@@ -152,22 +186,7 @@ def test_an_sms_campaign_messages_each_eligible_contact_once_and_skips_the_rest(
         _contact("ivan", "+13175550108"),
     ]
     list_id = _contact_list(server, admin_token, contacts)
-    status, dnc, _ = server.request(
-        "POST",
-        "/api/v2/outbound/dnclists",
-        token=admin_token,
-        json_body={"name": _unique("dnc"), "dncSourceType": "rds", "contactMethod": "Phone"},
-    )
-    assert status == 200, dnc
-    assert (
-        server.request(
-            "POST",
-            f"/api/v2/outbound/dnclists/{dnc['id']}/phonenumbers",
-            token=admin_token,
-            json_body=["317-555-0105"],
-        )[0]
-        == 204
-    )
+    dnc = _dnc_list(server, admin_token, "317-555-0105")
     with database.begin() as connection:
         connection.execute(
             text(
@@ -176,25 +195,7 @@ def test_an_sms_campaign_messages_each_eligible_contact_once_and_skips_the_rest(
             ),
             {"s": sender, "t": datetime.now(UTC).replace(tzinfo=None)},
         )
-    status, times, _ = server.request(
-        "POST",
-        "/api/v2/outbound/callabletimesets",
-        token=admin_token,
-        json_body={
-            "name": _unique("times"),
-            "callableTimes": [
-                {
-                    "timeZoneId": "America/Indiana/Indianapolis",
-                    "timeSlots": [
-                        {"day": d, "startTime": "00:00:00", "stopTime": "23:59:59"}
-                        for d in range(1, 8)
-                    ],
-                },
-                _tokyo_slot_not_now(),
-            ],
-        },
-    )
-    assert status == 200, times
+    times = _time_set(server, admin_token, _every_day(INDIANAPOLIS), _tokyo_slot_not_now())
 
     api = gc.OutboundApi(admin_sdk)
     created = api.post_outbound_messagingcampaigns(
@@ -246,6 +247,7 @@ def test_an_sms_campaign_messages_each_eligible_contact_once_and_skips_the_rest(
     status, erin, _ = server.request("GET", f"{LISTS}/{list_id}/contacts/erin", token=admin_token)
     assert erin["latestSmsEvaluations"]["phone"]["wrapupCodeId"] == "ININ_OUTBOUND_DNC_SKIPPED"
     status, alice, _ = server.request("GET", f"{LISTS}/{list_id}/contacts/alice", token=admin_token)
+    assert status == 200, alice
     assert alice["latestSmsEvaluations"]["phone"]["wrapupCodeId"] == "OUTBOUND_MESSAGE_SENT"
     assert alice["messageAttempts"] == {"sms": 1}
 
@@ -617,21 +619,8 @@ def _blocker(server: Server, token: str, kind: str, list_id: str, kept_out: str)
     """A DNC list, filter or callable time set that keeps the contact `kept_out` (the
     number) from being messaged, as the campaign field naming it."""
     if kind == "dncLists":
-        status, made, _ = server.request(
-            "POST",
-            "/api/v2/outbound/dnclists",
-            token=token,
-            json_body={"name": _unique("dnc"), "dncSourceType": "rds", "contactMethod": "Phone"},
-        )
-        assert status == 200, made
-        status, body, _ = server.request(
-            "POST",
-            f"/api/v2/outbound/dnclists/{made['id']}/phonenumbers",
-            token=token,
-            json_body=[kept_out],
-        )
-        assert status == 204, body
-        return "/api/v2/outbound/dnclists", made["id"], {"dnc_lists": [ref(made["id"])]}
+        made = _dnc_list(server, token, kept_out)
+        return DNC_LISTS, made["id"], {"dnc_lists": [ref(made["id"])]}
     if kind == "contactListFilters":
         predicate = {"column": "phone", "columnType": "alphabetic", "operator": "EQUALS"}
         status, made, _ = server.request(
@@ -656,26 +645,8 @@ def _blocker(server: Server, token: str, kind: str, list_id: str, kept_out: str)
             made["id"],
             {"contact_list_filters": [ref(made["id"])]},
         )
-    status, made, _ = server.request(
-        "POST",
-        "/api/v2/outbound/callabletimesets",
-        token=token,
-        json_body={
-            "name": _unique("times"),
-            "callableTimes": [
-                {
-                    "timeZoneId": "America/Indiana/Indianapolis",
-                    "timeSlots": [
-                        {"day": d, "startTime": "00:00:00", "stopTime": "23:59:59"}
-                        for d in range(1, 8)
-                    ],
-                },
-                _tokyo_slot_not_now(),
-            ],
-        },
-    )
-    assert status == 200, made
-    return "/api/v2/outbound/callabletimesets", made["id"], {"callable_time_set": ref(made["id"])}
+    made = _time_set(server, token, _every_day(INDIANAPOLIS), _tokyo_slot_not_now())
+    return TIME_SETS, made["id"], {"callable_time_set": ref(made["id"])}
 
 
 @pytest.mark.parametrize("kind", ["dncLists", "contactListFilters", "callableTimeSet"])
@@ -727,14 +698,7 @@ def test_a_running_campaign_whose_dnc_list_filter_or_time_set_is_deleted_turns_i
 def test_contacts_waiting_for_their_window_are_messaged_once_the_time_set_allows_them_now(
     server: Server, admin_token: str, admin_sdk: Any, sender: str, template: str
 ) -> None:
-    name = _unique("tokyo")
-    status, times, _ = server.request(
-        "POST",
-        "/api/v2/outbound/callabletimesets",
-        token=admin_token,
-        json_body={"name": name, "callableTimes": [_tokyo_slot_not_now()]},
-    )
-    assert status == 200, times
+    times = _time_set(server, admin_token, _tokyo_slot_not_now())
     list_id = _contact_list(server, admin_token, [_contact("hana", "+81 90-1234-5678")])
     api = gc.OutboundApi(admin_sdk)
     created = api.post_outbound_messagingcampaigns(
@@ -749,15 +713,14 @@ def test_contacts_waiting_for_their_window_are_messaged_once_the_time_set_allows
             == 1
         )
     )
-    every_day = [{"day": d, "startTime": "00:00:00", "stopTime": "23:59:59"} for d in range(1, 8)]
     status, body, _ = server.request(
         "PUT",
-        f"/api/v2/outbound/callabletimesets/{times['id']}",
+        f"{TIME_SETS}/{times['id']}",
         token=admin_token,
         json_body={
-            "name": name,
+            "name": times["name"],
             "version": times["version"],
-            "callableTimes": [{"timeZoneId": "Asia/Tokyo", "timeSlots": every_day}],
+            "callableTimes": [_every_day("Asia/Tokyo")],
         },
     )
     assert status == 200, body
@@ -771,25 +734,7 @@ def test_contacts_waiting_for_their_window_are_messaged_once_the_time_set_allows
 def test_at_a_slow_rate_contacts_outside_their_window_do_not_hold_back_those_inside_it(
     server: Server, admin_token: str, admin_sdk: Any, sender: str, template: str, database: Any
 ) -> None:
-    status, times, _ = server.request(
-        "POST",
-        "/api/v2/outbound/callabletimesets",
-        token=admin_token,
-        json_body={
-            "name": _unique("times"),
-            "callableTimes": [
-                {
-                    "timeZoneId": "America/Indiana/Indianapolis",
-                    "timeSlots": [
-                        {"day": d, "startTime": "00:00:00", "stopTime": "23:59:59"}
-                        for d in range(1, 8)
-                    ],
-                },
-                _tokyo_slot_not_now(),
-            ],
-        },
-    )
-    assert status == 200, times
+    times = _time_set(server, admin_token, _every_day(INDIANAPOLIS), _tokyo_slot_not_now())
     asleep = [_contact(f"tokyo{n}", f"+8190{n:08d}") for n in range(800)]
     awake = [_contact(f"indy{n}", fresh_recipient()) for n in range(4)]
     list_id = _contact_list(server, admin_token, asleep + awake)

@@ -192,17 +192,9 @@ async def test_a_reply_from_a_number_written_without_its_country_is_seen_in_e164
     smsc: Smsc, source: str, ton: int, region: str, seen_as: str
 ) -> None:
     """A STOP must reach the opt-out of the number we send to, however the SMSC writes it."""
-    sink = EventSink()
-    sender = SmppSender.from_url(f"smpp://tidings:secret@127.0.0.1:{smsc.port}", region)
-    await sender.start(sink)
-    try:
-        await smsc.wait_for(1, "binds")
-        await smsc.inject_mo(source, NUMBER, "STOP", ton=ton)
-        await sink.wait(inbound=1)
-    finally:
-        await sender.close()
-    assert sink.inbound[0].from_address == seen_as
-    assert sink.inbound[0].to_address == NUMBER  # ours, sent as international
+    stop = await _stop_seen(smsc, region, source, NUMBER, ton=ton)
+    assert stop.from_address == seen_as
+    assert stop.to_address == NUMBER  # ours, sent as international
 
 
 @pytest.mark.parametrize(
@@ -219,16 +211,24 @@ async def test_a_reply_to_our_number_written_nationally_is_seen_to_our_number_in
     smsc: Smsc, destination: str, ton: int, region: str, seen_as: str
 ) -> None:
     """A STOP to our number, however the SMSC writes it, must stop what that number sends."""
+    stop = await _stop_seen(smsc, region, PHONE, destination, dest_ton=ton)
+    assert stop.to_address == seen_as
+
+
+async def _stop_seen(
+    smsc: Smsc, region: str, source: str, destination: str, **tons: int
+) -> InboundSms:
+    """A STOP the SMSC delivers as it writes numbers, as a sender in `region` hears it."""
     sink = EventSink()
     sender = SmppSender.from_url(f"smpp://tidings:secret@127.0.0.1:{smsc.port}", region)
     await sender.start(sink)
     try:
         await smsc.wait_for(1, "binds")
-        await smsc.inject_mo(PHONE, destination, "STOP", dest_ton=ton)
+        await smsc.inject_mo(source, destination, "STOP", **tons)
         await sink.wait(inbound=1)
     finally:
         await sender.close()
-    assert sink.inbound[0].to_address == seen_as
+    return sink.inbound[0]
 
 
 async def test_a_ucs2_reply_with_sar_tlvs_is_read(smsc: Smsc) -> None:

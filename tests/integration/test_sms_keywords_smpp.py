@@ -80,6 +80,19 @@ def _submitted_to(smsc: SmscThread, phone: str) -> list[str]:
     return [s.text for s in smsc.submits if s.destination == phone.removeprefix("+")]
 
 
+def _their_reply(served: Server, token: str, sent: dict[str, Any]) -> dict[str, Any]:
+    """The one message the customer sent on the conversation of `sent`, read back whole."""
+    path = f"/api/v2/conversations/messages/{sent['conversationId']}"
+
+    def received() -> list[dict[str, Any]]:
+        conversation = served.request("GET", path, token=token)[1]
+        theirs = next(p for p in conversation["participants"] if p["purpose"] == "customer")
+        return list(theirs["messages"])
+
+    [message] = eventually(received)
+    return dict(served.request("GET", f"{path}/messages/{message['messageId']}", token=token)[1])
+
+
 def test_stop_over_smpp_is_confirmed_and_blocks_until_start(
     served: Server, token: str, smsc: SmscThread
 ) -> None:
@@ -111,15 +124,7 @@ def test_a_long_reply_in_parts_reads_back_as_one_message(
     sent = _send(served, token, phone, "How did we do?")
     reply = "Please don't stop sending these, they are useful. " * 4 + uuid.uuid4().hex[:6]
     smsc.inject_mo(phone, SENDER, reply, long=long)
-    path = f"/api/v2/conversations/messages/{sent['conversationId']}"
-
-    def received() -> list[dict[str, Any]]:
-        conversation = served.request("GET", path, token=token)[1]
-        theirs = next(p for p in conversation["participants"] if p["purpose"] == "customer")
-        return list(theirs["messages"])
-
-    [message] = eventually(received)
-    found = served.request("GET", f"{path}/messages/{message['messageId']}", token=token)[1]
+    found = _their_reply(served, token, sent)
     assert found["textBody"] == reply
     assert found["messageSegmentCount"] == 2 == len(sms_content.parts(reply, 0))
     # Not a keyword: nothing answered it, and the phone is not opted out.
@@ -152,15 +157,7 @@ def test_a_character_the_phone_cut_between_two_parts_reads_back_whole(
 ) -> None:
     sent = _send(served, token, phone, "How much?")
     smsc.inject_mo_parts(phone, SENDER, payloads, data_coding)
-    path = f"/api/v2/conversations/messages/{sent['conversationId']}"
-
-    def received() -> list[dict[str, Any]]:
-        conversation = served.request("GET", path, token=token)[1]
-        theirs = next(p for p in conversation["participants"] if p["purpose"] == "customer")
-        return list(theirs["messages"])
-
-    [message] = eventually(received)
-    found = served.request("GET", f"{path}/messages/{message['messageId']}", token=token)[1]
+    found = _their_reply(served, token, sent)
     assert found["textBody"] == whole
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
 
 _LOCAL = re.compile(r"bounce-([0-9a-f-]{36})-([0-9a-f]{10})", re.IGNORECASE)
 
@@ -25,12 +26,24 @@ def return_path(key: bytes, message_id: str, bounce_domain: str) -> str:
 
 def bounced_message(key: bytes, address: str) -> str | None:
     """The message id a bounce address names, if its tag is ours; else None."""
+    return _named(_LOCAL, address, lambda message_id: _tag(key, message_id))
+
+
+def _named(local_part: re.Pattern[str], address: str, tag_of: Callable[[str], str]) -> str | None:
+    """The message id (lower case) an address of ours names, when its tag is the one
+    `tag_of` gives that id; else None."""
     local, _, _ = address.strip().strip("<>").partition("@")
-    found = _LOCAL.fullmatch(local)
-    if found is None:
-        return None
-    message_id, tag = found.group(1).lower(), found.group(2).lower()
-    return message_id if hmac.compare_digest(tag, _tag(key, message_id)) else None
+    found = local_part.fullmatch(local)
+    return None if found is None else _checked(found.group(1), found.group(2), tag_of)
+
+
+def _checked(message_id: str, tag: str, tag_of: Callable[[str], str]) -> str | None:
+    message_id = message_id.lower()
+    return (
+        message_id
+        if hmac.compare_digest(tag.lower().encode(), tag_of(message_id).encode())
+        else None
+    )
 
 
 # `unsubscribe-<message id>-<tag>@<bounce domain>` (List-Unsubscribe, RFC 2369) and the
@@ -50,19 +63,12 @@ def unsubscribe_address(key: bytes, message_id: str, bounce_domain: str) -> str:
 
 def unsubscribing_message(key: bytes, address: str) -> str | None:
     """The message id an unsubscribe address names, if its tag is ours; else None."""
-    local, _, _ = address.strip().strip("<>").partition("@")
-    found = _UNSUBSCRIBE.fullmatch(local)
-    if found is None:
-        return None
-    return tagged_for_unsubscribe(key, found.group(1), found.group(2))
+    return _named(_UNSUBSCRIBE, address, lambda message_id: unsubscribe_tag(key, message_id))
 
 
 def tagged_for_unsubscribe(key: bytes, message_id: str, tag: str) -> str | None:
     """The message id (lower case) when the tag is its unsubscribe tag; else None."""
-    message_id = message_id.lower()
-    if hmac.compare_digest(tag.lower().encode(), unsubscribe_tag(key, message_id).encode()):
-        return message_id
-    return None
+    return _checked(message_id, tag, lambda found: unsubscribe_tag(key, found))
 
 
 def message_id_header(conversation_id: str, message_id: str, domain: str) -> str:
