@@ -108,6 +108,26 @@ def _contact(contact_id: str, phone: str, **extra: Any) -> dict[str, Any]:
     }
 
 
+def _add_contacts(server: Server, token: str, list_id: str, *contacts: dict[str, Any]) -> None:
+    status, body, _ = server.request(
+        "POST", f"{LISTS}/{list_id}/contacts", token=token, json_body=list(contacts)
+    )
+    assert status == 200, body
+
+
+def _messaged(api: Any, campaign_id: str, count: int, seconds: float = 30.0) -> bool:
+    """Whether the campaign comes to have messaged `count` contacts."""
+    return bool(
+        eventually(
+            lambda: (
+                api.get_outbound_messagingcampaign_progress(campaign_id).number_of_contacts_messaged
+                == count
+            ),
+            seconds,
+        )
+    )
+
+
 def _campaign(name: str, list_id: str, sender: str, template: str, **extra: Any) -> Any:
     return model(
         gc.MessagingCampaign,
@@ -445,23 +465,9 @@ def test_an_always_running_campaign_picks_up_contacts_added_later(
         _campaign(_unique("always"), list_id, sender, template, always_running=True)
     )
     api.post_outbound_messagingcampaign_start(created.id)
-    assert eventually(
-        lambda: (
-            api.get_outbound_messagingcampaign_progress(created.id).number_of_contacts_messaged == 1
-        )
-    )
-    status, body, _ = server.request(
-        "POST",
-        f"{LISTS}/{list_id}/contacts",
-        token=admin_token,
-        json_body=[_contact("later", "+13175550602")],
-    )
-    assert status == 200, body
-    assert eventually(
-        lambda: (
-            api.get_outbound_messagingcampaign_progress(created.id).number_of_contacts_messaged == 2
-        )
-    )
+    assert _messaged(api, created.id, 1)
+    _add_contacts(server, admin_token, list_id, _contact("later", "+13175550602"))
+    assert _messaged(api, created.id, 2)
     assert api.get_outbound_messagingcampaign(created.id).campaign_status == "on"
     listed = api.get_outbound_messagingcampaigns(contact_list_id=list_id)
     assert [c.id for c in listed.entities] == [created.id]
@@ -481,22 +487,12 @@ def test_a_contact_added_after_the_newest_one_was_deleted_is_messaged_as_itself(
         _campaign(_unique("reuse"), list_id, sender, template, always_running=True)
     )
     api.post_outbound_messagingcampaign_start(created.id)
-    assert eventually(
-        lambda: (
-            api.get_outbound_messagingcampaign_progress(created.id).number_of_contacts_messaged == 1
-        )
-    )
+    assert _messaged(api, created.id, 1)
     status, body, _ = server.request(
         "DELETE", f"{LISTS}/{list_id}/contacts/gone", token=admin_token
     )
     assert status in (200, 204), body
-    status, body, _ = server.request(
-        "POST",
-        f"{LISTS}/{list_id}/contacts",
-        token=admin_token,
-        json_body=[_contact("newcomer", "+13175550612")],
-    )
-    assert status == 200, body
+    _add_contacts(server, admin_token, list_id, _contact("newcomer", "+13175550612"))
 
     def texts() -> list[tuple[str, str, str]]:
         with database.connect() as connection:
@@ -581,18 +577,9 @@ def test_a_running_campaign_whose_template_is_deleted_turns_invalid_with_the_rea
         _campaign(_unique("doomed"), list_id, sender, doomed.id, always_running=True)
     )
     api.post_outbound_messagingcampaign_start(created.id)
-    assert eventually(
-        lambda: (
-            api.get_outbound_messagingcampaign_progress(created.id).number_of_contacts_messaged == 1
-        )
-    )
+    assert _messaged(api, created.id, 1)
     responses.delete_responsemanagement_response(doomed.id)
-    server.request(
-        "POST",
-        f"{LISTS}/{list_id}/contacts",
-        token=admin_token,
-        json_body=[_contact("b", "+13175550902")],
-    )
+    _add_contacts(server, admin_token, list_id, _contact("b", "+13175550902"))
     found = eventually(
         lambda: (
             (c := api.get_outbound_messagingcampaign(created.id)).campaign_status == "invalid" and c
@@ -667,20 +654,10 @@ def test_a_running_campaign_whose_dnc_list_filter_or_time_set_is_deleted_turns_i
         _campaign(_unique("guarded"), list_id, sender, template, always_running=True, **field)
     )
     api.post_outbound_messagingcampaign_start(created.id)
-    assert eventually(
-        lambda: (
-            api.get_outbound_messagingcampaign_progress(created.id).number_of_contacts_messaged == 1
-        )
-    )
+    assert _messaged(api, created.id, 1)
     status, body, _ = server.request("DELETE", f"{path}/{blocker_id}", token=admin_token)
     assert status in (200, 204), body
-    status, body, _ = server.request(
-        "POST",
-        f"{LISTS}/{list_id}/contacts",
-        token=admin_token,
-        json_body=[_contact("kept-out", kept_out)],
-    )
-    assert status == 200, body
+    _add_contacts(server, admin_token, list_id, _contact("kept-out", kept_out))
     found = eventually(
         lambda: (
             (c := api.get_outbound_messagingcampaign(created.id)).campaign_status == "invalid" and c
@@ -752,12 +729,7 @@ def test_at_a_slow_rate_contacts_outside_their_window_do_not_hold_back_those_ins
     api.post_outbound_messagingcampaign_start(created.id)
     # One message a second: all four within seconds, not after the 800 are walked one a
     # pass; and never faster than the rate.
-    assert eventually(
-        lambda: (
-            api.get_outbound_messagingcampaign_progress(created.id).number_of_contacts_messaged == 4
-        ),
-        seconds=20,
-    )
+    assert _messaged(api, created.id, 4, seconds=20)
     api.post_outbound_messagingcampaign_stop(created.id)
     with database.connect() as connection:
         times = connection.execute(
@@ -779,11 +751,7 @@ def test_a_stop_texted_while_a_campaign_runs_blocks_its_later_contacts_with_that
         _campaign(_unique("stop"), list_id, sender, template, always_running=True)
     )
     api.post_outbound_messagingcampaign_start(created.id)
-    assert eventually(
-        lambda: (
-            api.get_outbound_messagingcampaign_progress(created.id).number_of_contacts_messaged == 1
-        )
-    )
+    assert _messaged(api, created.id, 1)
     status, body, _ = server.request(
         "POST",
         "/api/v2/simulator/sms/inbound",
@@ -797,13 +765,7 @@ def test_a_stop_texted_while_a_campaign_runs_blocks_its_later_contacts_with_that
             == 200
         )
     )
-    status, body, _ = server.request(
-        "POST",
-        f"{LISTS}/{list_id}/contacts",
-        token=admin_token,
-        json_body=[_contact("after", phone)],
-    )
-    assert status == 200, body
+    _add_contacts(server, admin_token, list_id, _contact("after", phone))
 
     def skipped() -> Any:
         progress = api.get_outbound_messagingcampaign_progress(created.id)
