@@ -173,8 +173,9 @@ class Container:
 
         def outbox(media_type: str, channel: SmsChannel | EmailChannel) -> Outbox:
             # A claimed message whose send has not reached the wire is still failed as
-            # unknown when its dispatcher dies: claim no more than the adapter can send at
-            # once, so a crash leaves at most its window of unknown outcomes.
+            # unknown when its dispatcher dies: put no more on the way than the adapter can
+            # send at once (the outbox adds as many answered and not yet settled), so a
+            # crash leaves at most twice its window of unknown outcomes.
             sender = self.sms_sender if media_type == SMS else self.email_sender
             window = getattr(sender, "max_in_flight", settings.send_in_flight)
             return Outbox(

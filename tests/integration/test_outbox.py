@@ -26,6 +26,7 @@ from tidings.domain.messages import (
     SENT,
     SMS,
     Message,
+    Settlement,
 )
 from tidings.domain.receipts import Receipt
 
@@ -346,3 +347,37 @@ async def test_a_send_that_outlasts_the_stop_grace_is_given_up_and_ends_failed_n
     found = await _read(app, message)
     assert (found.status, tries) == (FAILED, 1)
     assert "not sent again" in (found.error_message or "")
+
+
+async def test_a_slow_settlement_does_not_hold_the_window_but_unsettled_sends_are_bounded(
+    app: bootstrap.Container,
+) -> None:
+    """A send's place in the window is free once the adapter answers: a settlement that waits
+    for its transaction does not idle the window. Answered sends not yet settled are
+    bounded by another window, so a stalled database stops the sending."""
+    for n in range(10):
+        await _queue(app, f"+1317555{n:04d}")
+    sms = FakeSms()
+    outbox = Outbox(app.unit_of_work, SMS, SmsChannel(sms).send, in_flight=2, poll_seconds=0.01)
+    stalled = asyncio.Event()
+    write = outbox._write_settlements
+
+    async def stalled_write(batch: list[Settlement]) -> None:
+        await stalled.wait()  # the database holds the settlements' transaction
+        await write(batch)
+
+    outbox._settler._write = stalled_write
+    stop = asyncio.Event()
+    task = asyncio.create_task(outbox.run("d1", stop))
+    await asyncio.sleep(1)  # ample time for every send, were they not bounded
+    sent_while_stalled = len(sms.sent)
+    stalled.set()
+    for _ in range(200):
+        if len(sms.sent) == 10:
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    async with asyncio.timeout(10):
+        await task
+    assert sent_while_stalled == 4  # two in the window, two more answered and unsettled
+    assert sorted(s.to_address for s in sms.sent) == [f"+1317555{n:04d}" for n in range(10)]

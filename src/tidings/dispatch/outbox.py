@@ -4,9 +4,14 @@ A message is claimed (committed as `sending`, under a lease) before its bytes go
 settled after the provider answered, so a crash in between leaves a row that says exactly
 that: its outcome is unknown, and housekeeping fails it instead of sending it twice. Claims
 and settlements are written in groups; sends run concurrently up to `in_flight`, and the
-adapter keeps its own window and rate below that. The outbox renews the leases of the sends
-it still has under way, so a lease ends only for a send its dispatcher lost track of, never
-for one that waits behind a slow relay or a rate limit.
+adapter keeps its own window and rate below that. A send's place is free again as soon as
+the adapter answers, not once its settlement is committed: a settlement waits for others
+(tens of milliseconds), and a window that waited with it sat idle most of the time. Sends
+answered but not yet settled are bounded too (another `in_flight`), so a crash leaves at
+most twice the window of unknown outcomes, and a stalled database stops the claims. The
+outbox renews the leases of the sends it still has under way, so a lease ends only for a
+send its dispatcher lost track of, never for one that waits behind a slow relay or a rate
+limit.
 """
 
 from __future__ import annotations
@@ -60,6 +65,11 @@ class Outbox:
         # name the message by its VERP address): its settlements index no provider ids.
         self._receipts_by_provider_id = receipts_by_provider_id
         self._wake = asyncio.Event()
+        # Each send until it is settled, and its message's id (for leases and the stop).
+        self._running: dict[asyncio.Task[None], str] = {}
+        self._sending = 0  # of those, the ones the adapter has not answered yet
+        # Claims wait until a quarter of the room is free: one claim for many messages.
+        self._enough = max(in_flight // 4, 1)
         # A settlement may wait this long for others: one transaction for dozens of sends
         # rather than a few (a send's row stays claimed meanwhile, which costs nothing).
         self._settler: GroupCommit[Settlement] = GroupCommit(
@@ -71,15 +81,12 @@ class Outbox:
         self._wake.set()
 
     async def run(self, dispatcher_id: str, stop: asyncio.Event) -> None:
-        running: dict[asyncio.Task[None], str] = {}  # each send and its message's id
-        # Claims wait until a quarter of the room is free: one claim for many messages.
-        enough = max(self._in_flight // 4, 1)
+        running = self._running
         renewed = time.monotonic()
 
         def finished(task: asyncio.Task[None]) -> None:
             running.pop(task, None)
-            if self._in_flight - len(running) >= enough:
-                self._wake.set()
+            self._wake_if_room()
 
         try:
             while not stop.is_set():
@@ -91,14 +98,15 @@ class Outbox:
                 # Cleared before the claim, so a wake during it is not lost; without room
                 # for a claim a wake waits for the sends that make room.
                 self._wake.clear()
-                free = self._in_flight - len(running)
+                free = self._room()
                 claimed: list[Message] = []
-                if free >= enough or not running:
+                if free >= self._enough or not running:
                     try:
                         claimed = await self._claim(dispatcher_id, free)
                     except Exception:
                         log.exception("claiming %s messages failed", self.media_type)
                 for message in claimed:
+                    self._sending += 1  # now, not when the task starts: room() counts it
                     task = asyncio.create_task(self._deliver(message))
                     running[task] = message.id
                     task.add_done_callback(finished)
@@ -121,6 +129,14 @@ class Outbox:
                     task.cancel()
                 raise
             await self._settler.close()
+
+    def _room(self) -> int:
+        # At most a window on the wire, and a window more answered and not yet settled.
+        return min(self._in_flight - self._sending, 2 * self._in_flight - len(self._running))
+
+    def _wake_if_room(self) -> None:
+        if self._room() >= self._enough:
+            self._wake.set()
 
     async def _renew_leases(self, dispatcher_id: str, message_ids: list[str]) -> None:
         try:
@@ -176,6 +192,9 @@ class Outbox:
             # An adapter bug must not leave the row claimed until its lease ends.
             log.exception("sending message %s raised", message.id)
             result = SendResult(SendOutcome.UNKNOWN, reason=f"the channel failed: {exc!r}")
+        finally:
+            self._sending -= 1
+            self._wake_if_room()
         settlement = settle(
             message.id,
             message.attempts,

@@ -114,7 +114,7 @@ class SmtpSender:
     def max_in_flight(self) -> int:
         """Messages under way at once: one on each connection and more per connection being
         composed, signed or waiting, so no connection waits for a signature or a claim. The
-        outbox claims no more: a crash leaves at most this many of unknown outcome."""
+        outbox puts no more on the way, so a crash leaves few of unknown outcome."""
         return self._settings.connections * _AHEAD_PER_CONNECTION
 
     async def send(self, email: OutboundEmail) -> SendResult:

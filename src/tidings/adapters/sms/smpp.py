@@ -94,8 +94,8 @@ class SmppSender:
 
     @property
     def max_in_flight(self) -> int:
-        """Submits that can await their answer at once (the window): the outbox claims no
-        more, so a crash leaves at most this many messages of unknown outcome."""
+        """Submits that can await their answer at once (the window): the outbox puts no
+        more on the way, so a crash leaves few messages of unknown outcome."""
         return self.settings.window
 
     async def send(self, sms: OutboundSms) -> SendResult:
