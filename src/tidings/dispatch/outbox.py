@@ -40,6 +40,7 @@ log = logging.getLogger("tidings.outbox")
 
 Send = Callable[[Message], Awaitable[SendResult]]
 SETTLE_GATHER_SECONDS = 0.025
+CLAIM_GATHER_SECONDS = 0.02
 OPTED_OUT_REASON = "the recipient opted out of messages from this sender; nothing was sent"
 
 
@@ -83,6 +84,8 @@ class Outbox:
     async def run(self, dispatcher_id: str, stop: asyncio.Event) -> None:
         running = self._running
         renewed = time.monotonic()
+        last_claim = float("-inf")
+        short = False  # the last pass claimed nothing for want of room
 
         def finished(task: asyncio.Task[None]) -> None:
             running.pop(task, None)
@@ -100,7 +103,16 @@ class Outbox:
                 self._wake.clear()
                 free = self._room()
                 claimed: list[Message] = []
-                if free >= self._enough or not running:
+                was_short, short = short, free < self._enough and bool(running)
+                if not short:
+                    # Claims for new messages start at most this often: under load each
+                    # takes what was queued meanwhile (a claim is a write transaction);
+                    # idle, at once. Room that was waited for is filled at once.
+                    pause = last_claim + CLAIM_GATHER_SECONDS - time.monotonic()
+                    if pause > 0 and not was_short:
+                        await asyncio.sleep(pause)
+                        free = self._room()
+                    last_claim = time.monotonic()
                     try:
                         claimed = await self._claim(dispatcher_id, free)
                     except Exception:
