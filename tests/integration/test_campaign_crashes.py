@@ -172,7 +172,9 @@ def _outcomes(server: Server, campaign_id: str) -> Counter[str]:
     return Counter({wrapup: int(n) for _, wrapup, n in rows})
 
 
-def _check(smsc: SmscThread, outcomes: Counter[str], crashes: int) -> None:
+def _check(
+    smsc: SmscThread, outcomes: Counter[str], crashes: int, windows_per_crash: int = 1
+) -> None:
     invalid = len(range(0, CONTACTS, INVALID_EVERY))
     dnc = len([n for n in range(0, CONTACTS, DNC_EVERY) if n % INVALID_EVERY])
     assert sum(outcomes.values()) == CONTACTS, "a contact has no outcome, or two"
@@ -186,7 +188,7 @@ def _check(smsc: SmscThread, outcomes: Counter[str], crashes: int) -> None:
     assert sent + ambiguous + outcomes["OUTBOUND_MESSAGE_FAILED"] == eligible, outcomes
     # Every contact recorded as sent reached the SMSC; an ambiguous one may have.
     assert sent <= len(at_smsc) <= sent + ambiguous
-    assert ambiguous <= WINDOW * max(crashes, 1), outcomes
+    assert ambiguous <= WINDOW * windows_per_crash * max(crashes, 1), outcomes
 
 
 def test_killing_the_dispatcher_five_times_loses_and_doubles_no_contact(
@@ -206,7 +208,9 @@ def test_killing_the_dispatcher_five_times_loses_and_doubles_no_contact(
     with worker(served, "worker-final"):
         _wait_complete(served, token, campaign_id)
         outcomes = _outcomes(served, campaign_id)
-        _check(smsc, outcomes, crashes)
+        # A killed dispatcher leaves its window on the wire, and up to a window more that
+        # the SMSC answered and the outbox had not yet recorded, of unknown outcome.
+        _check(smsc, outcomes, crashes, windows_per_crash=2)
         progress = call("GET", f"{CAMPAIGNS}/{campaign_id}/progress")
         assert progress["numberOfContactsCalled"] == CONTACTS
         assert progress["percentage"] == 100

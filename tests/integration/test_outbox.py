@@ -8,11 +8,14 @@ import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
+
 from tests.support.messages import queued
 from tidings import bootstrap
 from tidings.adapters.sms.simulator import SimulatorSms
 from tidings.dispatch.channels import SmsChannel
 from tidings.dispatch.loop import Channels, Dispatcher
+from tidings.dispatch import outbox as outbox_module
 from tidings.dispatch.outbox import Outbox
 from tidings.domain.channels import DeliveryReport, OutboundSms, SendOutcome, SendResult
 from tidings.domain.ids import utcnow
@@ -381,3 +384,29 @@ async def test_a_slow_settlement_does_not_hold_the_window_but_unsettled_sends_ar
         await task
     assert sent_while_stalled == 4  # two in the window, two more answered and unsettled
     assert sorted(s.to_address for s in sms.sent) == [f"+1317555{n:04d}" for n in range(10)]
+
+
+async def test_a_stop_while_claims_gather_claims_nothing_more(
+    app: bootstrap.Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New messages that come while the outbox waits to gather them are left queued by a
+    stop: a stopping dispatcher takes on no new sends (a send claimed then would end of
+    unknown outcome if the stop grace ran out)."""
+    monkeypatch.setattr(outbox_module, "CLAIM_GATHER_SECONDS", 5.0)
+    first = await _queue(app)
+    sms = FakeSms()
+    outbox = Outbox(app.unit_of_work, SMS, SmsChannel(sms).send, poll_seconds=10)
+    stop = asyncio.Event()
+    task = asyncio.create_task(outbox.run("d1", stop))
+    for _ in range(200):
+        if (await _read(app, first)).status == SENT:
+            break
+        await asyncio.sleep(0.02)
+    later = await _queue(app, "+13175550199")
+    outbox.wake()
+    await asyncio.sleep(0.2)  # the outbox gathers before its next claim
+    stop.set()
+    async with asyncio.timeout(2):
+        await task
+    assert [s.to_address for s in sms.sent] == [first.to_address]
+    assert (await _read(app, later)).send_state == PENDING

@@ -68,7 +68,8 @@ class Outbox:
         self._wake = asyncio.Event()
         # Each send until it is settled, and its message's id (for leases and the stop).
         self._running: dict[asyncio.Task[None], str] = {}
-        self._sending = 0  # of those, the ones the adapter has not answered yet
+        # Of those, the ones the adapter has not answered yet.
+        self._unanswered: set[asyncio.Task[None]] = set()
         # Claims wait until a quarter of the room is free: one claim for many messages.
         self._enough = max(in_flight // 4, 1)
         # A settlement may wait this long for others: one transaction for dozens of sends
@@ -85,10 +86,11 @@ class Outbox:
         running = self._running
         renewed = time.monotonic()
         last_claim = float("-inf")
-        short = False  # the last pass claimed nothing for want of room
+        filled = False  # the last claim left the window without room for another
 
         def finished(task: asyncio.Task[None]) -> None:
             running.pop(task, None)
+            self._unanswered.discard(task)  # a send cancelled before it began
             self._wake_if_room()
 
         try:
@@ -103,14 +105,17 @@ class Outbox:
                 self._wake.clear()
                 free = self._room()
                 claimed: list[Message] = []
-                was_short, short = short, free < self._enough and bool(running)
-                if not short:
-                    # Claims for new messages start at most this often: under load each
-                    # takes what was queued meanwhile (a claim is a write transaction);
-                    # idle, at once. Room that was waited for is filled at once.
+                if free >= self._enough or not running:
+                    # A trickle of new messages is claimed at most this often, each claim
+                    # (a write transaction) taking what was queued meanwhile; a window the
+                    # last claim filled is refilled as soon as it has room.
                     pause = last_claim + CLAIM_GATHER_SECONDS - time.monotonic()
-                    if pause > 0 and not was_short:
-                        await asyncio.sleep(pause)
+                    if pause > 0 and not filled:
+                        with contextlib.suppress(TimeoutError):
+                            async with asyncio.timeout(pause):
+                                await stop.wait()
+                        if stop.is_set():
+                            break
                         free = self._room()
                     last_claim = time.monotonic()
                     try:
@@ -118,10 +123,11 @@ class Outbox:
                     except Exception:
                         log.exception("claiming %s messages failed", self.media_type)
                 for message in claimed:
-                    self._sending += 1  # now, not when the task starts: room() counts it
                     task = asyncio.create_task(self._deliver(message))
+                    self._unanswered.add(task)  # now, not when it starts: room() counts it
                     running[task] = message.id
                     task.add_done_callback(finished)
+                filled = self._room() < self._enough
                 # One wait per claim, not per finished send (asyncio.wait on the running
                 # set would hook and unhook every task each time one finishes).
                 with contextlib.suppress(TimeoutError):
@@ -144,7 +150,8 @@ class Outbox:
 
     def _room(self) -> int:
         # At most a window on the wire, and a window more answered and not yet settled.
-        return min(self._in_flight - self._sending, 2 * self._in_flight - len(self._running))
+        sending = len(self._unanswered)
+        return min(self._in_flight - sending, 2 * self._in_flight - len(self._running))
 
     def _wake_if_room(self) -> None:
         if self._room() >= self._enough:
@@ -205,7 +212,7 @@ class Outbox:
             log.exception("sending message %s raised", message.id)
             result = SendResult(SendOutcome.UNKNOWN, reason=f"the channel failed: {exc!r}")
         finally:
-            self._sending -= 1
+            self._unanswered.discard(asyncio.current_task())
             self._wake_if_room()
         settlement = settle(
             message.id,
