@@ -13,9 +13,9 @@ import pytest
 from tests.support.messages import queued
 from tidings import bootstrap
 from tidings.adapters.sms.simulator import SimulatorSms
+from tidings.dispatch import outbox as outbox_module
 from tidings.dispatch.channels import SmsChannel
 from tidings.dispatch.loop import Channels, Dispatcher
-from tidings.dispatch import outbox as outbox_module
 from tidings.dispatch.outbox import Outbox
 from tidings.domain.channels import DeliveryReport, OutboundSms, SendOutcome, SendResult
 from tidings.domain.ids import utcnow
