@@ -410,3 +410,26 @@ async def test_a_stop_while_claims_gather_claims_nothing_more(
         await task
     assert [s.to_address for s in sms.sent] == [first.to_address]
     assert (await _read(app, later)).send_state == PENDING
+
+
+async def test_a_full_window_is_refilled_without_waiting_to_gather_claims(
+    app: bootstrap.Container, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Claims gather only a trickle of new messages: a backlog goes out as fast as the
+    window turns over, whatever the gathering's pause (a small window is not capped at its
+    size per pause)."""
+    monkeypatch.setattr(outbox_module, "CLAIM_GATHER_SECONDS", 5.0)
+    for n in range(10):
+        await _queue(app, f"+1317555{n:04d}")
+    sms = FakeSms()
+    outbox = Outbox(app.unit_of_work, SMS, SmsChannel(sms).send, in_flight=2, poll_seconds=10)
+    stop = asyncio.Event()
+    task = asyncio.create_task(outbox.run("d1", stop))
+    for _ in range(150):
+        if len(sms.sent) == 10:
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    async with asyncio.timeout(10):
+        await task
+    assert len(sms.sent) == 10  # within 3 s, not one claim of two each 5 s
