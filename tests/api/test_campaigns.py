@@ -145,6 +145,18 @@ def _campaign(name: str, list_id: str, sender: str, template: str, **extra: Any)
     )
 
 
+def _running_and_messaged(
+    api: Any, name: str, list_id: str, sender: str, template: str, **extra: Any
+) -> Any:
+    """An alwaysRunning campaign, started, once its first contact is messaged."""
+    created = api.post_outbound_messagingcampaigns(
+        _campaign(_unique(name), list_id, sender, template, always_running=True, **extra)
+    )
+    api.post_outbound_messagingcampaign_start(created.id)
+    assert _messaged(api, created.id, 1)
+    return created
+
+
 def _events_about(api: Any, campaign_id: str) -> list[Any]:
     found = api.get_outbound_events(page_size=100, category="MESSAGING_CAMPAIGN")
     return [e for e in found.entities or [] if e.related_entity.id == campaign_id]
@@ -461,11 +473,7 @@ def test_an_always_running_campaign_picks_up_contacts_added_later(
 ) -> None:
     list_id = _contact_list(server, admin_token, [_contact("first", "+13175550601")])
     api = gc.OutboundApi(admin_sdk)
-    created = api.post_outbound_messagingcampaigns(
-        _campaign(_unique("always"), list_id, sender, template, always_running=True)
-    )
-    api.post_outbound_messagingcampaign_start(created.id)
-    assert _messaged(api, created.id, 1)
+    created = _running_and_messaged(api, "always", list_id, sender, template)
     _add_contacts(server, admin_token, list_id, _contact("later", "+13175550602"))
     assert _messaged(api, created.id, 2)
     assert api.get_outbound_messagingcampaign(created.id).campaign_status == "on"
@@ -483,11 +491,7 @@ def test_a_contact_added_after_the_newest_one_was_deleted_is_messaged_as_itself(
     # campaign had already messaged: the newcomer was never messaged.
     list_id = _contact_list(server, admin_token, [_contact("gone", "+13175550611")])
     api = gc.OutboundApi(admin_sdk)
-    created = api.post_outbound_messagingcampaigns(
-        _campaign(_unique("reuse"), list_id, sender, template, always_running=True)
-    )
-    api.post_outbound_messagingcampaign_start(created.id)
-    assert _messaged(api, created.id, 1)
+    created = _running_and_messaged(api, "reuse", list_id, sender, template)
     status, body, _ = server.request(
         "DELETE", f"{LISTS}/{list_id}/contacts/gone", token=admin_token
     )
@@ -573,11 +577,7 @@ def test_a_running_campaign_whose_template_is_deleted_turns_invalid_with_the_rea
     )
     list_id = _contact_list(server, admin_token, [_contact("a", "+13175550901")])
     api = gc.OutboundApi(admin_sdk)
-    created = api.post_outbound_messagingcampaigns(
-        _campaign(_unique("doomed"), list_id, sender, doomed.id, always_running=True)
-    )
-    api.post_outbound_messagingcampaign_start(created.id)
-    assert _messaged(api, created.id, 1)
+    created = _running_and_messaged(api, "doomed", list_id, sender, doomed.id)
     responses.delete_responsemanagement_response(doomed.id)
     _add_contacts(server, admin_token, list_id, _contact("b", "+13175550902"))
     found = eventually(
@@ -650,11 +650,7 @@ def test_a_running_campaign_whose_dnc_list_filter_or_time_set_is_deleted_turns_i
     list_id = _contact_list(server, admin_token, [_contact("first", fresh_recipient())])
     path, blocker_id, field = _blocker(server, admin_token, kind, list_id, kept_out)
     api = gc.OutboundApi(admin_sdk)
-    created = api.post_outbound_messagingcampaigns(
-        _campaign(_unique("guarded"), list_id, sender, template, always_running=True, **field)
-    )
-    api.post_outbound_messagingcampaign_start(created.id)
-    assert _messaged(api, created.id, 1)
+    created = _running_and_messaged(api, "guarded", list_id, sender, template, **field)
     status, body, _ = server.request("DELETE", f"{path}/{blocker_id}", token=admin_token)
     assert status in (200, 204), body
     _add_contacts(server, admin_token, list_id, _contact("kept-out", kept_out))
@@ -747,11 +743,7 @@ def test_a_stop_texted_while_a_campaign_runs_blocks_its_later_contacts_with_that
     phone = fresh_recipient()
     list_id = _contact_list(server, admin_token, [_contact("before", phone)])
     api = gc.OutboundApi(admin_sdk)
-    created = api.post_outbound_messagingcampaigns(
-        _campaign(_unique("stop"), list_id, sender, template, always_running=True)
-    )
-    api.post_outbound_messagingcampaign_start(created.id)
-    assert _messaged(api, created.id, 1)
+    created = _running_and_messaged(api, "stop", list_id, sender, template)
     status, body, _ = server.request(
         "POST",
         "/api/v2/simulator/sms/inbound",

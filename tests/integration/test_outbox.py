@@ -5,7 +5,7 @@ outcome is unknown is failed, never repeated."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import pytest
@@ -45,6 +45,12 @@ class FakeSms:
         self.sent.append(sms)
         return self.results.pop(0) if self.results else SendResult.accepted(f"p-{len(self.sent)}")
 
+    def sent_all(self, count: int) -> Callable[[], Awaitable[bool]]:
+        async def done() -> bool:
+            return len(self.sent) >= count
+
+        return done
+
 
 class Held:
     """Sends that wait until released, as behind a stalled relay, recording what they got."""
@@ -77,18 +83,24 @@ async def _read(app: bootstrap.Container, message: Message) -> Message:
         return (await uow.messages.messages_of(message.conversation_id, [message.id]))[0]
 
 
+async def _wait_for(done: Callable[[], Awaitable[object]], seconds: float = 8.0) -> None:
+    """Until `done()` is true, or `seconds` have passed."""
+    for _ in range(round(seconds / 0.02)):
+        if await done():
+            return
+        await asyncio.sleep(0.02)
+
+
 async def _run_until(
     app: bootstrap.Container,
     outbox: Outbox,
-    done: Callable[[], object],
+    done: Callable[[], Awaitable[object]],
     dispatcher_id: str = "d1",
+    seconds: float = 8.0,
 ) -> None:
     stop = asyncio.Event()
     task = asyncio.create_task(outbox.run(dispatcher_id, stop))
-    for _ in range(400):
-        if await done():  # type: ignore[misc]
-            break
-        await asyncio.sleep(0.02)
+    await _wait_for(done, seconds)
     stop.set()
     await task
 
@@ -375,10 +387,7 @@ async def test_a_slow_settlement_does_not_hold_the_window_but_unsettled_sends_ar
     await asyncio.sleep(1)  # ample time for every send, were they not bounded
     sent_while_stalled = len(sms.sent)
     stalled.set()
-    for _ in range(200):
-        if len(sms.sent) == 10:
-            break
-        await asyncio.sleep(0.02)
+    await _wait_for(sms.sent_all(10), seconds=4)
     stop.set()
     async with asyncio.timeout(10):
         await task
@@ -398,10 +407,11 @@ async def test_a_stop_while_claims_gather_claims_nothing_more(
     outbox = Outbox(app.unit_of_work, SMS, SmsChannel(sms).send, poll_seconds=10)
     stop = asyncio.Event()
     task = asyncio.create_task(outbox.run("d1", stop))
-    for _ in range(200):
-        if (await _read(app, first)).status == SENT:
-            break
-        await asyncio.sleep(0.02)
+
+    async def first_sent() -> bool:
+        return (await _read(app, first)).status == SENT
+
+    await _wait_for(first_sent, seconds=4)
     later = await _queue(app, "+13175550199")
     outbox.wake()
     await asyncio.sleep(0.2)  # the outbox gathers before its next claim
@@ -423,13 +433,5 @@ async def test_a_full_window_is_refilled_without_waiting_to_gather_claims(
         await _queue(app, f"+1317555{n:04d}")
     sms = FakeSms()
     outbox = Outbox(app.unit_of_work, SMS, SmsChannel(sms).send, in_flight=2, poll_seconds=10)
-    stop = asyncio.Event()
-    task = asyncio.create_task(outbox.run("d1", stop))
-    for _ in range(150):
-        if len(sms.sent) == 10:
-            break
-        await asyncio.sleep(0.02)
-    stop.set()
-    async with asyncio.timeout(10):
-        await task
+    await _run_until(app, outbox, sms.sent_all(10), seconds=3)
     assert len(sms.sent) == 10  # within 3 s, not one claim of two each 5 s
